@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+import { registerProblemHandlers } from './problem';
+import { orderRoutes } from './routes/orders';
+
+export interface AppDeps {
+  temporal: Client;
+  db: Db;
+  redis: Redis;
+  ordersTaskQueue: string;
+  projectionsTaskQueue: string;
+  logger?: FastifyServerOptions['logger'];
+  /** bytes; larger bodies are refused with 413 */
+  bodyLimit?: number;
+}
+
+/** The HTTP app as a factory: the server entry listens, tests call `inject()`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    ajv: {
+      // Wrong types are errors, not silently coerced; unknown fields are errors, not silently dropped.
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  registerProblemHandlers(app);
+  await app.register(orderRoutes(deps));
+  return app;
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { orderWorkflowId } from '../../domain/ids';
+import { orderWorkflow } from '../../workflows';
+import { findOrder, toState, type OrderDoc } from '../../projections/orders/mongo';
+import { readOrderFromRedis } from '../../projections/orders/redis';
+import { CUSTOMER_ID } from '../../workflows/search-attributes';
+import type { AppDeps } from '../app';
+import { HttpProblem } from '../problem';
+import {
+  IdempotencyHeaders,
+  OrderAccepted,
+  OrderIdParams,
+  OrderView,
+  PlaceOrderBody,
+  Problem,
+} from '../schemas';
+
+export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/orders',
+      {
+        schema: {
+          headers: IdempotencyHeaders,
+          body: PlaceOrderBody,
+          response: { 202: OrderAccepted, '4xx': Problem, '5xx': Problem },
+        },
+      },
+      async (request, reply) => {
+        const orderId = request.headers['idempotency-key'] ?? randomUUID();
+        const { customer, items } = request.body;
+        try {
+          // USE_EXISTING: the same Idempotency-Key twice is the same order, never a second one.
+          await deps.temporal.workflow.start(orderWorkflow, {
+            taskQueue: deps.ordersTaskQueue,
+            workflowId: orderWorkflowId(orderId),
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            args: [{ orderId, customer, items, projectionsTaskQueue: deps.projectionsTaskQueue }],
+            typedSearchAttributes: [{ key: CUSTOMER_ID, value: customer.id }],
+            staticSummary: `Order ${orderId} for ${customer.id}: ${items.length} item(s)`,
+          });
+        } catch (err) {
+          request.log.error({ err, orderId }, 'could not start the order workflow');
+          throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+        }
+        const self = `/orders/${encodeURIComponent(orderId)}`;
+        return reply
+          .status(202)
+          .header('location', self)
+          .send({ orderId, status: 'PLACED', links: { self } });
+      },
+    );
+
+    app.get(
+      '/orders/:id',
+      { schema: { params: OrderIdParams, response: { 200: OrderView, '4xx': Problem, '5xx': Problem } } },
+      async (request) => {
+        const { id } = request.params;
+        let doc: OrderDoc | null = null;
+        let source = 'redis';
+        try {
+          doc = await readOrderFromRedis(deps.redis, id);
+        } catch (err) {
+          request.log.warn({ err }, 'redis read failed, falling back to MongoDB');
+        }
+        if (doc === null) {
+          source = 'mongodb';
+          doc = await findOrder(deps.db, id);
+        }
+        if (doc === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+        const { version, ...state } = toState(doc);
+        return {
+          ...state,
+          freshness: { source, seq: version, projectedAt: doc.projectedAt.toISOString() },
+        };
+      },
+    );
+  };
+}

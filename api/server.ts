@@ -1,0 +1,40 @@
+import { Connection, Client } from '@temporalio/client';
+import { loadConfig, serviceUrls, type Config } from '../config';
+import { connectMongo, connectRedis } from '../worker/clients';
+import { buildApp } from './app';
+
+/** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
+export async function main(config: Config = loadConfig()): Promise<void> {
+  const mongo = await connectMongo(config);
+  const redis = connectRedis(serviceUrls(config).redis);
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({
+    temporal,
+    db: mongo.db(config.mongodbDb),
+    redis,
+    ordersTaskQueue: config.ordersTaskQueue,
+    projectionsTaskQueue: config.projectionsTaskQueue,
+    logger: { level: config.logLevel },
+  });
+  await app.listen({ host: config.apiHost, port: config.apiPort });
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    // Stops accepting, finishes in-flight requests, then closes the clients.
+    await app.close();
+    await connection.close();
+    redis.disconnect();
+    await mongo.close();
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

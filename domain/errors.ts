@@ -1,0 +1,8 @@
+/** Business error codes: ApplicationFailure types on the write side, mapped to HTTP statuses by the API. */
+export const ErrorCode = {
+  UnknownSku: 'UNKNOWN_SKU',
+  InsufficientStock: 'INSUFFICIENT_STOCK',
+  OrderNotFound: 'ORDER_NOT_FOUND',
+  ValidationFailed: 'VALIDATION_FAILED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,68 @@
+/** Domain events (past tense, versioned). `seq` runs 1..n per order; `at` is an ISO timestamp. */
+export interface OrderItem {
+  sku: string;
+  quantity: number;
+}
+
+export interface OrderLine extends OrderItem {
+  name: string;
+  unitPrice: number;
+  lineTotal: number;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+}
+
+interface EventBase<T extends string, D> {
+  type: T;
+  version: 1;
+  orderId: string;
+  seq: number;
+  at: string;
+  data: D;
+}
+
+export type OrderPlaced = EventBase<'OrderPlaced', { customer: Customer; items: OrderItem[] }>;
+export type StockReserved = EventBase<
+  'StockReserved',
+  { lines: OrderLine[]; total: number; currency: string }
+>;
+export type OrderRejected = EventBase<'OrderRejected', { code: string; reason: string }>;
+export type InvoiceIssued = EventBase<
+  'InvoiceIssued',
+  { invoiceId: string; number: number; total: number; currency: string }
+>;
+export type StockReleased = EventBase<'StockReleased', { reason: string }>;
+export type NotificationSent = EventBase<
+  'NotificationSent',
+  { channel: 'email'; kind: string; to: string; messageId: string }
+>;
+export type OrderCompleted = EventBase<'OrderCompleted', Record<string, never>>;
+export type OrderFailed = EventBase<'OrderFailed', { reason: string }>;
+
+export type OrderEvent =
+  | OrderPlaced
+  | StockReserved
+  | OrderRejected
+  | InvoiceIssued
+  | StockReleased
+  | NotificationSent
+  | OrderCompleted
+  | OrderFailed;
+
+export type OrderEventType = OrderEvent['type'];
+
+export type DataOf<T extends OrderEventType> = Extract<OrderEvent, { type: T }>['data'];
+
+/** Builds the next event of an order; the caller passes the clock so this stays pure. */
+export function makeEvent<T extends OrderEventType>(
+  type: T,
+  orderId: string,
+  seq: number,
+  at: Date,
+  data: DataOf<T>,
+): Extract<OrderEvent, { type: T }> {
+  return { type, version: 1, orderId, seq, at: at.toISOString(), data } as Extract<OrderEvent, { type: T }>;
+}

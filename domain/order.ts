@@ -1,0 +1,92 @@
+import type { Customer, OrderEvent, OrderItem, OrderLine } from './events';
+
+export type OrderStatus = 'PLACED' | 'RESERVED' | 'INVOICED' | 'COMPLETED' | 'REJECTED' | 'FAILED';
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'REJECTED', 'FAILED'];
+
+export interface TimelineEntry {
+  seq: number;
+  type: OrderEvent['type'];
+  at: string;
+  data: OrderEvent['data'];
+}
+
+/** The order as a fold of its events: the same function serves the saga and the read models. */
+export interface OrderState {
+  orderId: string;
+  status: OrderStatus;
+  customer: Customer;
+  items: OrderItem[];
+  lines: OrderLine[];
+  total: number;
+  currency: string | null;
+  invoice: { invoiceId: string; number: number } | null;
+  reason: string | null;
+  placedAt: string;
+  updatedAt: string;
+  /** seq of the last applied event */
+  version: number;
+  timeline: TimelineEntry[];
+}
+
+export function evolve(state: OrderState | null, event: OrderEvent): OrderState {
+  const timeline: TimelineEntry[] = [
+    ...(state?.timeline ?? []),
+    { seq: event.seq, type: event.type, at: event.at, data: event.data },
+  ];
+  const base = (s: OrderState): OrderState => ({
+    ...s,
+    version: event.seq,
+    updatedAt: event.at,
+    timeline,
+  });
+  if (event.type === 'OrderPlaced') {
+    return {
+      orderId: event.orderId,
+      status: 'PLACED',
+      customer: event.data.customer,
+      items: event.data.items,
+      lines: [],
+      total: 0,
+      currency: null,
+      invoice: null,
+      reason: null,
+      placedAt: event.at,
+      updatedAt: event.at,
+      version: event.seq,
+      timeline,
+    };
+  }
+  if (state === null) {
+    throw new Error(`${event.type} (seq ${event.seq}) cannot precede OrderPlaced`);
+  }
+  switch (event.type) {
+    case 'StockReserved':
+      return {
+        ...base(state),
+        status: 'RESERVED',
+        lines: event.data.lines,
+        total: event.data.total,
+        currency: event.data.currency,
+      };
+    case 'OrderRejected':
+      return { ...base(state), status: 'REJECTED', reason: event.data.reason };
+    case 'InvoiceIssued':
+      return {
+        ...base(state),
+        status: 'INVOICED',
+        invoice: { invoiceId: event.data.invoiceId, number: event.data.number },
+      };
+    case 'OrderCompleted':
+      return { ...base(state), status: 'COMPLETED' };
+    case 'OrderFailed':
+      return { ...base(state), status: 'FAILED', reason: event.data.reason };
+    case 'StockReleased':
+    case 'NotificationSent':
+      return base(state);
+  }
+}
+
+export function fold(events: readonly OrderEvent[]): OrderState | null {
+  return events.reduce<OrderState | null>(evolve, null);
+}

@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+/** Where scripts/setup.sh puts the servers; one function so every caller agrees. */
+export function binaries(cacheDir: string) {
+  const bin = join(cacheDir, 'bin');
+  const need = (path: string) => {
+    if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run setup\` first`);
+    return path;
+  };
+  return {
+    temporal: () => need(join(bin, 'temporal')),
+    temporalTestServer: () => need(join(bin, 'temporal-test-server')),
+    ferretdb: () => need(join(bin, 'ferretdb')),
+    redisServer: () => onPath('redis-server') ?? need('/usr/bin/redis-server'),
+    mongod: () => onPath('mongod'),
+  };
+}
+
+function onPath(cmd: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname } from 'node:path';
+
+/** A free TCP port on 127.0.0.1, picked by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ port, host });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** Polls until `check` is true or the deadline passes. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  { timeoutMs = 30_000, intervalMs = 50 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface Service {
+  name: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  url: string;
+  /** file that receives the process's output */
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** Starts a process with its output appended to `logFile`. */
+export function spawnLogged(opts: Omit<SpawnOptions, 'port' | 'url'>): ChildProcess {
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const out = createWriteStream(opts.logFile, { flags: 'a' });
+  const child = spawn(opts.command, opts.args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return child;
+}
+
+/** Starts a server process and resolves once its port accepts connections. */
+export async function spawnService(opts: SpawnOptions): Promise<Service & { child: ChildProcess }> {
+  const child = spawnLogged(opts);
+  let exited: string | null = null;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
+  child.once('error', (err) => {
+    exited = err.message;
+  });
+  await waitFor(
+    `${opts.name} on port ${opts.port}`,
+    async () => {
+      if (exited) throw new Error(`${opts.name} ${exited}; see ${opts.logFile}`);
+      return canConnect(opts.port, '127.0.0.1');
+    },
+    { timeoutMs: opts.timeoutMs ?? 60_000 },
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
+  return {
+    name: opts.name,
+    url: opts.url,
+    child,
+    stop: () => stopChild(child),
+  };
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within the grace period. */
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaries } from './binaries';
+import { spawnService, type Service } from './process';
+
+export interface StoreOptions {
+  cacheDir: string;
+  dataDir: string;
+  port: number;
+}
+
+/** Redis from Debian, persisting to the data folder (AOF), listening on loopback only. */
+export function startRedis({ cacheDir, dataDir, port }: StoreOptions): Promise<Service> {
+  const dir = join(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  return spawnService({
+    name: 'redis',
+    command: binaries(cacheDir).redisServer(),
+    args: [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--protected-mode',
+      'yes',
+    ],
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    logFile: join(dataDir, 'logs', 'redis.log'),
+  });
+}
+
+/**
+ * The MongoDB-compatible store: a real `mongod` when one is on PATH, otherwise FerretDB with its
+ * SQLite handler (MongoDB wire protocol), both persisting under the data folder.
+ */
+export function startMongo({ cacheDir, dataDir, port }: StoreOptions): Promise<Service> {
+  const bins = binaries(cacheDir);
+  const mongod = bins.mongod();
+  const url = `mongodb://127.0.0.1:${port}/`;
+  const logFile = join(dataDir, 'logs', 'mongo.log');
+  if (mongod) {
+    const dir = join(dataDir, 'mongod');
+    mkdirSync(dir, { recursive: true });
+    return spawnService({
+      name: 'mongod',
+      command: mongod,
+      args: ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dir],
+      port,
+      url,
+      logFile,
+    });
+  }
+  const dir = join(dataDir, 'ferretdb');
+  mkdirSync(dir, { recursive: true });
+  return spawnService({
+    name: 'ferretdb',
+    command: bins.ferretdb(),
+    args: [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=WARN',
+      '--state-dir=' + dir,
+    ],
+    port,
+    url,
+    logFile,
+  });
+}

@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SEARCH_ATTRIBUTE_ARGS } from '../workflows/search-attributes';
+import { binaries } from './binaries';
+import { spawnService, type Service } from './process';
+
+/** SQLite settings for the dev server's database: durable across restarts, tuned for throughput. */
+export const SQLITE_PRAGMAS = [
+  '--sqlite-pragma',
+  'journal_mode=WAL',
+  '--sqlite-pragma',
+  'synchronous=NORMAL',
+];
+
+export interface TemporalOptions {
+  cacheDir: string;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+}
+
+/** The Temporal CLI dev server with its Web UI, persisting to a SQLite file, our search attributes registered. */
+export function startTemporal(o: TemporalOptions): Promise<Service> {
+  mkdirSync(o.dataDir, { recursive: true });
+  return spawnService({
+    name: 'temporal',
+    command: binaries(o.cacheDir).temporal(),
+    args: [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(o.port),
+      '--ui-port',
+      String(o.uiPort),
+      '--namespace',
+      o.namespace,
+      '--db-filename',
+      join(o.dataDir, 'temporal.db'),
+      ...SQLITE_PRAGMAS,
+      ...SEARCH_ATTRIBUTE_ARGS,
+      '--log-level',
+      'warn',
+    ],
+    port: o.port,
+    url: `http://127.0.0.1:${o.uiPort}`,
+    logFile: join(o.dataDir, 'logs', 'temporal.log'),
+  });
+}

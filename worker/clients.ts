@@ -1,0 +1,28 @@
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config';
+import { serviceUrls } from '../config';
+
+/** Clients are created only by entry points (and tests), then injected. */
+export async function connectMongo(config: Config): Promise<MongoClient> {
+  const client = new MongoClient(serviceUrls(config).mongodb, {
+    serverSelectionTimeoutMS: 10_000,
+    maxPoolSize: 50,
+  });
+  await client.connect();
+  return client;
+}
+
+export function connectRedis(url: string): Redis {
+  return new Redis(url, {
+    // Fail fast when Redis is down so that readers fall back instead of queueing forever.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
+}
+
+export function createMailer(smtpUrl: string) {
+  return nodemailer.createTransport(smtpUrl);
+}

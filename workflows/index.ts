@@ -1,0 +1,2 @@
+export { orderWorkflow, getOrderQuery } from './order';
+export type { PlaceOrderInput, OrderResult } from './order';
