@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { OrderLine } from '../domain/events';
 import { invoiceIdFor } from '../domain/ids';
+import { isDuplicateKey } from '../projections/orders/mongo';
 
 export interface InvoiceDoc {
   _id: string;
@@ -28,7 +29,6 @@ export async function ensureBillingIndexes(db: Db): Promise<void> {
 
 export function createBillingActivities({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
   const invoices = db.collection<InvoiceDoc>('invoices');
-  const counters = db.collection<{ _id: string; value: number }>('counters');
 
   const view = (i: InvoiceDoc): IssuedInvoice => ({
     invoiceId: i._id,
@@ -39,8 +39,10 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
 
   return {
     /**
-     * One invoice per order (its id derives from the order id, unique index on orderId): a retry
-     * returns the invoice already issued. Numbers come from an atomic counter.
+     * One invoice per order, numbered without gaps: the number is the highest issued plus one, and the
+     * unique indexes on `number` and `orderId` make the insert the single point of truth. A racing
+     * issuer of the same number re-reads and retries; a retry of the same order returns its invoice.
+     * No counter is incremented ahead of the insert, so a crash or retry can never burn a number.
      */
     async issueInvoice(input: {
       orderId: string;
@@ -50,33 +52,28 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
       currency: string;
     }): Promise<IssuedInvoice> {
       const _id = invoiceIdFor(input.orderId);
-      const existing = await invoices.findOne({ _id });
-      if (existing) return view(existing);
-      const counter = await counters.findOneAndUpdate(
-        { _id: 'invoice-number' },
-        { $inc: { value: 1 } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      if (!counter) throw new Error('invoice counter update returned nothing');
-      const doc: InvoiceDoc = {
-        _id,
-        orderId: input.orderId,
-        customerId: input.customerId,
-        number: counter.value,
-        lines: input.lines,
-        total: input.total,
-        currency: input.currency,
-        status: 'ISSUED',
-        issuedAt: now(),
-      };
-      try {
-        await invoices.insertOne(doc);
-        return view(doc);
-      } catch (err) {
-        // A concurrent attempt of the same activity won the race: answer with its invoice.
-        const raced = await invoices.findOne({ _id });
-        if (raced) return view(raced);
-        throw err;
+      for (let attempt = 0; ; attempt++) {
+        const existing = await invoices.findOne({ _id });
+        if (existing) return view(existing);
+        const [last] = await invoices.find({}, { projection: { number: 1 } }).sort({ number: -1 }).limit(1).toArray();
+        const doc: InvoiceDoc = {
+          _id,
+          orderId: input.orderId,
+          customerId: input.customerId,
+          number: (last?.number ?? 0) + 1,
+          lines: input.lines,
+          total: input.total,
+          currency: input.currency,
+          status: 'ISSUED',
+          issuedAt: now(),
+        };
+        try {
+          await invoices.insertOne(doc);
+          return view(doc);
+        } catch (err) {
+          if (!isDuplicateKey(err) || attempt > 1000) throw err;
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+        }
       }
     },
   };

@@ -109,7 +109,12 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
     reserved = await reserveStock({ orderId, items: input.items });
   } catch (err) {
     const refusal = businessFailure(err);
-    if (!refusal) throw err;
+    if (!refusal) {
+      // Not a business refusal and out of retries: undo any partial hold, then fail the order.
+      await releaseStock({ orderId, items: input.items });
+      await emit('StockReleased', { reason: 'reservation-failed' });
+      return result(await emit('OrderFailed', { reason: `reservation failed: ${describe(err)}` }));
+    }
     const rejected = await emit('OrderRejected', {
       code: refusal.type ?? 'REJECTED',
       reason: refusal.message,

@@ -1,0 +1,76 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { startStores, type TestStores } from '../test/helpers/stores';
+import { createInventoryActivities, inventoryCollections, seedCatalog, stockHead } from './inventory';
+
+describe('inventory activities against the real Mongo-compatible store', () => {
+  let stores: TestStores;
+  let inv: ReturnType<typeof createInventoryActivities>;
+  const available = async (sku: string) => (await stockHead(stores.db, sku))?.available;
+
+  beforeAll(async () => {
+    stores = await startStores('inventory');
+    await seedCatalog(stores.db);
+    inv = createInventoryActivities({ db: stores.db });
+  });
+  afterAll(() => stores?.stop());
+
+  test('given stock, when an order reserves twice (a retry), then stock is taken once', async () => {
+    const before = await available('MN-003');
+    const first = await inv.reserveStock({ orderId: 'o-retry', items: [{ sku: 'MN-003', quantity: 3 }] });
+    await inv.reserveStock({ orderId: 'o-retry', items: [{ sku: 'MN-003', quantity: 3 }] });
+    expect(await available('MN-003')).toBe((before ?? 0) - 3);
+    expect(first.total).toBe(3 * 27900);
+    expect(first.lines[0]).toMatchObject({ sku: 'MN-003', name: '27" monitor', unitPrice: 27900 });
+  });
+
+  test('given one short item, when a multi-item order reserves, then no item stays reserved', async () => {
+    const kb = await available('KB-001');
+    const hs = await available('HS-005');
+    const attempt = inv.reserveStock({
+      orderId: 'o-partial',
+      items: [
+        { sku: 'KB-001', quantity: 1 },
+        { sku: 'HS-005', quantity: 999 },
+      ],
+    });
+    await expect(attempt).rejects.toMatchObject({ type: 'INSUFFICIENT_STOCK', nonRetryable: true });
+    await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
+    expect(await available('KB-001')).toBe(kb);
+    expect(await available('HS-005')).toBe(hs);
+    const movements = await inventoryCollections(stores.db).movements.find({ orderId: 'o-partial' }).toArray();
+    expect(movements.reduce((s, m) => s + m.delta, 0)).toBe(0);
+  });
+
+  test('given an unknown SKU, when reserving, then it is refused before anything is held', async () => {
+    const kb = await available('KB-001');
+    await expect(
+      inv.reserveStock({ orderId: 'o-unknown', items: [{ sku: 'KB-001', quantity: 1 }, { sku: 'NOPE', quantity: 1 }] }),
+    ).rejects.toMatchObject({ type: 'UNKNOWN_SKU', nonRetryable: true });
+    expect(await available('KB-001')).toBe(kb);
+  });
+
+  test('given 5 headsets, when 20 orders race for one each, then exactly 5 succeed and stock ends at 0', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        inv.reserveStock({ orderId: `race-${i}`, items: [{ sku: 'HS-005', quantity: 1 }] }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    expect(await available('HS-005')).toBe(0);
+    expect((await stockHead(stores.db, 'HS-005'))?.reserved).toBe(5);
+    const ledger = await inventoryCollections(stores.db).movements.find({ sku: 'HS-005' }).toArray();
+    expect(ledger.every((m) => m.available >= 0)).toBe(true);
+  });
+
+  test('given a reservation, when released twice, then stock comes back once and the ledger adds up', async () => {
+    const before = await available('CB-004');
+    await inv.reserveStock({ orderId: 'o-release', items: [{ sku: 'CB-004', quantity: 7 }] });
+    await inv.releaseStock({ orderId: 'o-release', items: [{ sku: 'CB-004', quantity: 7 }] });
+    await inv.releaseStock({ orderId: 'o-release', items: [{ sku: 'CB-004', quantity: 7 }] });
+    expect(await available('CB-004')).toBe(before);
+    const { movements } = inventoryCollections(stores.db);
+    const ledger = await movements.find({ sku: 'CB-004' }).toArray();
+    expect(ledger.reduce((s, m) => s + m.delta, 0)).toBe(before);
+    expect(ledger.filter((m) => m.orderId === 'o-release').map((m) => m.kind)).toEqual(['reserve', 'release']);
+  });
+});
