@@ -21,7 +21,9 @@ describe('billing activities against the real Mongo-compatible store', () => {
 
   test('given 30 orders invoiced concurrently, some twice (retries), then numbers are 1..30 without gaps', async () => {
     const orders = Array.from({ length: 30 }, (_, i) => `b-${i}`);
-    const issued = await Promise.all([...orders, ...orders.slice(0, 10)].map((o) => billing.issueInvoice(input(o))));
+    const issued = await Promise.all(
+      [...orders, ...orders.slice(0, 10)].map((o) => billing.issueInvoice(input(o))),
+    );
     const byOrder = new Map<string, number>();
     for (const [i, inv] of issued.entries()) {
       const orderId = [...orders, ...orders.slice(0, 10)][i] as string;

@@ -55,7 +55,11 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
       for (let attempt = 0; ; attempt++) {
         const existing = await invoices.findOne({ _id });
         if (existing) return view(existing);
-        const [last] = await invoices.find({}, { projection: { number: 1 } }).sort({ number: -1 }).limit(1).toArray();
+        const [last] = await invoices
+          .find({}, { projection: { number: 1 } })
+          .sort({ number: -1 })
+          .limit(1)
+          .toArray();
         const doc: InvoiceDoc = {
           _id,
           orderId: input.orderId,

@@ -37,14 +37,22 @@ describe('inventory activities against the real Mongo-compatible store', () => {
     await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
     expect(await available('KB-001')).toBe(kb);
     expect(await available('HS-005')).toBe(hs);
-    const movements = await inventoryCollections(stores.db).movements.find({ orderId: 'o-partial' }).toArray();
+    const movements = await inventoryCollections(stores.db)
+      .movements.find({ orderId: 'o-partial' })
+      .toArray();
     expect(movements.reduce((s, m) => s + m.delta, 0)).toBe(0);
   });
 
   test('given an unknown SKU, when reserving, then it is refused before anything is held', async () => {
     const kb = await available('KB-001');
     await expect(
-      inv.reserveStock({ orderId: 'o-unknown', items: [{ sku: 'KB-001', quantity: 1 }, { sku: 'NOPE', quantity: 1 }] }),
+      inv.reserveStock({
+        orderId: 'o-unknown',
+        items: [
+          { sku: 'KB-001', quantity: 1 },
+          { sku: 'NOPE', quantity: 1 },
+        ],
+      }),
     ).rejects.toMatchObject({ type: 'UNKNOWN_SKU', nonRetryable: true });
     expect(await available('KB-001')).toBe(kb);
   });
@@ -71,6 +79,9 @@ describe('inventory activities against the real Mongo-compatible store', () => {
     const { movements } = inventoryCollections(stores.db);
     const ledger = await movements.find({ sku: 'CB-004' }).toArray();
     expect(ledger.reduce((s, m) => s + m.delta, 0)).toBe(before);
-    expect(ledger.filter((m) => m.orderId === 'o-release').map((m) => m.kind)).toEqual(['reserve', 'release']);
+    expect(ledger.filter((m) => m.orderId === 'o-release').map((m) => m.kind)).toEqual([
+      'reserve',
+      'release',
+    ]);
   });
 });

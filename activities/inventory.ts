@@ -116,7 +116,13 @@ export async function seedCatalog(db: Db, now = new Date()): Promise<void> {
       { $setOnInsert: { name: p.name, price: p.price, currency: p.currency } },
       { upsert: true },
     );
-    await append(db, p.sku, { ref: `seed:${p.sku}`, orderId: null, kind: 'seed', delta: p.stock }, () => true, now);
+    await append(
+      db,
+      p.sku,
+      { ref: `seed:${p.sku}`, orderId: null, kind: 'seed', delta: p.stock },
+      () => true,
+      now,
+    );
   }
 }
 

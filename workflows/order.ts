@@ -77,10 +77,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   let seq = 0;
   setHandler(getOrderQuery, () => state);
 
-  async function emit<T extends OrderEventType>(
-    type: T,
-    data: DataOf<T>,
-  ): Promise<OrderState> {
+  async function emit<T extends OrderEventType>(type: T, data: DataOf<T>): Promise<OrderState> {
     const event = makeEvent(type, orderId, ++seq, new Date(), data);
     const next = evolve(state, event);
     state = next;

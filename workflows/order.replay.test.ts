@@ -1,0 +1,33 @@
+import { Worker } from '@temporalio/worker';
+import { loadHistories } from '../test/helpers/histories';
+import { quietWorkerLogs, workflowBundle } from '../test/helpers/temporal';
+
+describe('order workflow replay', () => {
+  const histories = loadHistories();
+
+  test('given the committed histories, there is one for every saga path', () => {
+    expect(histories.map((h) => h.workflowId)).toEqual(
+      expect.arrayContaining([
+        'order-happy',
+        'order-short',
+        'order-unknown',
+        'order-invoice-fails',
+        'order-mail-fails',
+      ]),
+    );
+  });
+
+  test('given each recorded history, when the current workflow code replays it, then it is deterministic', async () => {
+    quietWorkerLogs();
+    const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
+    let replayed = 0;
+    for await (const r of results) {
+      expect({ workflowId: r.workflowId, error: r.error?.message }).toEqual({
+        workflowId: r.workflowId,
+        error: undefined,
+      });
+      replayed++;
+    }
+    expect(replayed).toBe(histories.length);
+  });
+});
