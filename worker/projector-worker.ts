@@ -1,22 +1,42 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
 import { loadConfig, serviceUrls, type Config } from '../config';
 import { createProjectionActivities } from '../projections/activities';
 import { ensureOrderIndexes } from '../projections/orders/mongo';
 import { connectMongo, connectRedis } from './clients';
 import { runUntilSignal } from './signals';
 
+export interface ProjectorWorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  redis: Redis;
+}
+
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
+export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<Worker> {
+  await ensureOrderIndexes(deps.db);
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    activities: createProjectionActivities({ db: deps.db, redis: deps.redis }),
+  });
+}
+
 export async function main(config: Config = loadConfig()): Promise<void> {
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
-  await ensureOrderIndexes(db);
   const redis = connectRedis(serviceUrls(config).redis);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const worker = await createProjectorWorker({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.projectionsTaskQueue,
-    activities: createProjectionActivities({ db, redis }),
+    db,
+    redis,
   });
   await runUntilSignal(worker, async () => {
     await connection.close();

@@ -1,4 +1,6 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Db } from 'mongodb';
+import type { Transporter } from 'nodemailer';
 import { loadConfig, serviceUrls, type Config } from '../config';
 import { createSagaActivities } from '../activities';
 import { ensureBillingIndexes } from '../activities/billing';
@@ -6,20 +8,44 @@ import { seedCatalog } from '../activities/inventory';
 import { connectMongo, createMailer } from './clients';
 import { runUntilSignal } from './signals';
 
+export interface SagaWorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  mailer: Transporter;
+  mailFrom: string;
+  /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
 /** The saga worker: the order workflow and its activities on the orders task queue. */
+export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
+  await ensureBillingIndexes(deps.db);
+  await seedCatalog(deps.db);
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createSagaActivities({ db: deps.db, mailer: deps.mailer, mailFrom: deps.mailFrom }),
+  });
+}
+
 export async function main(config: Config = loadConfig()): Promise<void> {
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
-  await ensureBillingIndexes(db);
-  await seedCatalog(db);
   const mailer = createMailer(serviceUrls(config).smtp);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const worker = await createSagaWorker({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.ordersTaskQueue,
-    workflowsPath: require.resolve('../workflows'),
-    activities: createSagaActivities({ db, mailer, mailFrom: config.mailFrom }),
+    db,
+    mailer,
+    mailFrom: config.mailFrom,
   });
   await runUntilSignal(worker, async () => {
     mailer.close();
