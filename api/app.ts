@@ -27,6 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
   await app.register(orderRoutes(deps));
   return app;

@@ -16,8 +16,8 @@ export interface ReceivedMail {
 export interface SmtpSink {
   smtpUrl: string;
   mailboxUrl: string | null;
-  messages(): ReceivedMail[];
-  stop(): Promise<void>;
+  messages: () => ReceivedMail[];
+  stop: () => Promise<void>;
 }
 
 const addresses = (a: unknown): string[] => {

@@ -114,13 +114,18 @@ describe('an order flowing end to end', () => {
   });
 
   test('given an Idempotency-Key, when the same order is posted twice, then one workflow runs', async () => {
-    const body = { customer: { id: 'cust-7', email: 'lin@example.com' }, items: [{ sku: 'MS-002', quantity: 1 }] };
+    const body = {
+      customer: { id: 'cust-7', email: 'lin@example.com' },
+      items: [{ sku: 'MS-002', quantity: 1 }],
+    };
     const [a, b] = await Promise.all([placeOrder(body, 'same-key-1'), placeOrder(body, 'same-key-1')]);
     expect([a.status, b.status]).toEqual([202, 202]);
     const handle = env.client.workflow.getHandle(orderWorkflowId('same-key-1'));
     await handle.result();
     const runs = [];
-    for await (const r of env.client.workflow.list({ query: `WorkflowId = '${orderWorkflowId('same-key-1')}'` })) {
+    for await (const r of env.client.workflow.list({
+      query: `WorkflowId = '${orderWorkflowId('same-key-1')}'`,
+    })) {
       runs.push(r.runId);
     }
     expect(runs).toHaveLength(1);
@@ -133,7 +138,8 @@ describe('an order flowing end to end', () => {
     });
     const { orderId } = (await res.json()) as { orderId: string };
     const view = await eventually(
-      async () => (await fetch(`${base}/orders/${orderId}`)).json() as Promise<{ status?: string; reason?: string }>,
+      async () =>
+        (await fetch(`${base}/orders/${orderId}`)).json() as Promise<{ status?: string; reason?: string }>,
       (v) => v.status === 'REJECTED',
     );
     expect(view.reason).toBe('insufficient stock for HS-005: 99 requested');

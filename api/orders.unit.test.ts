@@ -1,0 +1,160 @@
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+import { buildApp } from './app';
+
+/** A Temporal client that records starts instead of talking to a server. */
+function recordingTemporal() {
+  const starts: unknown[] = [];
+  const client = {
+    workflow: {
+      start: async (_wf: unknown, opts: unknown) => {
+        starts.push(opts);
+        return {};
+      },
+    },
+  } as unknown as Client;
+  return { client, starts };
+}
+
+const valid = {
+  customer: { id: 'c-1', email: 'ada@example.com' },
+  items: [{ sku: 'KB-001', quantity: 2 }],
+};
+
+async function appWith() {
+  const temporal = recordingTemporal();
+  const app = await buildApp({
+    temporal: temporal.client,
+    db: {} as Db,
+    redis: {} as Redis,
+    ordersTaskQueue: 'orders',
+    projectionsTaskQueue: 'projections',
+  });
+  return { app, starts: temporal.starts };
+}
+
+describe('POST /orders input validation', () => {
+  const cases: [string, { payload: string; headers?: Record<string, string> }, number, string][] = [
+    ['missing customer', { payload: JSON.stringify({ items: valid.items }) }, 400, 'body.customer'],
+    [
+      'missing email',
+      { payload: JSON.stringify({ ...valid, customer: { id: 'c-1' } }) },
+      400,
+      'body.customer.email',
+    ],
+    [
+      'bad email',
+      { payload: JSON.stringify({ ...valid, customer: { id: 'c-1', email: 'nope' } }) },
+      400,
+      'body.customer.email',
+    ],
+    ['no items', { payload: JSON.stringify({ ...valid, items: [] }) }, 400, 'body.items'],
+    [
+      'quantity 0',
+      { payload: JSON.stringify({ ...valid, items: [{ sku: 'KB-001', quantity: 0 }] }) },
+      400,
+      'body.items[0].quantity',
+    ],
+    [
+      'negative quantity',
+      { payload: JSON.stringify({ ...valid, items: [{ sku: 'KB-001', quantity: -3 }] }) },
+      400,
+      'body.items[0].quantity',
+    ],
+    [
+      'quantity as a string',
+      { payload: JSON.stringify({ ...valid, items: [{ sku: 'KB-001', quantity: '2' }] }) },
+      400,
+      'body.items[0].quantity',
+    ],
+    [
+      '51 items',
+      {
+        payload: JSON.stringify({
+          ...valid,
+          items: Array.from({ length: 51 }, (_, i) => ({ sku: `S-${i}`, quantity: 1 })),
+        }),
+      },
+      400,
+      'body.items',
+    ],
+    ['unknown field', { payload: JSON.stringify({ ...valid, coupon: 'FREE' }) }, 400, 'body.coupon'],
+    ['non-JSON body', { payload: '{"customer": ' }, 400, 'body'],
+    [
+      'wrong media type',
+      { payload: 'hello', headers: { 'content-type': 'text/plain' } },
+      415,
+      'content-type',
+    ],
+    ['2 MB body', { payload: JSON.stringify({ ...valid, pad: 'x'.repeat(2 * 1024 * 1024) }) }, 413, 'body'],
+    [
+      'bad Idempotency-Key',
+      { payload: JSON.stringify(valid), headers: { 'idempotency-key': '../../etc' } },
+      400,
+      'headers.idempotency-key',
+    ],
+  ];
+
+  test.each(cases.map(([name, req, status, field]) => ({ name, req, status, field })))(
+    'given $name, when posted, then $status problem+json names the field and no workflow starts',
+    async ({ req, status, field }) => {
+      const { app, starts } = await appWith();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: req.payload,
+        headers: { 'content-type': 'application/json', ...req.headers },
+      });
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const problem = res.json<{ status: number; errors: { field: string }[] }>();
+      expect(problem.status).toBe(status);
+      expect(problem.errors.map((e) => e.field)).toContain(field);
+      expect(starts).toHaveLength(0);
+      await app.close();
+    },
+  );
+
+  test('given a valid order with an Idempotency-Key, when posted, then 202 with Location and one start keyed by it', async () => {
+    const { app, starts } = await appWith();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: valid,
+      headers: { 'idempotency-key': 'order-abc' },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.headers.location).toBe('/orders/order-abc');
+    expect(res.json()).toMatchObject({ orderId: 'order-abc', status: 'PLACED' });
+    expect(starts).toEqual([
+      expect.objectContaining({
+        workflowId: 'order-order-abc',
+        taskQueue: 'orders',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    ]);
+    await app.close();
+  });
+
+  test('given Temporal is unreachable, when an order is posted, then 503 problem without internals', async () => {
+    const app = await buildApp({
+      temporal: {
+        workflow: {
+          start: async () => {
+            throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233');
+          },
+        },
+      } as unknown as Client,
+      db: {} as Db,
+      redis: {} as Redis,
+      ordersTaskQueue: 'orders',
+      projectionsTaskQueue: 'projections',
+    });
+    const res = await app.inject({ method: 'POST', url: '/orders', payload: valid });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).not.toContain('ECONNREFUSED');
+    await app.close();
+  });
+});

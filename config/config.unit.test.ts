@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig, serviceUrls } from './index';
+
+describe('config', () => {
+  test('given no variables, then loopback defaults and local server URLs', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ apiHost: '127.0.0.1', apiPort: 3000, temporalAddress: '127.0.0.1:7233' });
+    expect(serviceUrls(c)).toEqual({
+      mongodb: 'mongodb://127.0.0.1:27017/',
+      redis: 'redis://127.0.0.1:6380',
+      smtp: 'smtp://127.0.0.1:2525',
+    });
+  });
+
+  test.each([
+    ['API_PORT', 'abc'],
+    ['API_PORT', '70000'],
+    ['TEMPORAL_ADDRESS', 'no-port'],
+    ['MONGODB_URL', 'http://example.test'],
+    ['REDIS_URL', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+  ])('given %s=%s, then start-up fails naming that variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  test('given a URL with a password, when it is refused, then the password is not echoed', () => {
+    expect(() => loadConfig({ MONGODB_URL: 'http://admin:s3cret@db.test' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
+  });
+});
