@@ -17,7 +17,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # 1. npm packages, reinstalled only when package-lock.json changed.
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.setup-stamp 2>/dev/null)" != "$lock_sum" ]; then
-  log "installing npm packages (npm install --no-save: `npm ci` trips over npm 11 omitting foreign-platform optional packages from the lock)"
+  # npm install --no-save, not npm ci: npm 11 leaves foreign-platform optional packages out of the lock,
+  # which npm ci then reports as missing. With an up-to-date lock it installs exactly the locked versions.
+  log "installing npm packages"
   npm install --no-save --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.setup-stamp
 fi
