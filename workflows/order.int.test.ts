@@ -7,6 +7,7 @@ import type { createProjectionActivities } from '../projections/activities';
 import { recordHistory } from '../test/helpers/histories';
 import { quietWorkerLogs, timeSkippingEnv, workflowBundle } from '../test/helpers/temporal';
 import { getOrderQuery, orderWorkflow, type PlaceOrderInput } from './order';
+import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 
 type Saga = ReturnType<typeof createSagaActivities>;
 type Projection = ReturnType<typeof createProjectionActivities>;
@@ -85,7 +86,7 @@ describe('order workflow (time-skipping server, mocked activities)', () => {
 
   test('given stock, when an order is placed, then it completes with every event projected in order', async () => {
     const saga = mockSaga();
-    const { result, projected, state } = await run(saga, 'happy');
+    const { result, projected, state, handle } = await run(saga, 'happy');
     expect(result).toEqual({ orderId: 'happy', status: 'COMPLETED', reason: null });
     expect(projected.map((e) => e.type)).toEqual([
       'OrderPlaced',
@@ -96,6 +97,9 @@ describe('order workflow (time-skipping server, mocked activities)', () => {
     ]);
     expect(projected.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(state).toMatchObject({ status: 'COMPLETED', total: 17800, invoice: { number: 7 }, version: 5 });
+    const { typedSearchAttributes } = await handle.describe();
+    expect(typedSearchAttributes.get(ORDER_STATUS)).toBe('COMPLETED');
+    expect(typedSearchAttributes.get(ORDER_TOTAL)).toBe(178);
     expect(saga.calls).toEqual(['reserveStock', 'issueInvoice', 'sendOrderEmail']);
   });
 

@@ -5,7 +5,9 @@ import {
   log,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 import type { createSagaActivities } from '../activities';
 import type { createProjectionActivities } from '../projections/activities';
 import type { Customer, DataOf, OrderEventType, OrderItem } from '../domain/events';
@@ -80,6 +82,13 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   async function emit<T extends OrderEventType>(type: T, data: DataOf<T>): Promise<OrderState> {
     const event = makeEvent(type, orderId, ++seq, new Date(), data);
     const next = evolve(state, event);
+    if (next.status !== state?.status || next.total !== state.total) {
+      // Operators find orders by state in the Web UI: `OrderStatus="REJECTED"`.
+      upsertSearchAttributes([
+        { key: ORDER_STATUS, value: next.status },
+        { key: ORDER_TOTAL, value: next.total / 100 },
+      ]);
+    }
     state = next;
     await projectEvent(event);
     return next;

@@ -111,6 +111,18 @@ describe('an order flowing end to end', () => {
     expect(mail).toHaveLength(1);
     expect(mail[0]?.subject).toBe(`Order ${accepted.orderId} confirmed`);
     expect(mail[0]?.text).toContain('Total: 116.00 EUR');
+
+    // Operators find the run by its search attributes (visibility is eventually consistent).
+    const listed = await eventually(
+      async () => {
+        const ids: string[] = [];
+        const query = `CustomerId = "cust-42" AND OrderStatus = "COMPLETED"`;
+        for await (const wf of env.client.workflow.list({ query })) ids.push(wf.workflowId);
+        return ids;
+      },
+      (ids) => ids.length > 0,
+    );
+    expect(listed).toEqual([orderWorkflowId(accepted.orderId)]);
   });
 
   test('given an Idempotency-Key, when the same order is posted twice, then one workflow runs', async () => {
