@@ -174,7 +174,10 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
       }
       const currencies = new Set(found.map((p) => p.currency));
       if (currencies.size > 1) {
-        throw ApplicationFailure.nonRetryable('items are priced in more than one currency', 'MIXED_CURRENCY');
+        throw ApplicationFailure.nonRetryable(
+          'items are priced in more than one currency',
+          ErrorCode.MixedCurrency,
+        );
       }
       const held: OrderItem[] = [];
       for (const item of items) {

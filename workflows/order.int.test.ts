@@ -156,6 +156,19 @@ describe('order workflow (time-skipping server, mocked activities)', () => {
     expect(saga.calls.at(-1)).toBe('releaseStock');
   });
 
+  test('given the stock store keeps failing, when retries run out, then any hold is released and the order FAILED', async () => {
+    const saga = mockSaga({
+      reserveStock: async () => {
+        throw new Error('inventory unreachable');
+      },
+    });
+    const { result, projected } = await run(saga, 'reserve-fails');
+    expect(result).toMatchObject({ status: 'FAILED' });
+    expect(result.reason).toContain('inventory unreachable');
+    expect(projected.map((e) => e.type)).toEqual(['OrderPlaced', 'StockReleased', 'OrderFailed']);
+    expect(saga.calls).toEqual([...Array<string>(5).fill('reserveStock'), 'releaseStock']);
+  });
+
   test('given the email keeps failing, when the order is invoiced, then it still completes', async () => {
     const saga = mockSaga({
       sendOrderEmail: async () => {

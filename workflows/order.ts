@@ -49,7 +49,11 @@ const { sendOrderEmail } = proxyActivities<Saga>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
-const BUSINESS_CODES: readonly string[] = [ErrorCode.UnknownSku, ErrorCode.InsufficientStock];
+const BUSINESS_CODES: readonly string[] = [
+  ErrorCode.UnknownSku,
+  ErrorCode.InsufficientStock,
+  ErrorCode.MixedCurrency,
+];
 
 function businessFailure(err: unknown): ApplicationFailure | null {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
