@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { OrderLine } from '../domain/events';
 import { invoiceIdFor } from '../domain/ids';
-import { isDuplicateKey } from '../projections/orders/mongo';
+import { isDuplicateKey } from '../infra/mongo-errors';
 
 export interface InvoiceDoc {
   _id: string;

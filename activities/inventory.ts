@@ -4,7 +4,7 @@ import type { OrderItem, OrderLine } from '../domain/events';
 import { ErrorCode } from '../domain/errors';
 import { lineTotal, sum } from '../domain/money';
 import { DEMO_CATALOG } from '../domain/catalog';
-import { isDuplicateKey } from '../projections/orders/mongo';
+import { isDuplicateKey } from '../infra/mongo-errors';
 
 /** Product facts (name, price). Stock is not kept here: it is the running balance of the ledger. */
 export interface ProductDoc {

@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ORDER_ID_PATTERN } from '../domain/ids';
 
-export const MAX_ITEMS = 50;
-
 export const PlaceOrderBody = Type.Object(
   {
     customer: Type.Object(
@@ -20,7 +18,7 @@ export const PlaceOrderBody = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { minItems: 1, maxItems: MAX_ITEMS },
+      { minItems: 1, maxItems: 50 },
     ),
   },
   { additionalProperties: false },

@@ -3,7 +3,5 @@ export const ErrorCode = {
   UnknownSku: 'UNKNOWN_SKU',
   InsufficientStock: 'INSUFFICIENT_STOCK',
   MixedCurrency: 'MIXED_CURRENCY',
-  OrderNotFound: 'ORDER_NOT_FOUND',
-  ValidationFailed: 'VALIDATION_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

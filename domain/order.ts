@@ -2,8 +2,6 @@ import type { Customer, OrderEvent, OrderItem, OrderLine } from './events';
 
 export type OrderStatus = 'PLACED' | 'RESERVED' | 'INVOICED' | 'COMPLETED' | 'REJECTED' | 'FAILED';
 
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'REJECTED', 'FAILED'];
-
 export interface TimelineEntry {
   seq: number;
   type: OrderEvent['type'];

@@ -3,6 +3,7 @@ import type { Db, Collection } from 'mongodb';
 import type { OrderEvent } from '../../domain/events';
 import type { OrderState } from '../../domain/order';
 import { evolve } from '../../domain/order';
+import { isDuplicateKey } from '../../infra/mongo-errors';
 
 /** The `orders` read model: the order fold plus when it was projected. */
 export type OrderDoc = Omit<OrderState, 'orderId'> & { _id: string; projectedAt: Date };
@@ -56,10 +57,6 @@ export async function applyToOrders(
     if (res.matchedCount === 0) return applyToOrders(db, event, now);
   }
   return { outcome: 'applied', doc };
-}
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
 export async function findOrder(db: Db, orderId: string): Promise<OrderDoc | null> {
