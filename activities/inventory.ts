@@ -127,7 +127,7 @@ export async function seedCatalog(db: Db, now = new Date()): Promise<void> {
 }
 
 export function createInventoryActivities({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
-  const { products } = inventoryCollections(db);
+  const { products, movements } = inventoryCollections(db);
 
   const hold = (orderId: string, item: OrderItem) =>
     append(
@@ -140,7 +140,6 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
 
   /** Releases a hold only if there is one, once. */
   async function release(orderId: string, item: OrderItem): Promise<void> {
-    const { movements } = inventoryCollections(db);
     const held = await movements.findOne({ ref: `reserve:${orderId}:${item.sku}` });
     if (!held) return;
     await append(

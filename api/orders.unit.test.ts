@@ -3,36 +3,33 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { buildApp } from './app';
 
-/** A Temporal client that records starts instead of talking to a server. */
-function recordingTemporal() {
+/** The app with a Temporal client whose `workflow.start` is `start` (recording by default). */
+async function appWith(start?: () => Promise<unknown>) {
   const starts: unknown[] = [];
   const client = {
     workflow: {
-      start: async (_wf: unknown, opts: unknown) => {
-        starts.push(opts);
-        return {};
-      },
+      start:
+        start ??
+        (async (_wf: unknown, opts: unknown) => {
+          starts.push(opts);
+          return {};
+        }),
     },
   } as unknown as Client;
-  return { client, starts };
+  const app = await buildApp({
+    temporal: client,
+    db: {} as Db,
+    redis: {} as Redis,
+    ordersTaskQueue: 'orders',
+    projectionsTaskQueue: 'projections',
+  });
+  return { app, starts };
 }
 
 const valid = {
   customer: { id: 'c-1', email: 'ada@example.com' },
   items: [{ sku: 'KB-001', quantity: 2 }],
 };
-
-async function appWith() {
-  const temporal = recordingTemporal();
-  const app = await buildApp({
-    temporal: temporal.client,
-    db: {} as Db,
-    redis: {} as Redis,
-    ordersTaskQueue: 'orders',
-    projectionsTaskQueue: 'projections',
-  });
-  return { app, starts: temporal.starts };
-}
 
 describe('POST /orders input validation', () => {
   const cases: [string, { payload: string; headers?: Record<string, string> }, number, string][] = [
@@ -138,18 +135,8 @@ describe('POST /orders input validation', () => {
   });
 
   test('given Temporal is unreachable, when an order is posted, then 503 problem without internals', async () => {
-    const app = await buildApp({
-      temporal: {
-        workflow: {
-          start: async () => {
-            throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233');
-          },
-        },
-      } as unknown as Client,
-      db: {} as Db,
-      redis: {} as Redis,
-      ordersTaskQueue: 'orders',
-      projectionsTaskQueue: 'projections',
+    const { app } = await appWith(async () => {
+      throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233');
     });
     const res = await app.inject({ method: 'POST', url: '/orders', payload: valid });
     expect(res.statusCode).toBe(503);

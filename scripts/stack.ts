@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, redact, type Config } from '../config';
+import { ConfigError, loadConfig, redact, serviceUrls, type Config } from '../config';
 import { spawnLogged, spawnService, stopChild, type Service } from '../infra/process';
 import { startSmtpSink } from '../infra/smtp-sink';
 import { startMongo, startRedis } from '../infra/stores';
@@ -115,9 +115,10 @@ try {
   process.exit(2);
 }
 // Children read the same environment: make the locally started servers' URLs explicit for them.
-process.env.MONGODB_URL ??= `mongodb://127.0.0.1:${config.mongoPort}/`;
-process.env.REDIS_URL ??= `redis://127.0.0.1:${config.redisPort}`;
-process.env.SMTP_URL ??= `smtp://127.0.0.1:${config.smtpPort}`;
+const urls = serviceUrls(config);
+process.env.MONGODB_URL = urls.mongodb;
+process.env.REDIS_URL = urls.redis;
+process.env.SMTP_URL = urls.smtp;
 process.env.TEMPORAL_ADDRESS ??= config.temporalAddress;
 process.env.DATA_DIR ??= config.dataDir;
 void main(config);
