@@ -10,6 +10,7 @@ describe('billing activities against the real Mongo-compatible store', () => {
     lines: [{ sku: 'KB-001', name: 'Keyboard', quantity: 1, unitPrice: 8900, lineTotal: 8900 }],
     total: 8900,
     currency: 'EUR',
+    dueAt: '2026-01-03T00:00:00.000Z',
   });
 
   beforeAll(async () => {
@@ -33,5 +34,23 @@ describe('billing activities against the real Mongo-compatible store', () => {
     }
     expect([...byOrder.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(await stores.db.collection('invoices').countDocuments()).toBe(30);
+  });
+
+  test('given an issued invoice, when it is voided twice, then it is VOID once, keeps its number and the next number follows', async () => {
+    const issued = await billing.issueInvoice(input('v-1'));
+    expect(issued.dueAt).toBe('2026-01-03T00:00:00.000Z');
+    const first = await billing.voidInvoice({ orderId: 'v-1', reason: 'payment-timeout' });
+    const again = await billing.voidInvoice({ orderId: 'v-1', reason: 'something else' });
+    expect(first).toEqual({ invoiceId: issued.invoiceId, number: issued.number });
+    expect(again).toEqual(first);
+    const doc = await stores.db.collection('invoices').findOne({ _id: issued.invoiceId as never });
+    expect(doc).toMatchObject({ status: 'VOID', voidReason: 'payment-timeout', number: issued.number });
+    // A retried issue of the voided order does not mint a new number.
+    expect((await billing.issueInvoice(input('v-1'))).number).toBe(issued.number);
+    expect((await billing.issueInvoice(input('v-2'))).number).toBe(issued.number + 1);
+  });
+
+  test('given no invoice, when voiding, then there is nothing to void', async () => {
+    expect(await billing.voidInvoice({ orderId: 'never-invoiced', reason: 'cancelled' })).toBeNull();
   });
 });

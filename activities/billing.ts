@@ -13,6 +13,9 @@ export interface InvoiceDoc {
   currency: string;
   status: 'ISSUED' | 'VOID';
   issuedAt: Date;
+  dueAt: Date;
+  voidedAt?: Date;
+  voidReason?: string;
 }
 
 export interface IssuedInvoice {
@@ -20,6 +23,7 @@ export interface IssuedInvoice {
   number: number;
   total: number;
   currency: string;
+  dueAt: string;
 }
 
 export async function ensureBillingIndexes(db: Db): Promise<void> {
@@ -35,6 +39,7 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
     number: i.number,
     total: i.total,
     currency: i.currency,
+    dueAt: i.dueAt.toISOString(),
   });
 
   return {
@@ -50,6 +55,8 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
       lines: OrderLine[];
       total: number;
       currency: string;
+      /** ISO date the payment is due, decided by the workflow */
+      dueAt: string;
     }): Promise<IssuedInvoice> {
       const _id = invoiceIdFor(input.orderId);
       for (let attempt = 0; ; attempt++) {
@@ -70,6 +77,7 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
           currency: input.currency,
           status: 'ISSUED',
           issuedAt: now(),
+          dueAt: new Date(input.dueAt),
         };
         try {
           await invoices.insertOne(doc);
@@ -79,6 +87,24 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
           await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
         }
       }
+    },
+
+    /**
+     * Compensation: voids the order's invoice. The number stays taken (a voided invoice keeps its place
+     * in the sequence, which is what keeps the numbering gap-free). Safe to repeat; with no invoice there
+     * is nothing to void.
+     */
+    async voidInvoice(input: {
+      orderId: string;
+      reason: string;
+    }): Promise<{ invoiceId: string; number: number } | null> {
+      const _id = invoiceIdFor(input.orderId);
+      await invoices.updateOne(
+        { _id, status: 'ISSUED' },
+        { $set: { status: 'VOID', voidedAt: now(), voidReason: input.reason } },
+      );
+      const doc = await invoices.findOne({ _id });
+      return doc && { invoiceId: doc._id, number: doc.number };
     },
   };
 }

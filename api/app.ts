@@ -5,6 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { registerProblemHandlers } from './problem';
 import { orderRoutes } from './routes/orders';
+import { orderCommandRoutes } from './routes/order-commands';
+import type { CommandTiming } from './workflow-commands';
+import type { PaymentTerms } from '../workflows/order';
 
 export interface AppDeps {
   temporal: Client;
@@ -12,10 +15,15 @@ export interface AppDeps {
   redis: Redis;
   ordersTaskQueue: string;
   projectionsTaskQueue: string;
+  paymentTerms: PaymentTerms;
+  /** bounds on waiting for the workflow (commands and strong reads) */
+  commandTiming?: CommandTiming;
   logger?: FastifyServerOptions['logger'];
   /** bytes; larger bodies are refused with 413 */
   bodyLimit?: number;
 }
+
+export const DEFAULT_COMMAND_TIMING: CommandTiming = { acceptWithinMs: 10_000, answerWithinMs: 5_000 };
 
 /** The HTTP app as a factory: the server entry listens, tests call `inject()`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -31,5 +39,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
   await app.register(orderRoutes(deps));
+  await app.register(orderCommandRoutes(deps));
   return app;
 }

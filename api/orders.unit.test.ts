@@ -22,6 +22,7 @@ async function appWith(start?: () => Promise<unknown>) {
     redis: {} as Redis,
     ordersTaskQueue: 'orders',
     projectionsTaskQueue: 'projections',
+    paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
   });
   return { app, starts };
 }

@@ -16,6 +16,7 @@ export class HttpProblem extends Error {
     readonly title: string,
     detail?: string,
     readonly code = 'about:blank',
+    readonly errors?: { field: string; message: string }[],
   ) {
     super(detail ?? title);
   }
@@ -55,12 +56,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const instance = request.url;
     if (err instanceof HttpProblem) {
+      if (err.status >= 500) request.log.error({ err: err.cause ?? err }, err.message);
       return sendProblem(reply, {
         type: err.code,
         title: err.title,
         status: err.status,
         detail: err.message,
         instance,
+        ...(err.errors ? { errors: err.errors } : {}),
       });
     }
     if (err.validation) {

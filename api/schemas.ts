@@ -33,6 +33,39 @@ export const OrderIdParams = Type.Object({
   id: Type.String({ pattern: ORDER_ID_PATTERN }),
 });
 
+export const ConsistencyQuery = Type.Object(
+  {
+    consistency: Type.Optional(
+      Type.Union([Type.Literal('eventual'), Type.Literal('strong')], {
+        description: 'eventual (default): the read model; strong: the order workflow itself',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PaymentBody = Type.Object(
+  {
+    amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'minor units (cents)' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }),
+    reference: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
+  },
+  { additionalProperties: false },
+);
+export type PaymentBody = Static<typeof PaymentBody>;
+
+export const CancelBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }) },
+  { additionalProperties: false },
+);
+export type CancelBody = Static<typeof CancelBody>;
+
+export const CommandAccepted = Type.Object({
+  orderId: Type.String(),
+  accepted: Type.String({ description: 'the command taken; its outcome shows on the order' }),
+  links: Type.Object({ self: Type.String() }),
+});
+
 export const Problem = Type.Object({
   type: Type.String(),
   title: Type.String(),
@@ -58,22 +91,56 @@ const Line = Type.Object({
 
 export const OrderView = Type.Object({
   orderId: Type.String(),
-  status: Type.String(),
+  status: Type.Union([
+    Type.Literal('PLACED'),
+    Type.Literal('RESERVED'),
+    Type.Literal('AWAITING_PAYMENT'),
+    Type.Literal('PAID'),
+    Type.Literal('COMPLETED'),
+    Type.Literal('REJECTED'),
+    Type.Literal('CANCELLED'),
+    Type.Literal('FAILED'),
+  ]),
   customer: Type.Object({ id: Type.String(), email: Type.String() }),
   items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
   lines: Type.Array(Line),
   total: Type.Integer(),
   currency: Type.Union([Type.String(), Type.Null()]),
-  invoice: Type.Union([Type.Object({ invoiceId: Type.String(), number: Type.Integer() }), Type.Null()]),
+  invoice: Type.Union([
+    Type.Object({
+      invoiceId: Type.String(),
+      number: Type.Integer(),
+      dueAt: Type.String(),
+      status: Type.Union([Type.Literal('ISSUED'), Type.Literal('VOID')]),
+    }),
+    Type.Null(),
+  ]),
+  payment: Type.Union([
+    Type.Object({
+      reference: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      receivedAt: Type.String(),
+    }),
+    Type.Null(),
+  ]),
   reason: Type.Union([Type.String(), Type.Null()]),
   placedAt: Type.String(),
   updatedAt: Type.String(),
   timeline: Type.Array(
     Type.Object({ seq: Type.Integer(), type: Type.String(), at: Type.String(), data: Type.Unknown() }),
   ),
+  /** only on strong reads: commands the workflow accepted and is carrying out */
+  pending: Type.Optional(
+    Type.Object({
+      payment: Type.Union([Type.Object({ reference: Type.String() }), Type.Null()]),
+      cancellation: Type.Union([Type.Object({ reason: Type.String() }), Type.Null()]),
+    }),
+  ),
   freshness: Type.Object({
-    source: Type.String(),
-    seq: Type.Integer(),
-    projectedAt: Type.String(),
+    source: Type.Union([Type.Literal('redis'), Type.Literal('mongodb'), Type.Literal('workflow')]),
+    seq: Type.Integer({ description: 'the last event of the order this answer reflects' }),
+    projectedAt: Type.Optional(Type.String({ description: 'when that event reached the read model' })),
   }),
 });
+export type OrderView = Static<typeof OrderView>;

@@ -15,6 +15,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     redis,
     ordersTaskQueue: config.ordersTaskQueue,
     projectionsTaskQueue: config.projectionsTaskQueue,
+    paymentTerms: { dueAfterMs: config.paymentDueAfterMs, reminderAfterMs: config.paymentReminderAfterMs },
     logger: { level: config.logLevel },
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });

@@ -18,9 +18,29 @@ describe('config', () => {
     ['MONGODB_URL', 'http://example.test'],
     ['REDIS_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
+    ['PAYMENT_DUE_AFTER', '2 days'],
+    ['PAYMENT_DUE_AFTER', '0h'],
+    ['PAYMENT_REMINDER_AFTER', '-1h'],
   ])('given %s=%s, then start-up fails naming that variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  test('given no payment terms, then due after 48 h with the reminder at 24 h; units are read', () => {
+    expect(loadConfig({})).toMatchObject({
+      paymentDueAfterMs: 48 * 3_600_000,
+      paymentReminderAfterMs: 24 * 3_600_000,
+    });
+    expect(loadConfig({ PAYMENT_DUE_AFTER: '90s', PAYMENT_REMINDER_AFTER: '1500ms' })).toMatchObject({
+      paymentDueAfterMs: 90_000,
+      paymentReminderAfterMs: 1500,
+    });
+  });
+
+  test('given a reminder not before the due date, then start-up fails naming the reminder', () => {
+    expect(() => loadConfig({ PAYMENT_DUE_AFTER: '1h', PAYMENT_REMINDER_AFTER: '2h' })).toThrow(
+      /^Invalid configuration: PAYMENT_REMINDER_AFTER must be shorter than PAYMENT_DUE_AFTER/,
+    );
   });
 
   test('given a URL with a password, when it is refused, then the password is not echoed', () => {

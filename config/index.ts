@@ -19,6 +19,10 @@ export interface Config {
   smtpPort: number;
   mailboxPort: number;
   mailFrom: string;
+  /** payment is due this long after the invoice (PAYMENT_DUE_AFTER, default 48h) */
+  paymentDueAfterMs: number;
+  /** the reminder goes out this long after the invoice (PAYMENT_REMINDER_AFTER, default 24h) */
+  paymentReminderAfterMs: number;
   dataDir: string;
   cacheDir: string;
   logLevel: string;
@@ -83,6 +87,19 @@ function oneOf(env: Env, name: string, allowed: string[], fallback: string): str
   return value;
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as `48h`, `90m`, `30s`, `2d` or `1500ms`. */
+function duration(env: Env, name: string, fallback: string): number {
+  const value = str(env, name, fallback);
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : 0;
+  if (ms <= 0) {
+    throw new ConfigError(name, `must be a positive duration such as 48h, 90m, 30s, got "${value}"`);
+  }
+  return ms;
+}
+
 /** Hides credentials in a URL so that a bad value can be echoed safely. */
 export function redact(value: string): string {
   return value.replace(/\/\/([^@/]*)@/, '//***@');
@@ -91,6 +108,11 @@ export function redact(value: string): string {
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(str(env, 'DATA_DIR', 'data'));
   const temporalPort = port(env, 'TEMPORAL_PORT', 7233);
+  const paymentDueAfterMs = duration(env, 'PAYMENT_DUE_AFTER', '48h');
+  const paymentReminderAfterMs = duration(env, 'PAYMENT_REMINDER_AFTER', '24h');
+  if (paymentReminderAfterMs >= paymentDueAfterMs) {
+    throw new ConfigError('PAYMENT_REMINDER_AFTER', 'must be shorter than PAYMENT_DUE_AFTER');
+  }
   return {
     apiHost: str(env, 'API_HOST', '127.0.0.1'),
     apiPort: port(env, 'API_PORT', 3000),
@@ -108,6 +130,8 @@ export function loadConfig(env: Env = process.env): Config {
     smtpPort: port(env, 'SMTP_PORT', 2525),
     mailboxPort: port(env, 'MAILBOX_PORT', 8025),
     mailFrom: str(env, 'MAIL_FROM', 'Order Service <orders@example.test>'),
+    paymentDueAfterMs,
+    paymentReminderAfterMs,
     dataDir,
     cacheDir: str(
       env,

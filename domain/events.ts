@@ -32,13 +32,23 @@ export type StockReserved = EventBase<
 export type OrderRejected = EventBase<'OrderRejected', { code: string; reason: string }>;
 export type InvoiceIssued = EventBase<
   'InvoiceIssued',
-  { invoiceId: string; number: number; total: number; currency: string }
+  { invoiceId: string; number: number; total: number; currency: string; dueAt: string }
 >;
 export type StockReleased = EventBase<'StockReleased', { reason: string }>;
 export type NotificationSent = EventBase<
   'NotificationSent',
   { channel: 'email'; kind: string; to: string; messageId: string }
 >;
+export type PaymentReminderSent = EventBase<
+  'PaymentReminderSent',
+  { channel: 'email'; to: string; messageId: string; dueAt: string }
+>;
+export type PaymentReceived = EventBase<
+  'PaymentReceived',
+  { reference: string; amount: number; currency: string }
+>;
+export type InvoiceVoided = EventBase<'InvoiceVoided', { invoiceId: string; number: number; reason: string }>;
+export type OrderCancelled = EventBase<'OrderCancelled', { reason: string }>;
 export type OrderCompleted = EventBase<'OrderCompleted', Record<string, never>>;
 export type OrderFailed = EventBase<'OrderFailed', { reason: string }>;
 
@@ -49,6 +59,10 @@ export type OrderEvent =
   | InvoiceIssued
   | StockReleased
   | NotificationSent
+  | PaymentReminderSent
+  | PaymentReceived
+  | InvoiceVoided
+  | OrderCancelled
   | OrderCompleted
   | OrderFailed;
 

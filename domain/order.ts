@@ -1,6 +1,10 @@
 import type { Customer, OrderEvent, OrderItem, OrderLine } from './events';
 
-export type OrderStatus = 'PLACED' | 'RESERVED' | 'INVOICED' | 'COMPLETED' | 'REJECTED' | 'FAILED';
+export type OrderStatus =
+  'PLACED' | 'RESERVED' | 'AWAITING_PAYMENT' | 'PAID' | 'COMPLETED' | 'REJECTED' | 'CANCELLED' | 'FAILED';
+
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED'];
+export const isTerminal = (status: OrderStatus): boolean => TERMINAL_STATUSES.includes(status);
 
 export interface TimelineEntry {
   seq: number;
@@ -18,7 +22,8 @@ export interface OrderState {
   lines: OrderLine[];
   total: number;
   currency: string | null;
-  invoice: { invoiceId: string; number: number } | null;
+  invoice: { invoiceId: string; number: number; dueAt: string; status: 'ISSUED' | 'VOID' } | null;
+  payment: { reference: string; amount: number; currency: string; receivedAt: string } | null;
   reason: string | null;
   placedAt: string;
   updatedAt: string;
@@ -48,6 +53,7 @@ export function evolve(state: OrderState | null, event: OrderEvent): OrderState 
       total: 0,
       currency: null,
       invoice: null,
+      payment: null,
       reason: null,
       placedAt: event.at,
       updatedAt: event.at,
@@ -72,15 +78,36 @@ export function evolve(state: OrderState | null, event: OrderEvent): OrderState 
     case 'InvoiceIssued':
       return {
         ...base(state),
-        status: 'INVOICED',
-        invoice: { invoiceId: event.data.invoiceId, number: event.data.number },
+        status: 'AWAITING_PAYMENT',
+        invoice: {
+          invoiceId: event.data.invoiceId,
+          number: event.data.number,
+          dueAt: event.data.dueAt,
+          status: 'ISSUED',
+        },
       };
+    case 'PaymentReceived':
+      return {
+        ...base(state),
+        status: 'PAID',
+        payment: {
+          reference: event.data.reference,
+          amount: event.data.amount,
+          currency: event.data.currency,
+          receivedAt: event.at,
+        },
+      };
+    case 'InvoiceVoided':
+      return { ...base(state), invoice: state.invoice && { ...state.invoice, status: 'VOID' } };
     case 'OrderCompleted':
       return { ...base(state), status: 'COMPLETED' };
+    case 'OrderCancelled':
+      return { ...base(state), status: 'CANCELLED', reason: event.data.reason };
     case 'OrderFailed':
       return { ...base(state), status: 'FAILED', reason: event.data.reason };
     case 'StockReleased':
     case 'NotificationSent':
+    case 'PaymentReminderSent':
       return base(state);
   }
 }

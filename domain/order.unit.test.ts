@@ -22,17 +22,20 @@ describe('order evolve', () => {
         number: 12,
         total: 17800,
         currency: 'EUR',
+        dueAt: '2026-01-03T00:00:00.000Z',
       }),
-      makeEvent('OrderCompleted', 'o-1', 4, at, {}),
+      makeEvent('PaymentReceived', 'o-1', 4, at, { reference: 'p-1', amount: 17800, currency: 'EUR' }),
+      makeEvent('OrderCompleted', 'o-1', 5, at, {}),
     ];
     expect(fold(events)).toMatchObject({
       status: 'COMPLETED',
       total: 17800,
       currency: 'EUR',
-      invoice: { invoiceId: 'inv-o-1', number: 12 },
-      version: 4,
+      invoice: { invoiceId: 'inv-o-1', number: 12, dueAt: '2026-01-03T00:00:00.000Z', status: 'ISSUED' },
+      payment: { reference: 'p-1', amount: 17800, currency: 'EUR', receivedAt: at.toISOString() },
+      version: 5,
     });
-    expect(fold(events)?.timeline.map((t) => t.seq)).toEqual([1, 2, 3, 4]);
+    expect(fold(events)?.timeline.map((t) => t.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   test('given a rejection, when folded, then the order is REJECTED with its reason', () => {

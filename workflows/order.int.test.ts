@@ -1,41 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { createSagaActivities } from '../activities';
-import type { OrderEvent } from '../domain/events';
-import type { createProjectionActivities } from '../projections/activities';
-import { recordHistory } from '../test/helpers/histories';
-import { quietWorkerLogs, timeSkippingEnv, workflowBundle } from '../test/helpers/temporal';
-import { getOrderQuery, orderWorkflow, type PlaceOrderInput } from './order';
+import { HOUR, mockSaga, runOrder, TOTAL } from '../test/helpers/order-harness';
+import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
+import { payOrderUpdate } from './order';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 
-type Saga = ReturnType<typeof createSagaActivities>;
-type Projection = ReturnType<typeof createProjectionActivities>;
+const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
 
-const LINES = [{ sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPrice: 8900, lineTotal: 17800 }];
-
-function mockSaga(overrides: Partial<Saga> = {}): Saga & { calls: string[] } {
-  const calls: string[] = [];
-  const saga: Saga = {
-    reserveStock: async () => ({ lines: LINES, total: 17800, currency: 'EUR' }),
-    releaseStock: async () => undefined,
-    issueInvoice: async () => ({ invoiceId: 'inv-o', number: 7, total: 17800, currency: 'EUR' }),
-    sendOrderEmail: async ({ kind, order }) => ({ messageId: `<${order.orderId}.${kind}@test>` }),
-    ...overrides,
-  };
-  const recorded = Object.fromEntries(
-    Object.entries(saga).map(([name, fn]) => [
-      name,
-      (...args: unknown[]) => {
-        calls.push(name);
-        return (fn as (...a: unknown[]) => unknown)(...args);
-      },
-    ]),
-  ) as unknown as Saga;
-  return Object.assign(recorded, { calls });
-}
-
-describe('order workflow (time-skipping server, mocked activities)', () => {
+describe('order saga paths (time-skipping server, mocked activities)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
     quietWorkerLogs();
@@ -43,97 +15,89 @@ describe('order workflow (time-skipping server, mocked activities)', () => {
   });
   afterAll(() => env?.teardown());
 
-  async function run(saga: Saga, orderId: string) {
-    const projected: OrderEvent[] = [];
-    const projection: Projection = {
-      projectEvent: async (e) => {
-        projected.push(e);
-        return { outcome: 'applied' };
-      },
-    };
-    const input: PlaceOrderInput = {
-      orderId,
-      customer: { id: 'c-1', email: 'ada@example.com' },
-      items: [{ sku: 'KB-001', quantity: 2 }],
-      projectionsTaskQueue: `projections-${orderId}`,
-    };
-    const sagaWorker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: `orders-${orderId}`,
-      workflowBundle: await workflowBundle(),
-      activities: saga,
-    });
-    const projector = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: input.projectionsTaskQueue,
-      activities: projection,
-    });
-    const handle = await env.client.workflow.start(orderWorkflow, {
-      taskQueue: `orders-${orderId}`,
-      workflowId: `order-${orderId}`,
-      args: [input],
-    });
-    // The query needs a running worker, so it is asked before the workers stop.
-    const { result, state } = await projector.runUntil(
-      sagaWorker.runUntil(async () => {
-        const done = await handle.result();
-        return { result: done, state: await handle.query(getOrderQuery) };
-      }),
-    );
-    await recordHistory(orderId, await handle.fetchHistory());
-    return { result, projected, state, handle };
-  }
-
-  test('given stock, when an order is placed, then it completes with every event projected in order', async () => {
+  test('given stock, when the order is paid, then it completes with every event projected in order', async () => {
     const saga = mockSaga();
-    const { result, projected, state, handle } = await run(saga, 'happy');
-    expect(result).toEqual({ orderId: 'happy', status: 'COMPLETED', reason: null });
-    expect(projected.map((e) => e.type)).toEqual([
-      'OrderPlaced',
-      'StockReserved',
-      'InvoiceIssued',
-      'NotificationSent',
-      'OrderCompleted',
-    ]);
-    expect(projected.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(state).toMatchObject({ status: 'COMPLETED', total: 17800, invoice: { number: 7 }, version: 5 });
-    const { typedSearchAttributes } = await handle.describe();
-    expect(typedSearchAttributes.get(ORDER_STATUS)).toBe('COMPLETED');
-    expect(typedSearchAttributes.get(ORDER_TOTAL)).toBe(178);
-    expect(saga.calls).toEqual(['reserveStock', 'issueInvoice', 'sendOrderEmail']);
+    await runOrder(env, 'happy', saga, async (order) => {
+      const awaiting = await order.until('AWAITING_PAYMENT');
+      expect(awaiting.invoice).toMatchObject({ number: 7, status: 'ISSUED' });
+      const due = Date.parse(awaiting.invoice?.dueAt ?? '') - Date.parse(awaiting.timeline[2]?.at ?? '');
+      // due is reckoned from when the invoice was asked for, a moment before InvoiceIssued
+      expect(due).toBeGreaterThan(48 * HOUR - 1000);
+      expect(due).toBeLessThanOrEqual(48 * HOUR);
+      expect((await order.handle.describe()).typedSearchAttributes.get(ORDER_STATUS)).toBe(
+        'AWAITING_PAYMENT',
+      );
+
+      const paid = await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+      expect(paid).toMatchObject({ status: 'COMPLETED', payment: { reference: 'pay-1', amount: TOTAL } });
+      expect(await order.handle.result()).toEqual({ orderId: 'happy', status: 'COMPLETED', reason: null });
+      expect(order.types()).toEqual([
+        'OrderPlaced',
+        'StockReserved',
+        'InvoiceIssued',
+        'NotificationSent',
+        'PaymentReceived',
+        'OrderCompleted',
+        'NotificationSent',
+      ]);
+      expect(order.projected.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(order.projected.filter((e) => e.type === 'NotificationSent').map((e) => e.data)).toEqual([
+        expect.objectContaining({ kind: 'order-confirmed' }),
+        expect.objectContaining({ kind: 'order-paid' }),
+      ]);
+      const { typedSearchAttributes } = await order.handle.describe();
+      expect(typedSearchAttributes.get(ORDER_STATUS)).toBe('COMPLETED');
+      expect(typedSearchAttributes.get(ORDER_TOTAL)).toBe(178);
+      expect(await order.state()).toMatchObject({ status: 'COMPLETED', version: 7 });
+    });
+    expect(saga.calls).toEqual(['reserveStock', 'issueInvoice', 'sendOrderEmail', 'sendOrderEmail']);
   });
 
-  test('given too little stock, when an order is placed, then it is REJECTED with the reason and notified', async () => {
+  test('given one item of several is short, when the order is placed, then it is REJECTED with nothing to release', async () => {
     const saga = mockSaga({
+      // The activity rolls back its own partial holds (see activities/inventory.int.test.ts).
       reserveStock: async () => {
         throw ApplicationFailure.nonRetryable(
-          'insufficient stock for KB-001: 2 requested',
+          'insufficient stock for HS-005: 2 requested',
           'INSUFFICIENT_STOCK',
         );
       },
     });
-    const { result, projected } = await run(saga, 'short');
-    expect(result).toEqual({
-      orderId: 'short',
-      status: 'REJECTED',
-      reason: 'insufficient stock for KB-001: 2 requested',
-    });
-    expect(projected.map((e) => e.type)).toEqual(['OrderPlaced', 'OrderRejected', 'NotificationSent']);
-    expect(projected[1]?.data).toEqual({
-      code: 'INSUFFICIENT_STOCK',
-      reason: 'insufficient stock for KB-001: 2 requested',
-    });
+    const items = [
+      { sku: 'KB-001', quantity: 1 },
+      { sku: 'HS-005', quantity: 2 },
+    ];
+    await runOrder(
+      env,
+      'short',
+      saga,
+      async (order) => {
+        expect(await order.handle.result()).toEqual({
+          orderId: 'short',
+          status: 'REJECTED',
+          reason: 'insufficient stock for HS-005: 2 requested',
+        });
+        expect(order.types()).toEqual(['OrderPlaced', 'OrderRejected', 'NotificationSent']);
+        expect(order.projected[1]?.data).toEqual({
+          code: 'INSUFFICIENT_STOCK',
+          reason: 'insufficient stock for HS-005: 2 requested',
+        });
+      },
+      { items },
+    );
     expect(saga.calls).toEqual(['reserveStock', 'sendOrderEmail']);
   });
 
-  test('given an unknown SKU, when an order is placed, then it is REJECTED without retrying', async () => {
+  test('given an unknown SKU, when the order is placed, then it is REJECTED without retrying', async () => {
     const saga = mockSaga({
       reserveStock: async () => {
         throw ApplicationFailure.nonRetryable('unknown SKU: NOPE', 'UNKNOWN_SKU');
       },
     });
-    const { result } = await run(saga, 'unknown');
-    expect(result.status).toBe('REJECTED');
+    await runOrder(env, 'unknown', saga, async (order) => {
+      expect((await order.handle.result()).status).toBe('REJECTED');
+      expect(order.projected[1]?.data).toMatchObject({ code: 'UNKNOWN_SKU' });
+    });
     expect(saga.calls.filter((c) => c === 'reserveStock')).toHaveLength(1);
   });
 
@@ -143,17 +107,22 @@ describe('order workflow (time-skipping server, mocked activities)', () => {
         throw new Error('billing database unreachable');
       },
     });
-    const { result, projected } = await run(saga, 'invoice-fails');
-    expect(result.status).toBe('FAILED');
-    expect(result.reason).toContain('billing database unreachable');
-    expect(projected.map((e) => e.type)).toEqual([
-      'OrderPlaced',
-      'StockReserved',
-      'StockReleased',
-      'OrderFailed',
-    ]);
+    await runOrder(env, 'invoice-fails', saga, async (order) => {
+      const result = await order.handle.result();
+      expect(result.status).toBe('FAILED');
+      expect(result.reason).toContain('billing database unreachable');
+      expect(order.types()).toEqual([
+        'OrderPlaced',
+        'StockReserved',
+        'StockReleased',
+        'OrderFailed',
+        'NotificationSent',
+      ]);
+      expect(order.projected[2]?.data).toEqual({ reason: 'invoice failed: billing database unreachable' });
+    });
     expect(saga.calls.filter((c) => c === 'issueInvoice')).toHaveLength(5);
-    expect(saga.calls.at(-1)).toBe('releaseStock');
+    expect(saga.calls).not.toContain('voidInvoice');
+    expect(saga.calls.slice(-2)).toEqual(['releaseStock', 'sendOrderEmail']);
   });
 
   test('given the stock store keeps failing, when retries run out, then any hold is released and the order FAILED', async () => {
@@ -162,21 +131,70 @@ describe('order workflow (time-skipping server, mocked activities)', () => {
         throw new Error('inventory unreachable');
       },
     });
-    const { result, projected } = await run(saga, 'reserve-fails');
-    expect(result).toMatchObject({ status: 'FAILED' });
-    expect(result.reason).toContain('inventory unreachable');
-    expect(projected.map((e) => e.type)).toEqual(['OrderPlaced', 'StockReleased', 'OrderFailed']);
-    expect(saga.calls).toEqual([...Array<string>(5).fill('reserveStock'), 'releaseStock']);
+    await runOrder(env, 'reserve-fails', saga, async (order) => {
+      const result = await order.handle.result();
+      expect(result).toMatchObject({ status: 'FAILED' });
+      expect(result.reason).toContain('inventory unreachable');
+      expect(order.types()).toEqual(['OrderPlaced', 'StockReleased', 'OrderFailed', 'NotificationSent']);
+    });
+    expect(saga.calls).toEqual([...Array<string>(5).fill('reserveStock'), 'releaseStock', 'sendOrderEmail']);
   });
 
-  test('given the email keeps failing, when the order is invoiced, then it still completes', async () => {
+  test('given the email keeps failing, when the order is invoiced and paid, then it still completes', async () => {
     const saga = mockSaga({
       sendOrderEmail: async () => {
         throw new Error('SMTP down');
       },
     });
-    const { result, projected } = await run(saga, 'mail-fails');
-    expect(result.status).toBe('COMPLETED');
-    expect(projected.map((e) => e.type)).not.toContain('NotificationSent');
+    await runOrder(env, 'mail-fails', saga, async (order) => {
+      await order.until('AWAITING_PAYMENT');
+      await order.handle.startUpdate(payOrderUpdate, { args: [PAYMENT], waitForStage: 'ACCEPTED' });
+      // Waiting for the result lets the test server skip the email's retry back-off.
+      expect((await order.handle.result()).status).toBe('COMPLETED');
+      expect(order.types()).not.toContain('NotificationSent');
+    });
+  });
+
+  test('given no payment, when 48 h pass, then a reminder went out at 24 h and the order is cancelled and compensated', async () => {
+    const saga = mockSaga();
+    await runOrder(env, 'payment-timeout', saga, async (order) => {
+      // Waiting for the result lets the test server skip the timers.
+      expect(await order.handle.result()).toEqual({
+        orderId: 'payment-timeout',
+        status: 'CANCELLED',
+        reason: 'payment-timeout',
+      });
+      expect(order.types()).toEqual([
+        'OrderPlaced',
+        'StockReserved',
+        'InvoiceIssued',
+        'NotificationSent',
+        'PaymentReminderSent',
+        'InvoiceVoided',
+        'StockReleased',
+        'OrderCancelled',
+        'NotificationSent',
+      ]);
+      const at = (type: string) => Date.parse(order.projected.find((e) => e.type === type)?.at ?? '');
+      expect(at('PaymentReminderSent') - at('InvoiceIssued')).toBeGreaterThanOrEqual(24 * HOUR);
+      expect(at('PaymentReminderSent') - at('InvoiceIssued')).toBeLessThan(25 * HOUR);
+      expect(at('OrderCancelled') - at('InvoiceIssued')).toBeGreaterThanOrEqual(48 * HOUR);
+      expect(at('OrderCancelled') - at('InvoiceIssued')).toBeLessThan(49 * HOUR);
+      expect(order.projected.find((e) => e.type === 'InvoiceVoided')?.data).toEqual({
+        invoiceId: 'inv-o',
+        number: 7,
+        reason: 'payment-timeout',
+      });
+      expect(await order.state()).toMatchObject({ status: 'CANCELLED', invoice: { status: 'VOID' } });
+    });
+    expect(saga.calls).toEqual([
+      'reserveStock',
+      'issueInvoice',
+      'sendOrderEmail',
+      'sendOrderEmail',
+      'voidInvoice',
+      'releaseStock',
+      'sendOrderEmail',
+    ]);
   });
 });

@@ -12,7 +12,16 @@ describe('order workflow replay', () => {
         'order-short',
         'order-unknown',
         'order-invoice-fails',
+        'order-reserve-fails',
         'order-mail-fails',
+        'order-payment-timeout',
+        'order-cancel-before-reservation',
+        'order-cancel-in-flight',
+        'order-cancel-after-invoice',
+        'order-void-retries',
+        'order-duplicate-payment',
+        'order-payment-retried',
+        'order-wrong-amount',
       ]),
     );
   });

@@ -1,25 +1,46 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
+  condition,
   defineQuery,
+  defineUpdate,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
+import { isBusinessCode, POLICIES } from './policies';
 import type { createSagaActivities } from '../activities';
+import type { EmailKind } from '../activities/notifications';
 import type { createProjectionActivities } from '../projections/activities';
 import type { Customer, DataOf, OrderEventType, OrderItem } from '../domain/events';
 import { makeEvent } from '../domain/events';
 import type { OrderState, OrderStatus } from '../domain/order';
-import { evolve } from '../domain/order';
-import { ErrorCode } from '../domain/errors';
+import { evolve, isTerminal } from '../domain/order';
+import {
+  decideCancel,
+  decidePayment,
+  type CancelOrder,
+  type Decision,
+  type PayOrder,
+  type Pending,
+} from '../domain/commands';
+import { formatMoney } from '../domain/money';
+
+/** When payment is due after the invoice, and when the reminder goes out (both from config). */
+export interface PaymentTerms {
+  dueAfterMs: number;
+  reminderAfterMs: number;
+}
 
 export interface PlaceOrderInput {
   orderId: string;
   customer: Customer;
   items: OrderItem[];
+  paymentTerms: PaymentTerms;
   /** task queue of the projector worker */
   projectionsTaskQueue: string;
 }
@@ -30,119 +51,221 @@ export interface OrderResult {
   reason: string | null;
 }
 
-export const getOrderQuery = defineQuery<OrderState | null>('getOrder');
+/** The full current state, with the commands accepted but not yet carried out. */
+export type OrderSnapshot = OrderState & { pending: Pending };
+
+export const getOrderQuery = defineQuery<OrderSnapshot | null>('getOrder');
+/** Answers once the payment is recorded and the order completed, as the read models show it. */
+export const payOrderUpdate = defineUpdate<OrderSnapshot, [PayOrder]>('payOrder');
+/** Answers once the order has ended (cancelled, or whatever end it reached first) in the read models. */
+export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancelOrder]>('cancelOrder');
 
 type Saga = ReturnType<typeof createSagaActivities>;
 
-// Business steps: a few quick retries; business refusals are non-retryable failures and stop at once.
-const { reserveStock, issueInvoice } = proxyActivities<Saga>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumAttempts: 5 },
-});
-// Compensations retry until they succeed (they are idempotent).
-const { releaseStock } = proxyActivities<Saga>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const { sendOrderEmail } = proxyActivities<Saga>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
-});
-
-const BUSINESS_CODES: readonly string[] = [
-  ErrorCode.UnknownSku,
-  ErrorCode.InsufficientStock,
-  ErrorCode.MixedCurrency,
-];
-
-function businessFailure(err: unknown): ApplicationFailure | null {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    const type = err.cause.type ?? '';
-    if (BUSINESS_CODES.includes(type)) return err.cause;
-  }
-  return null;
-}
+const { reserveStock, issueInvoice } = proxyActivities<Saga>(POLICIES.businessStep);
+const { releaseStock, voidInvoice } = proxyActivities<Saga>(POLICIES.compensation);
+const { sendOrderEmail } = proxyActivities<Saga>(POLICIES.notification);
 
 function describe(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
 }
 
+function refusal(err: unknown): ApplicationFailure | null {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    return isBusinessCode(err.cause.type) ? err.cause : null;
+  }
+  return null;
+}
+
+/** Validators refuse with a typed failure: the API maps its type to 409 or 422, `field` to the body. */
+function orRefuse(decision: Decision): void {
+  if (!decision.accepted) {
+    const { code, message, field } = decision.refusal;
+    throw ApplicationFailure.nonRetryable(message, code, { field: field ?? null });
+  }
+}
+
 /**
- * The order saga. Every step's outcome becomes a domain event: it is kept in the workflow state
+ * The order saga. Every step's outcome becomes a domain event: it is folded into the workflow state
  * (answered by the `getOrder` query) and handed to the projector, so the history is the event log.
+ * Each step that changed something pushes its compensation; on cancel, timeout or failure they run in
+ * reverse, so only what was done is undone.
  */
 export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult> {
-  const { orderId, customer } = input;
+  const { orderId, customer, items, paymentTerms } = input;
   const { projectEvent } = proxyActivities<ReturnType<typeof createProjectionActivities>>({
+    ...POLICIES.projection,
     taskQueue: input.projectionsTaskQueue,
-    startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
   });
+
+  // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
   let seq = 0;
-  setHandler(getOrderQuery, () => state);
+  const pending: Pending = { payment: null, cancellation: null };
+  const snapshot = (): OrderSnapshot => ({ ...(state as OrderState), pending: { ...pending } });
+  // Read through a function: the handlers change `pending` between the saga's awaits.
+  const cancellation = (): CancelOrder | null => pending.cancellation;
+  const payment = (): PayOrder | null => pending.payment;
+  let projectedUpTo = 0;
+  let endSeq: number | null = null;
+  /** The order has ended and its final event is in the read models: a command's caller reads its write. */
+  const settled = () => endSeq !== null && projectedUpTo >= endSeq;
+
+  setHandler(getOrderQuery, () => state && snapshot());
+  setHandler(
+    payOrderUpdate,
+    async (cmd) => {
+      pending.payment ??= cmd;
+      await condition(settled);
+      return snapshot();
+    },
+    { validator: (cmd: PayOrder) => orRefuse(decidePayment(state, pending, cmd)) },
+  );
+  setHandler(
+    cancelOrderUpdate,
+    async (cmd) => {
+      pending.cancellation ??= cmd;
+      await condition(settled);
+      return snapshot();
+    },
+    { validator: (_cmd: CancelOrder) => orRefuse(decideCancel(state, pending)) },
+  );
 
   async function emit<T extends OrderEventType>(type: T, data: DataOf<T>): Promise<OrderState> {
     const event = makeEvent(type, orderId, ++seq, new Date(), data);
     const next = evolve(state, event);
     if (next.status !== state?.status || next.total !== state.total) {
-      // Operators find orders by state in the Web UI: `OrderStatus="REJECTED"`.
+      // Operators find orders by state in the Web UI: `OrderStatus="AWAITING_PAYMENT"`.
       upsertSearchAttributes([
         { key: ORDER_STATUS, value: next.status },
         { key: ORDER_TOTAL, value: next.total / 100 },
       ]);
+      setCurrentDetails(details(next));
     }
     state = next;
+    if (endSeq === null && isTerminal(next.status)) endSeq = event.seq;
     await projectEvent(event);
+    projectedUpTo = Math.max(projectedUpTo, event.seq);
     return next;
   }
 
-  async function notify(kind: 'order-confirmed' | 'order-rejected', snapshot: OrderState) {
+  /** A notification never fails the order; dead-lettering comes with the notifications issue. */
+  async function notify(kind: EmailKind, order: OrderState): Promise<void> {
     try {
-      const sent = await sendOrderEmail({ kind, order: snapshot });
-      await emit('NotificationSent', { channel: 'email', kind, to: customer.email, ...sent });
+      const sent = await sendOrderEmail({ kind, order });
+      if (kind === 'payment-reminder') {
+        await emit('PaymentReminderSent', {
+          channel: 'email',
+          to: customer.email,
+          messageId: sent.messageId,
+          dueAt: order.invoice?.dueAt ?? '',
+        });
+      } else {
+        await emit('NotificationSent', { channel: 'email', kind, to: customer.email, ...sent });
+      }
     } catch (err) {
-      // A notification never fails the order; dead-lettering comes with the notifications issue.
       log.warn('notification failed', { orderId, kind, error: describe(err) });
     }
   }
 
-  function result(s: OrderState): OrderResult {
-    return { orderId, status: s.status, reason: s.reason };
+  const compensations: { undo: (reason: string) => Promise<void> }[] = [];
+
+  /** Undoes what was done, newest first, then ends the order and tells the customer. */
+  async function compensate(end: 'OrderCancelled' | 'OrderFailed', reason: string): Promise<OrderResult> {
+    for (const step of compensations.reverse()) await step.undo(reason);
+    const last = await emit(end, { reason });
+    await notify(end === 'OrderCancelled' ? 'order-cancelled' : 'order-failed', last);
+    return finish(last);
   }
 
-  await emit('OrderPlaced', { customer, items: input.items });
+  async function finish(last: OrderState): Promise<OrderResult> {
+    // Update callers get their answer before the run closes.
+    await condition(allHandlersFinished);
+    return { orderId, status: last.status, reason: last.reason };
+  }
+
+  async function release(reason: string): Promise<void> {
+    await releaseStock({ orderId, items });
+    await emit('StockReleased', { reason });
+  }
+
+  // --- run: the saga ------------------------------------------------------------------------------
+  await emit('OrderPlaced', { customer, items });
+  const stop = cancellation();
+  if (stop) return compensate('OrderCancelled', stop.reason);
 
   let reserved;
   try {
-    reserved = await reserveStock({ orderId, items: input.items });
+    reserved = await reserveStock({ orderId, items });
   } catch (err) {
-    const refusal = businessFailure(err);
-    if (!refusal) {
-      // Not a business refusal and out of retries: undo any partial hold, then fail the order.
-      await releaseStock({ orderId, items: input.items });
-      await emit('StockReleased', { reason: 'reservation-failed' });
-      return result(await emit('OrderFailed', { reason: `reservation failed: ${describe(err)}` }));
+    const refused = refusal(err);
+    if (refused) {
+      const rejected = await emit('OrderRejected', {
+        code: refused.type ?? 'REJECTED',
+        reason: refused.message,
+      });
+      await notify('order-rejected', rejected);
+      return finish(rejected);
     }
-    const rejected = await emit('OrderRejected', {
-      code: refusal.type ?? 'REJECTED',
-      reason: refusal.message,
-    });
-    await notify('order-rejected', rejected);
-    return result(rejected);
+    // Not a business refusal and out of retries: a partial hold may exist, so release by order id.
+    compensations.push({ undo: () => release('reservation-failed') });
+    return compensate('OrderFailed', `reservation failed: ${describe(err)}`);
   }
+  compensations.push({ undo: release });
   await emit('StockReserved', reserved);
+  const stopAfterReserve = cancellation();
+  if (stopAfterReserve) return compensate('OrderCancelled', stopAfterReserve.reason);
 
+  const dueAt = new Date(Date.now() + paymentTerms.dueAfterMs);
   let invoice;
   try {
-    invoice = await issueInvoice({ orderId, customerId: customer.id, ...reserved });
+    invoice = await issueInvoice({
+      orderId,
+      customerId: customer.id,
+      ...reserved,
+      dueAt: dueAt.toISOString(),
+    });
   } catch (err) {
-    await releaseStock({ orderId, items: input.items });
-    await emit('StockReleased', { reason: 'invoice-failed' });
-    return result(await emit('OrderFailed', { reason: `invoice failed: ${describe(err)}` }));
+    return compensate('OrderFailed', `invoice failed: ${describe(err)}`);
   }
+  compensations.push({
+    undo: async (reason) => {
+      const voided = await voidInvoice({ orderId, reason });
+      if (voided) await emit('InvoiceVoided', { ...voided, reason });
+    },
+  });
   const invoiced = await emit('InvoiceIssued', invoice);
   await notify('order-confirmed', invoiced);
-  return result(await emit('OrderCompleted', {}));
+
+  // Wait for the payment or a cancellation; remind once; at the due date cancel.
+  const decided = () => payment() !== null || cancellation() !== null;
+  if (!(await condition(decided, paymentTerms.reminderAfterMs))) {
+    await notify('payment-reminder', state ?? invoiced);
+    const left = dueAt.getTime() - Date.now();
+    if (left > 0) await condition(decided, left);
+  }
+  const paid = payment();
+  if (paid === null) return compensate('OrderCancelled', cancellation()?.reason ?? 'payment-timeout');
+
+  const { reference, amount, currency } = paid;
+  await emit('PaymentReceived', { reference, amount, currency });
+  const completed = await emit('OrderCompleted', {});
+  await notify('order-paid', completed);
+  return finish(completed);
+}
+
+/** What the Web UI shows as the run's current details. */
+function details(s: OrderState): string {
+  const money = formatMoney({ amount: s.total, currency: s.currency ?? 'EUR' });
+  switch (s.status) {
+    case 'AWAITING_PAYMENT':
+      return `Awaiting payment of ${money} (invoice ${s.invoice?.number ?? '?'}) until ${s.invoice?.dueAt ?? '?'}`;
+    case 'REJECTED':
+    case 'CANCELLED':
+    case 'FAILED':
+      return `${s.status}: ${s.reason ?? ''}`;
+    default:
+      return `${s.status}, ${money}`;
+  }
 }

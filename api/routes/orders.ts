@@ -7,9 +7,14 @@ import { orderWorkflow } from '../../workflows';
 import { findOrder, toState, type OrderDoc } from '../../projections/orders/mongo';
 import { readOrderFromRedis } from '../../projections/orders/redis';
 import { CUSTOMER_ID } from '../../workflows/search-attributes';
-import type { AppDeps } from '../app';
+import { getOrderQuery } from '../../workflows/order';
+import { orderSummary } from '../../domain/summary';
+import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { queryOrder } from '../workflow-commands';
+import { viewOfSnapshot } from './views';
 import {
+  ConsistencyQuery,
   IdempotencyHeaders,
   OrderAccepted,
   OrderIdParams,
@@ -34,15 +39,25 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request, reply) => {
         const orderId = request.headers['idempotency-key'] ?? randomUUID();
         const { customer, items } = request.body;
+        const { summary, details } = orderSummary(orderId, customer, items);
         try {
           // USE_EXISTING: the same Idempotency-Key twice is the same order, never a second one.
           await deps.temporal.workflow.start(orderWorkflow, {
             taskQueue: deps.ordersTaskQueue,
             workflowId: orderWorkflowId(orderId),
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-            args: [{ orderId, customer, items, projectionsTaskQueue: deps.projectionsTaskQueue }],
+            args: [
+              {
+                orderId,
+                customer,
+                items,
+                paymentTerms: deps.paymentTerms,
+                projectionsTaskQueue: deps.projectionsTaskQueue,
+              },
+            ],
             typedSearchAttributes: [{ key: CUSTOMER_ID, value: customer.id }],
-            staticSummary: `Order ${orderId} for ${customer.id}: ${items.length} item(s)`,
+            staticSummary: summary,
+            staticDetails: details,
           });
         } catch (err) {
           request.log.error({ err, orderId }, 'could not start the order workflow');
@@ -58,11 +73,23 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/orders/:id',
-      { schema: { params: OrderIdParams, response: { 200: OrderView, '4xx': Problem, '5xx': Problem } } },
+      {
+        schema: {
+          params: OrderIdParams,
+          querystring: ConsistencyQuery,
+          response: { 200: OrderView, '4xx': Problem, '5xx': Problem },
+        },
+      },
       async (request) => {
         const { id } = request.params;
+        if (request.query.consistency === 'strong') {
+          const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
+          const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
+          if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+          return viewOfSnapshot(snapshot);
+        }
         let doc: OrderDoc | null = null;
-        let source = 'redis';
+        let source: 'redis' | 'mongodb' = 'redis';
         try {
           doc = await readOrderFromRedis(deps.redis, id);
         } catch (err) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -13,6 +14,9 @@ import { createSagaWorker } from '../../worker/saga-worker';
 import { eventually } from '../helpers/poll';
 import { startStores, type TestStores } from '../helpers/stores';
 import { devServerEnv, quietWorkerLogs, workflowBundle } from '../helpers/temporal';
+import { binaries } from '../../infra/binaries';
+import { stockHead } from '../../activities/inventory';
+import { cacheDir } from '../helpers/env';
 
 /**
  * The whole stack over HTTP: Temporal dev server, the real saga and projector workers, the API on a
@@ -53,6 +57,7 @@ describe('an order flowing end to end', () => {
       redis: stores.redis,
       ordersTaskQueue: 'orders',
       projectionsTaskQueue: 'projections',
+      paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
     });
     const port = await freePort();
     await app.listen({ host: '127.0.0.1', port });
@@ -73,7 +78,34 @@ describe('an order flowing end to end', () => {
       body: JSON.stringify(body),
     });
 
-  test('given the demo catalog, when an order is placed over HTTP, then it completes in both read models and the customer gets an email', async () => {
+  type View = {
+    status?: string;
+    total?: number;
+    reason?: string;
+    invoice?: { number: number; status: string } | null;
+    freshness?: { source: string; seq: number };
+  };
+  const read = async (orderId: string, query = '') =>
+    (await fetch(`${base}/orders/${orderId}${query}`)).json() as Promise<View>;
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  /** What an operator types: the Temporal CLI against the running server. */
+  /** What an operator types: the Temporal CLI against the running server (one JSON run per line). */
+  const operatorList = (query: string): string[] =>
+    execFileSync(
+      binaries(cacheDir).temporal(),
+      ['workflow', 'list', '--address', env.address, '--query', query, '--output', 'jsonl'],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { execution: { workflowId: string } }).execution.workflowId);
+
+  test('given the demo catalog, when an order is placed and paid over HTTP, then it completes in both read models and the customer gets both emails', async () => {
     const res = await placeOrder({
       customer: { id: 'cust-42', email: 'grace@example.com' },
       items: [
@@ -82,37 +114,86 @@ describe('an order flowing end to end', () => {
       ],
     });
     expect(res.status).toBe(202);
-    const accepted = (await res.json()) as { orderId: string };
-    expect(res.headers.get('location')).toBe(`/orders/${accepted.orderId}`);
+    const { orderId } = (await res.json()) as { orderId: string };
+    expect(res.headers.get('location')).toBe(`/orders/${orderId}`);
+    const total = 8900 + 3 * 900;
 
-    const view = await eventually(
-      async () => (await fetch(`${base}/orders/${accepted.orderId}`)).json() as Promise<{ status?: string }>,
-      (v) => v.status === 'COMPLETED',
+    const awaiting = await eventually(
+      () => read(orderId),
+      (v) => v.status === 'AWAITING_PAYMENT',
     );
-    expect(view).toMatchObject({ status: 'COMPLETED', total: 8900 + 3 * 900, currency: 'EUR' });
+    expect(awaiting).toMatchObject({ total, invoice: { number: 1, status: 'ISSUED' } });
+    const strong = await read(orderId, '?consistency=strong');
+    expect(strong).toMatchObject({ status: 'AWAITING_PAYMENT', freshness: { source: 'workflow' } });
+    expect(strong.freshness?.seq).toBeGreaterThanOrEqual(3);
 
-    const mongoDoc = await findOrder(stores.db, accepted.orderId);
-    expect(mongoDoc).toMatchObject({ status: 'COMPLETED', version: 5, invoice: { number: 1 } });
+    // The operator's view: the run is listed by state with the CLI (visibility is eventually consistent).
+    const waiting = await eventually(
+      async () => operatorList(`OrderStatus="AWAITING_PAYMENT" AND CustomerId="cust-42"`),
+      (ids) => ids.length > 0,
+    );
+    expect(waiting).toEqual([orderWorkflowId(orderId)]);
+
+    const wrong = await post(`/orders/${orderId}/payments`, {
+      amount: 100,
+      currency: 'EUR',
+      reference: 'tx-1',
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.headers.get('content-type')).toContain('application/problem+json');
+    expect(await wrong.json()).toMatchObject({
+      status: 422,
+      errors: [{ field: 'body.amount', message: 'must be the invoice total 11600 (116.00 EUR)' }],
+    });
+
+    const paid = await post(`/orders/${orderId}/payments`, {
+      amount: total,
+      currency: 'EUR',
+      reference: 'tx-1',
+    });
+    expect(paid.status).toBe(200);
+    expect(await paid.json()).toMatchObject({
+      status: 'COMPLETED',
+      payment: { reference: 'tx-1', amount: total },
+    });
+    // The command answered after its events were projected: the read model already shows them.
+    expect(await read(orderId)).toMatchObject({ status: 'COMPLETED', freshness: { source: 'redis' } });
+    const again = await post(`/orders/${orderId}/payments`, {
+      amount: total,
+      currency: 'EUR',
+      reference: 'tx-1',
+    });
+    expect(again.status).toBe(200);
+
+    const mongoDoc = await eventually(
+      () => findOrder(stores.db, orderId),
+      (d) => d?.version === 7,
+    );
     expect(mongoDoc?.timeline.map((t) => t.type)).toEqual([
       'OrderPlaced',
       'StockReserved',
       'InvoiceIssued',
       'NotificationSent',
+      'PaymentReceived',
       'OrderCompleted',
+      'NotificationSent',
     ]);
-    const redisDoc = await readOrderFromRedis(stores.redis, accepted.orderId);
-    expect(redisDoc).toMatchObject({ status: 'COMPLETED', version: 5 });
+    expect(await readOrderFromRedis(stores.redis, orderId)).toMatchObject({
+      status: 'COMPLETED',
+      version: 7,
+    });
     expect(await stores.redis.hget(STATUS_COUNTERS_KEY, 'COMPLETED')).toBe('1');
 
     const mail = await eventually(
       async () => sink.messages().filter((m) => m.to.includes('grace@example.com')),
-      (list) => list.length > 0,
+      (list) => list.length === 2,
     );
-    expect(mail).toHaveLength(1);
-    expect(mail[0]?.subject).toBe(`Order ${accepted.orderId} confirmed`);
-    expect(mail[0]?.text).toContain('Total: 116.00 EUR');
+    expect(mail.map((m) => m.subject).sort()).toEqual([
+      `Order ${orderId} confirmed`,
+      `Payment received for order ${orderId}`,
+    ]);
+    expect(mail.find((m) => m.subject.endsWith('confirmed'))?.text).toContain('Total: 116.00 EUR');
 
-    // Operators find the run by its search attributes (visibility is eventually consistent).
     const listed = await eventually(
       async () => {
         const ids: string[] = [];
@@ -122,7 +203,50 @@ describe('an order flowing end to end', () => {
       },
       (ids) => ids.length > 0,
     );
-    expect(listed).toEqual([orderWorkflowId(accepted.orderId)]);
+    expect(listed).toEqual([orderWorkflowId(orderId)]);
+
+    const late = await post(`/orders/${orderId}/cancel`, { reason: 'too late' });
+    expect(late.status).toBe(409);
+    expect(late.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  test('given an invoiced order, when it is cancelled over HTTP, then the invoice is void, the stock is back and a payment is refused', async () => {
+    const before = (await stockHead(stores.db, 'MN-003'))?.available ?? 0;
+    const res = await placeOrder({
+      customer: { id: 'cust-8', email: 'eve@example.com' },
+      items: [{ sku: 'MN-003', quantity: 2 }],
+    });
+    const { orderId } = (await res.json()) as { orderId: string };
+    await eventually(
+      () => read(orderId),
+      (v) => v.status === 'AWAITING_PAYMENT',
+    );
+    expect((await stockHead(stores.db, 'MN-003'))?.available).toBe(before - 2);
+
+    const cancelled = await post(`/orders/${orderId}/cancel`, { reason: 'found it cheaper' });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'found it cheaper',
+      invoice: { status: 'VOID' },
+    });
+    expect(await read(orderId)).toMatchObject({ status: 'CANCELLED', invoice: { status: 'VOID' } });
+    expect((await stockHead(stores.db, 'MN-003'))?.available).toBe(before);
+    const invoice = await stores.db.collection('invoices').findOne({ orderId });
+    expect(invoice).toMatchObject({ status: 'VOID', voidReason: 'found it cheaper' });
+
+    const refused = await post(`/orders/${orderId}/payments`, {
+      amount: 1,
+      currency: 'EUR',
+      reference: 'tx-9',
+    });
+    expect(refused.status).toBe(409);
+    const unknown = await post(`/orders/no-such-order/payments`, {
+      amount: 1,
+      currency: 'EUR',
+      reference: 'tx-9',
+    });
+    expect(unknown.status).toBe(404);
   });
 
   test('given an Idempotency-Key, when the same order is posted twice, then one workflow runs', async () => {
@@ -132,8 +256,10 @@ describe('an order flowing end to end', () => {
     };
     const [a, b] = await Promise.all([placeOrder(body, 'same-key-1'), placeOrder(body, 'same-key-1')]);
     expect([a.status, b.status]).toEqual([202, 202]);
-    const handle = env.client.workflow.getHandle(orderWorkflowId('same-key-1'));
-    await handle.result();
+    await eventually(
+      () => read('same-key-1'),
+      (v) => v.status === 'AWAITING_PAYMENT',
+    );
     const runs = [];
     for await (const r of env.client.workflow.list({
       query: `WorkflowId = '${orderWorkflowId('same-key-1')}'`,

@@ -43,11 +43,11 @@ export function devServerEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 let installed = false;
-/** Worker logs at WARN in tests: Runtime.install may run once per process. */
+/** Worker logs at ERROR in tests (expected retries warn a lot); Runtime.install may run once per process. */
 export function quietWorkerLogs(): void {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;

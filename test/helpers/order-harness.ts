@@ -1,0 +1,141 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { createSagaActivities } from '../../activities';
+import type { OrderEvent, OrderItem } from '../../domain/events';
+import type { OrderStatus } from '../../domain/order';
+import type { createProjectionActivities } from '../../projections/activities';
+import {
+  getOrderQuery,
+  orderWorkflow,
+  type OrderSnapshot,
+  type PlaceOrderInput,
+} from '../../workflows/order';
+import { recordHistory } from './histories';
+import { eventually } from './poll';
+import { workflowBundle } from './temporal';
+
+export type Saga = ReturnType<typeof createSagaActivities>;
+type Projection = ReturnType<typeof createProjectionActivities>;
+
+export const HOUR = 3_600_000;
+export const TERMS = { dueAfterMs: 48 * HOUR, reminderAfterMs: 24 * HOUR };
+export const LINES = [{ sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPrice: 8900, lineTotal: 17800 }];
+export const TOTAL = 17800;
+
+/** Mock activities that record the order of calls; each can be overridden per test. */
+export function mockSaga(overrides: Partial<Saga> = {}): Saga & { calls: string[] } {
+  const calls: string[] = [];
+  const saga: Saga = {
+    reserveStock: async () => ({ lines: LINES, total: TOTAL, currency: 'EUR' }),
+    releaseStock: async () => undefined,
+    issueInvoice: async ({ dueAt }) => ({
+      invoiceId: 'inv-o',
+      number: 7,
+      total: TOTAL,
+      currency: 'EUR',
+      dueAt,
+    }),
+    voidInvoice: async () => ({ invoiceId: 'inv-o', number: 7 }),
+    sendOrderEmail: async ({ kind, order }) => ({ messageId: `<${order.orderId}.${kind}@test>` }),
+    ...overrides,
+  };
+  const recorded = Object.fromEntries(
+    Object.entries(saga).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        calls.push(name);
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as Saga;
+  return Object.assign(recorded, { calls });
+}
+
+/** A point an activity stops at until the test opens it; `reached` resolves when it got there. */
+export function gate(): { reached: Promise<void>; pass(): Promise<void>; open(): void } {
+  let arrive = () => undefined as void;
+  let open = () => undefined as void;
+  const reached = new Promise<void>((r) => (arrive = r));
+  const opened = new Promise<void>((r) => (open = r));
+  return {
+    reached,
+    pass: () => {
+      arrive();
+      return opened;
+    },
+    open,
+  };
+}
+
+export interface RunningOrder {
+  handle: WorkflowHandle<typeof orderWorkflow>;
+  /** events in the order the projector received them */
+  projected: OrderEvent[];
+  types(): string[];
+  state(): Promise<OrderSnapshot | null>;
+  /** polls the workflow's query until the order reaches `status` */
+  until(status: OrderStatus): Promise<OrderSnapshot>;
+}
+
+/**
+ * Runs one order on the time-skipping server with the given mock activities, a recording projector
+ * and `scenario` driving it; saves its history as a replay fixture under `name` when recording.
+ */
+export async function runOrder<T>(
+  env: TestWorkflowEnvironment,
+  name: string,
+  saga: Saga,
+  scenario: (order: RunningOrder) => Promise<T>,
+  opts: { items?: OrderItem[]; beforeProject?: (e: OrderEvent) => Promise<void> } = {},
+): Promise<T> {
+  const projected: OrderEvent[] = [];
+  const projection: Projection = {
+    projectEvent: async (e) => {
+      await opts.beforeProject?.(e);
+      if (!projected.some((p) => p.seq === e.seq)) projected.push(e);
+      return { outcome: 'applied' };
+    },
+  };
+  const input: PlaceOrderInput = {
+    orderId: name,
+    customer: { id: 'c-1', email: 'ada@example.com' },
+    items: opts.items ?? [{ sku: 'KB-001', quantity: 2 }],
+    paymentTerms: TERMS,
+    projectionsTaskQueue: `projections-${name}`,
+  };
+  const [sagaWorker, projector] = await Promise.all([
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: `orders-${name}`,
+      workflowBundle: await workflowBundle(),
+      activities: saga,
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: input.projectionsTaskQueue,
+      activities: projection,
+    }),
+  ]);
+  // Queries and updates need a running worker, so the whole scenario runs inside both workers.
+  return projector.runUntil(
+    sagaWorker.runUntil(async () => {
+      const handle = await env.client.workflow.start(orderWorkflow, {
+        taskQueue: `orders-${name}`,
+        workflowId: `order-${name}`,
+        args: [input],
+      });
+      const state = () => handle.query(getOrderQuery);
+      const out = await scenario({
+        handle,
+        projected,
+        types: () => projected.map((e) => e.type),
+        state,
+        until: async (status) =>
+          (await eventually(state, (s) => s?.status === status, { timeoutMs: 15_000 })) as OrderSnapshot,
+      });
+      await recordHistory(name, await handle.fetchHistory());
+      return out;
+    }),
+  );
+}

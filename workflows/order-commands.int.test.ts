@@ -1,0 +1,209 @@
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { gate, mockSaga, runOrder, TOTAL } from '../test/helpers/order-harness';
+import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
+import { cancelOrderUpdate, payOrderUpdate } from './order';
+
+const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
+const COMPENSATED_AFTER_INVOICE = [
+  'OrderPlaced',
+  'StockReserved',
+  'InvoiceIssued',
+  'NotificationSent',
+  'InvoiceVoided',
+  'StockReleased',
+  'OrderCancelled',
+  'NotificationSent',
+];
+
+/** The typed refusal a validator sent back, as the API sees it. */
+async function refusal(p: Promise<unknown>): Promise<{ type: string | null | undefined; message: string }> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) {
+    throw new Error(`expected a refused update, got ${String(err)}`);
+  }
+  return { type: err.cause.type, message: err.cause.message };
+}
+
+describe('order commands: payment and cancellation Updates (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    quietWorkerLogs();
+    env = await timeSkippingEnv();
+  });
+  afterAll(() => env?.teardown());
+
+  test('given the order is placed but not yet reserved, when it is cancelled, then nothing is reserved and it ends CANCELLED', async () => {
+    const placed = gate();
+    const saga = mockSaga();
+    await runOrder(
+      env,
+      'cancel-before-reservation',
+      saga,
+      async (order) => {
+        await placed.reached;
+        const update = await order.handle.startUpdate(cancelOrderUpdate, {
+          args: [{ reason: 'changed my mind' }],
+          waitForStage: 'ACCEPTED',
+        });
+        placed.open();
+        expect(await update.result()).toMatchObject({ status: 'CANCELLED', reason: 'changed my mind' });
+        expect(await order.handle.result()).toMatchObject({ status: 'CANCELLED' });
+        expect(order.types()).toEqual(['OrderPlaced', 'OrderCancelled', 'NotificationSent']);
+      },
+      { beforeProject: (e) => (e.type === 'OrderPlaced' ? placed.pass() : Promise.resolve()) },
+    );
+    expect(saga.calls).toEqual(['sendOrderEmail']);
+  });
+
+  test('given the reservation is running, when the order is cancelled, then the step finishes and is undone', async () => {
+    const reserving = gate();
+    const saga = mockSaga({
+      reserveStock: async () => {
+        await reserving.pass();
+        return { lines: [], total: TOTAL, currency: 'EUR' };
+      },
+    });
+    await runOrder(env, 'cancel-in-flight', saga, async (order) => {
+      await reserving.reached;
+      const update = await order.handle.startUpdate(cancelOrderUpdate, {
+        args: [{ reason: 'ordered by mistake' }],
+        waitForStage: 'ACCEPTED',
+      });
+      reserving.open();
+      expect(await update.result()).toMatchObject({ status: 'CANCELLED' });
+      await order.handle.result();
+      expect(order.types()).toEqual([
+        'OrderPlaced',
+        'StockReserved',
+        'StockReleased',
+        'OrderCancelled',
+        'NotificationSent',
+      ]);
+      expect(order.projected[2]?.data).toEqual({ reason: 'ordered by mistake' });
+    });
+    expect(saga.calls).toEqual(['reserveStock', 'releaseStock', 'sendOrderEmail']);
+  });
+
+  test('given an invoiced order, when it is cancelled, then the invoice is voided, then stock released, then CANCELLED', async () => {
+    const saga = mockSaga();
+    await runOrder(env, 'cancel-after-invoice', saga, async (order) => {
+      await order.until('AWAITING_PAYMENT');
+      const cancelled = await order.handle.executeUpdate(cancelOrderUpdate, {
+        args: [{ reason: 'too late' }],
+      });
+      expect(cancelled).toMatchObject({
+        status: 'CANCELLED',
+        reason: 'too late',
+        invoice: { status: 'VOID' },
+      });
+      // A second cancel is the same cancellation, not an error.
+      const again = await order.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'twice' }] });
+      expect(again).toMatchObject({ status: 'CANCELLED', reason: 'too late' });
+      expect(await order.handle.result()).toMatchObject({ status: 'CANCELLED' });
+      expect(order.types()).toEqual(COMPENSATED_AFTER_INVOICE);
+    });
+    expect(saga.calls.slice(-3)).toEqual(['voidInvoice', 'releaseStock', 'sendOrderEmail']);
+  });
+
+  test('given voiding fails for a while, when the order is cancelled, then the compensation retries until it succeeds', async () => {
+    let failures = 3;
+    const saga = mockSaga({
+      voidInvoice: async () => {
+        if (failures-- > 0) throw new Error('billing store unreachable');
+        return { invoiceId: 'inv-o', number: 7 };
+      },
+    });
+    await runOrder(env, 'void-retries', saga, async (order) => {
+      await order.until('AWAITING_PAYMENT');
+      await order.handle.startUpdate(cancelOrderUpdate, {
+        args: [{ reason: 'x' }],
+        waitForStage: 'ACCEPTED',
+      });
+      expect(await order.handle.result()).toMatchObject({ status: 'CANCELLED' });
+      expect(order.types()).toEqual(COMPENSATED_AFTER_INVOICE);
+    });
+    expect(saga.calls.filter((c) => c === 'voidInvoice')).toHaveLength(4);
+  });
+
+  test('given a payment, when the same reference is sent again, then it is one payment with the same answer', async () => {
+    await runOrder(env, 'duplicate-payment', mockSaga(), async (order) => {
+      await order.until('AWAITING_PAYMENT');
+      const first = await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT], updateId: 'pay:1' });
+      // Same update id: Temporal answers with the recorded outcome.
+      const sameId = await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT], updateId: 'pay:1' });
+      expect(sameId).toEqual(first);
+      expect(first).toMatchObject({ status: 'COMPLETED', payment: { reference: 'pay-1' } });
+      expect(await order.handle.result()).toMatchObject({ status: 'COMPLETED' });
+      expect(order.types().filter((t) => t === 'PaymentReceived')).toHaveLength(1);
+    });
+  });
+
+  test('given a payment being processed, when the same reference arrives as a new request, then it is accepted as the same payment and a different one is refused', async () => {
+    const paidMail = gate();
+    const saga = mockSaga({
+      sendOrderEmail: async ({ kind, order }) => {
+        if (kind === 'order-paid') await paidMail.pass();
+        return { messageId: `<${order.orderId}.${kind}@test>` };
+      },
+    });
+    await runOrder(env, 'payment-retried', saga, async (order) => {
+      await order.until('AWAITING_PAYMENT');
+      await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+      await paidMail.reached;
+      // The run is still open (sending the receipt): the validator itself recognises the reference.
+      const again = await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+      expect(again).toMatchObject({ status: 'COMPLETED', payment: { reference: 'pay-1' } });
+      expect(
+        await refusal(
+          order.handle.executeUpdate(payOrderUpdate, { args: [{ ...PAYMENT, reference: 'pay-2' }] }),
+        ),
+      ).toEqual({ type: 'ORDER_NOT_AWAITING_PAYMENT', message: 'order is already paid (reference pay-1)' });
+      expect(
+        await refusal(order.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'too late' }] })),
+      ).toEqual({ type: 'ORDER_ALREADY_PAID', message: 'order is paid; it can no longer be cancelled' });
+      paidMail.open();
+      expect(await order.handle.result()).toMatchObject({ status: 'COMPLETED' });
+      expect(order.types().filter((t) => t === 'PaymentReceived')).toHaveLength(1);
+      expect(order.types()).not.toContain('OrderCancelled');
+    });
+  });
+
+  test('given a wrong amount or an early payment, when paid, then it is refused with nothing recorded; the right amount then completes', async () => {
+    const reserving = gate();
+    const saga = mockSaga({
+      reserveStock: async () => {
+        await reserving.pass();
+        return { lines: [], total: TOTAL, currency: 'EUR' };
+      },
+    });
+    await runOrder(env, 'wrong-amount', saga, async (order) => {
+      await reserving.reached;
+      expect(await refusal(order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] }))).toEqual({
+        type: 'ORDER_NOT_AWAITING_PAYMENT',
+        message: 'order is PLACED; it does not await a payment',
+      });
+      reserving.open();
+      await order.until('AWAITING_PAYMENT');
+      expect(
+        await refusal(order.handle.executeUpdate(payOrderUpdate, { args: [{ ...PAYMENT, amount: 100 }] })),
+      ).toEqual({ type: 'PAYMENT_MISMATCH', message: 'must be the invoice total 17800 (178.00 EUR)' });
+      expect(
+        await refusal(
+          order.handle.executeUpdate(payOrderUpdate, { args: [{ ...PAYMENT, currency: 'USD' }] }),
+        ),
+      ).toMatchObject({ type: 'PAYMENT_MISMATCH' });
+      expect(await order.state()).toMatchObject({ status: 'AWAITING_PAYMENT', payment: null });
+      await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+      expect(await order.handle.result()).toMatchObject({ status: 'COMPLETED' });
+      expect(order.projected.find((e) => e.type === 'PaymentReceived')?.data).toEqual({
+        reference: 'pay-1',
+        amount: TOTAL,
+        currency: 'EUR',
+      });
+    });
+  });
+});

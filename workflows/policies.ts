@@ -1,0 +1,45 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { ErrorCode } from '../domain/errors';
+
+/** Business refusals: never retried, whatever the activity throws them with. */
+const BUSINESS_CODES: string[] = [ErrorCode.UnknownSku, ErrorCode.InsufficientStock, ErrorCode.MixedCurrency];
+
+/**
+ * One retry policy per kind of step, so that every activity has explicit timeouts:
+ * - business steps (reserve, invoice) retry a few times quickly, then the saga compensates;
+ * - compensations (release, void) and projections retry until they succeed: they are idempotent and
+ *   giving up would leave stock held or a read model behind;
+ * - notifications retry for a few minutes and never fail the order.
+ */
+export const POLICIES = {
+  businessStep: {
+    startToCloseTimeout: '10 seconds',
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '5 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: BUSINESS_CODES,
+    },
+  },
+  compensation: {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  },
+  notification: {
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+    },
+  },
+  projection: {
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  },
+} satisfies Record<string, ActivityOptions>;
+
+export const isBusinessCode = (type: string | null | undefined): boolean =>
+  type !== null && type !== undefined && BUSINESS_CODES.includes(type);
