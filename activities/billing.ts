@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import type { OrderLine } from '../domain/events';
 import { invoiceIdFor } from '../domain/ids';
 import { isDuplicateKey } from '../infra/mongo-errors';
+import { KeyedLock } from '../infra/keyed-lock';
 
 export interface InvoiceDoc {
   _id: string;
@@ -33,6 +34,8 @@ export async function ensureBillingIndexes(db: Db): Promise<void> {
 
 export function createBillingActivities({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
   const invoices = db.collection<InvoiceDoc>('invoices');
+  // Numbering takes turns within this worker; other workers still race on the unique index.
+  const numbering = new KeyedLock();
 
   const view = (i: InvoiceDoc): IssuedInvoice => ({
     invoiceId: i._id,
@@ -42,6 +45,48 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
     dueAt: i.dueAt.toISOString(),
   });
 
+  type IssueInput = {
+    orderId: string;
+    customerId: string;
+    lines: OrderLine[];
+    total: number;
+    currency: string;
+    /** ISO date the payment is due, decided by the workflow */
+    dueAt: string;
+  };
+
+  async function issue(input: IssueInput): Promise<IssuedInvoice> {
+    const _id = invoiceIdFor(input.orderId);
+    for (let attempt = 0; ; attempt++) {
+      const existing = await invoices.findOne({ _id });
+      if (existing) return view(existing);
+      const [last] = await invoices
+        .find({}, { projection: { number: 1 } })
+        .sort({ number: -1 })
+        .limit(1)
+        .toArray();
+      const doc: InvoiceDoc = {
+        _id,
+        orderId: input.orderId,
+        customerId: input.customerId,
+        number: (last?.number ?? 0) + 1,
+        lines: input.lines,
+        total: input.total,
+        currency: input.currency,
+        status: 'ISSUED',
+        issuedAt: now(),
+        dueAt: new Date(input.dueAt),
+      };
+      try {
+        await invoices.insertOne(doc);
+        return view(doc);
+      } catch (err) {
+        if (!isDuplicateKey(err) || attempt > 1000) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+      }
+    }
+  }
+
   return {
     /**
      * One invoice per order, numbered without gaps: the number is the highest issued plus one, and the
@@ -49,45 +94,7 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
      * issuer of the same number re-reads and retries; a retry of the same order returns its invoice.
      * No counter is incremented ahead of the insert, so a crash or retry can never burn a number.
      */
-    async issueInvoice(input: {
-      orderId: string;
-      customerId: string;
-      lines: OrderLine[];
-      total: number;
-      currency: string;
-      /** ISO date the payment is due, decided by the workflow */
-      dueAt: string;
-    }): Promise<IssuedInvoice> {
-      const _id = invoiceIdFor(input.orderId);
-      for (let attempt = 0; ; attempt++) {
-        const existing = await invoices.findOne({ _id });
-        if (existing) return view(existing);
-        const [last] = await invoices
-          .find({}, { projection: { number: 1 } })
-          .sort({ number: -1 })
-          .limit(1)
-          .toArray();
-        const doc: InvoiceDoc = {
-          _id,
-          orderId: input.orderId,
-          customerId: input.customerId,
-          number: (last?.number ?? 0) + 1,
-          lines: input.lines,
-          total: input.total,
-          currency: input.currency,
-          status: 'ISSUED',
-          issuedAt: now(),
-          dueAt: new Date(input.dueAt),
-        };
-        try {
-          await invoices.insertOne(doc);
-          return view(doc);
-        } catch (err) {
-          if (!isDuplicateKey(err) || attempt > 1000) throw err;
-          await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
-        }
-      }
-    },
+    issueInvoice: (input: IssueInput): Promise<IssuedInvoice> => numbering.run('number', () => issue(input)),
 
     /**
      * Compensation: voids the order's invoice. The number stays taken (a voided invoice keeps its place

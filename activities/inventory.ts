@@ -3,8 +3,9 @@ import type { Collection, Db } from 'mongodb';
 import type { OrderItem, OrderLine } from '../domain/events';
 import { ErrorCode } from '../domain/errors';
 import { lineTotal, sum } from '../domain/money';
-import { DEMO_CATALOG } from '../domain/catalog';
+import { DEMO_CATALOG, type CatalogProduct } from '../domain/catalog';
 import { isDuplicateKey } from '../infra/mongo-errors';
+import { KeyedLock } from '../infra/keyed-lock';
 
 /** Product facts (name, price). Stock is not kept here: it is the running balance of the ledger. */
 export interface ProductDoc {
@@ -106,11 +107,15 @@ async function append(
   }
 }
 
-/** Seeds the demo catalog; SKUs that exist keep their price and stock (safe on every start). */
-export async function seedCatalog(db: Db, now = new Date()): Promise<void> {
+/** Adds products with their opening stock; SKUs that exist keep their price and stock (safe to repeat). */
+export async function seedProducts(
+  db: Db,
+  catalog: readonly CatalogProduct[],
+  now = new Date(),
+): Promise<void> {
   const { products } = inventoryCollections(db);
   await ensureInventoryIndexes(db);
-  for (const p of DEMO_CATALOG) {
+  for (const p of catalog) {
     await products.updateOne(
       { _id: p.sku },
       { $setOnInsert: { name: p.name, price: p.price, currency: p.currency } },
@@ -126,28 +131,37 @@ export async function seedCatalog(db: Db, now = new Date()): Promise<void> {
   }
 }
 
+/** The demo catalog, seeded on every start of the saga worker. */
+export const seedCatalog = (db: Db): Promise<void> => seedProducts(db, DEMO_CATALOG);
+
 export function createInventoryActivities({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
   const { products, movements } = inventoryCollections(db);
+  // Appends to one SKU's ledger take turns within this worker; other workers still race on the index.
+  const ledger = new KeyedLock();
 
   const hold = (orderId: string, item: OrderItem) =>
-    append(
-      db,
-      item.sku,
-      { ref: `reserve:${orderId}:${item.sku}`, orderId, kind: 'reserve', delta: -item.quantity },
-      (head) => (head?.available ?? 0) >= item.quantity,
-      now(),
+    ledger.run(item.sku, () =>
+      append(
+        db,
+        item.sku,
+        { ref: `reserve:${orderId}:${item.sku}`, orderId, kind: 'reserve', delta: -item.quantity },
+        (head) => (head?.available ?? 0) >= item.quantity,
+        now(),
+      ),
     );
 
   /** Releases a hold only if there is one, once. */
   async function release(orderId: string, item: OrderItem): Promise<void> {
     const held = await movements.findOne({ ref: `reserve:${orderId}:${item.sku}` });
     if (!held) return;
-    await append(
-      db,
-      item.sku,
-      { ref: `release:${orderId}:${item.sku}`, orderId, kind: 'release', delta: -held.delta },
-      () => true,
-      now(),
+    await ledger.run(item.sku, () =>
+      append(
+        db,
+        item.sku,
+        { ref: `release:${orderId}:${item.sku}`, orderId, kind: 'release', delta: -held.delta },
+        () => true,
+        now(),
+      ),
     );
   }
 

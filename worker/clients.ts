@@ -23,6 +23,7 @@ export function connectRedis(url: string): Redis {
   });
 }
 
+/** A pooled SMTP transport: a few kept-open connections instead of one handshake per email. */
 export function createMailer(smtpUrl: string) {
-  return nodemailer.createTransport(smtpUrl);
+  return nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5 });
 }

@@ -1,75 +1,30 @@
 import { execFileSync } from 'node:child_process';
-import type { FastifyInstance } from 'fastify';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
-import { buildApp } from '../../api/app';
-import { freePort } from '../../infra/process';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp-sink';
 import { findOrder } from '../../projections/orders/mongo';
 import { readOrderFromRedis, STATUS_COUNTERS_KEY } from '../../projections/orders/redis';
 import { orderWorkflowId } from '../../domain/ids';
-import { createProjectorWorker } from '../../worker/projector-worker';
-import { createSagaWorker } from '../../worker/saga-worker';
-import { eventually } from '../helpers/poll';
-import { startStores, type TestStores } from '../helpers/stores';
-import { devServerEnv, quietWorkerLogs, workflowBundle } from '../helpers/temporal';
 import { binaries } from '../../infra/binaries';
 import { stockHead } from '../../activities/inventory';
+import { eventually } from '../helpers/poll';
 import { cacheDir } from '../helpers/env';
+import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
  * The whole stack over HTTP: Temporal dev server, the real saga and projector workers, the API on a
  * port, FerretDB (or mongod), Redis and the SMTP sink, each on a free loopback port.
  */
 describe('an order flowing end to end', () => {
-  let env: TestWorkflowEnvironment;
-  let stores: TestStores;
-  let sink: SmtpSink;
-  let app: FastifyInstance;
+  let stack: TestStack;
+  let env: TestStack['env'];
+  let stores: TestStack['stores'];
+  let sink: TestStack['sink'];
   let base: string;
-  let workers: Worker[];
-  let running: Promise<unknown>;
 
   beforeAll(async () => {
-    quietWorkerLogs();
-    [env, stores, sink] = await Promise.all([
-      devServerEnv(),
-      startStores('e2e'),
-      freePort().then((smtpPort) => startSmtpSink({ smtpPort })),
-    ]);
-    const mailer = nodemailer.createTransport(sink.smtpUrl);
-    const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', db: stores.db };
-    workers = await Promise.all([
-      createSagaWorker({
-        ...common,
-        taskQueue: 'orders',
-        mailer,
-        mailFrom: 'Shop <shop@example.test>',
-        workflowBundle: await workflowBundle(),
-      }),
-      createProjectorWorker({ ...common, taskQueue: 'projections', redis: stores.redis }),
-    ]);
-    running = Promise.all(workers.map((w) => w.run()));
-    app = await buildApp({
-      temporal: env.client,
-      db: stores.db,
-      redis: stores.redis,
-      ordersTaskQueue: 'orders',
-      projectionsTaskQueue: 'projections',
-      paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
-    });
-    const port = await freePort();
-    await app.listen({ host: '127.0.0.1', port });
-    base = `http://127.0.0.1:${port}`;
+    stack = await startTestStack('e2e');
+    ({ env, stores, sink, base } = stack);
   }, 120_000);
 
-  afterAll(async () => {
-    await app?.close();
-    for (const w of workers ?? []) w.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), stores?.stop(), sink?.stop()]);
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   const placeOrder = (body: unknown, key?: string) =>
     fetch(`${base}/orders`, {

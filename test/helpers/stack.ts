@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { buildApp } from '../../api/app';
+import { freePort } from '../../infra/process';
+import { startSmtpSink, type SmtpSink } from '../../infra/smtp-sink';
+import { createProjectorWorker } from '../../worker/projector-worker';
+import { createSagaWorker } from '../../worker/saga-worker';
+import { createMailer } from '../../worker/clients';
+import { startStores, type TestStores } from './stores';
+import { devServerEnv, quietWorkerLogs, workflowBundle } from './temporal';
+
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  stores: TestStores;
+  sink: SmtpSink;
+  app: FastifyInstance;
+  /** http://127.0.0.1:<port> of the API */
+  base: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system in-process on free loopback ports: the Temporal dev server, the real saga and
+ * projector workers, the API listening on a port, the Mongo-compatible store, Redis and the SMTP sink.
+ */
+export async function startTestStack(name: string): Promise<TestStack> {
+  quietWorkerLogs();
+  const [env, stores, sink] = await Promise.all([
+    devServerEnv(),
+    startStores(name),
+    freePort().then((smtpPort) => startSmtpSink({ smtpPort })),
+  ]);
+  const mailer = createMailer(sink.smtpUrl);
+  const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', db: stores.db };
+  const workers: Worker[] = await Promise.all([
+    createSagaWorker({
+      ...common,
+      taskQueue: 'orders',
+      mailer,
+      mailFrom: 'Shop <shop@example.test>',
+      workflowBundle: await workflowBundle(),
+    }),
+    createProjectorWorker({ ...common, taskQueue: 'projections', redis: stores.redis }),
+  ]);
+  const running = Promise.all(workers.map((w) => w.run()));
+  const app = await buildApp({
+    temporal: env.client,
+    db: stores.db,
+    redis: stores.redis,
+    ordersTaskQueue: 'orders',
+    projectionsTaskQueue: 'projections',
+    paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
+  });
+  const port = await freePort();
+  await app.listen({ host: '127.0.0.1', port });
+  return {
+    env,
+    stores,
+    sink,
+    app,
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await app.close();
+      for (const w of workers) w.shutdown();
+      await running;
+      mailer.close();
+      await Promise.all([env.teardown(), stores.stop(), sink.stop()]);
+    },
+  };
+}
