@@ -27,7 +27,7 @@ interface Rendered {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const total = (o: OrderState) => formatMoney({ amount: o.total, currency: o.currency ?? 'EUR' });
-const due = (o: OrderState) => (o.invoice ? o.invoice.dueAt.slice(0, 10) : 'n/a');
+const due = (o: OrderState) => (o.invoice ? `${o.invoice.dueAt.slice(0, 16).replace('T', ' ')} UTC` : 'n/a');
 
 /** Subject and paragraphs of each kind; the text and HTML parts are both made from them. */
 const TEMPLATES: Record<EmailKind, (o: OrderState) => { subject: string; paragraphs: string[] }> = {

@@ -94,10 +94,8 @@ function orRefuse(decision: Decision): void {
  */
 export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult> {
   const { orderId, customer, items, paymentTerms } = input;
-  const { projectEvent } = proxyActivities<ReturnType<typeof createProjectionActivities>>({
-    ...POLICIES.projection,
-    taskQueue: input.projectionsTaskQueue,
-  });
+  const projection = { ...POLICIES.projection, taskQueue: input.projectionsTaskQueue };
+  const { projectEvent } = proxyActivities<ReturnType<typeof createProjectionActivities>>(projection);
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
@@ -145,7 +143,8 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
     }
     state = next;
     if (endSeq === null && isTerminal(next.status)) endSeq = event.seq;
-    await projectEvent(event);
+    // The summary names the event in the Web UI's timeline of the run.
+    await projectEvent.executeWithOptions({ ...projection, summary: `#${event.seq} ${type}` }, [event]);
     projectedUpTo = Math.max(projectedUpTo, event.seq);
     return next;
   }
@@ -153,7 +152,10 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   /** A notification never fails the order; dead-lettering comes with the notifications issue. */
   async function notify(kind: EmailKind, order: OrderState): Promise<void> {
     try {
-      const sent = await sendOrderEmail({ kind, order });
+      const sent = await sendOrderEmail.executeWithOptions(
+        { ...POLICIES.notification, summary: `email ${kind}` },
+        [{ kind, order }],
+      );
       if (kind === 'payment-reminder') {
         await emit('PaymentReminderSent', {
           channel: 'email',
