@@ -166,6 +166,27 @@ describe('POST /orders/:id/payments and /cancel', () => {
     expect(res.statusCode).toBe(status);
   });
 
+  test('given the run closed after this payment, when the same payment is sent again, then 200 with the order; another payment is a 409', async () => {
+    const { app } = await appWith({
+      run: 'COMPLETED',
+      startUpdate: async () => {
+        throw new WorkflowNotFoundError('workflow execution already completed', 'order-o-1', undefined);
+      },
+    });
+    const same = await app.inject({ method: 'POST', url: '/orders/o-1/payments', payload: pay });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toMatchObject({ status: 'COMPLETED', payment: { reference: 'tx-1' } });
+    const other = await app.inject({
+      method: 'POST',
+      url: '/orders/o-1/payments',
+      payload: { ...pay, reference: 'tx-2' },
+    });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ type: 'urn:problem:order_ended' });
+    const cancel = await app.inject({ method: 'POST', url: '/orders/o-1/cancel', payload: { reason: 'x' } });
+    expect(cancel.statusCode).toBe(409);
+  });
+
   test('given Temporal is unreachable, when paying or reading strongly, then 503 without internals', async () => {
     const down = async () => {
       throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233');

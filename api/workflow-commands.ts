@@ -18,6 +18,9 @@ const STATUS_OF_CODE: Record<string, number> = {
   [ErrorCode.OrderClosed]: 409,
 };
 
+/** The problem type of a command sent to an order whose run has closed. */
+export const ORDER_ENDED = 'urn:problem:order_ended';
+
 const TITLE_OF_STATUS: Record<number, string> = { 409: 'Conflict', 422: 'Unprocessable content' };
 
 export interface CommandTiming {
@@ -34,7 +37,12 @@ async function notRunning(handle: WorkflowHandle, orderId: string, err: unknown)
   try {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') {
-      return new HttpProblem(409, 'Conflict', `order ${orderId} has ended; it takes no more commands`);
+      return new HttpProblem(
+        409,
+        'Conflict',
+        `order ${orderId} has ended; it takes no more commands`,
+        ORDER_ENDED,
+      );
     }
   } catch (describeErr) {
     if (describeErr instanceof WorkflowNotFoundError) {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { cancelOrderUpdate, payOrderUpdate, type OrderSnapshot } from '../../workflows/order';
+import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, type OrderSnapshot } from '../../workflows/order';
+import { decideCancel, decidePayment, type Decision, type Pending } from '../../domain/commands';
+import { HttpProblem } from '../problem';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
-import { sendOrderUpdate, type CommandOutcome } from '../workflow-commands';
+import { ORDER_ENDED, queryOrder, sendOrderUpdate, type CommandOutcome } from '../workflow-commands';
 import { CancelBody, CommandAccepted, OrderIdParams, OrderView, PaymentBody, Problem } from '../schemas';
 import { viewOfSnapshot } from './views';
 
@@ -25,6 +27,29 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
     return reply.status(202).header('location', self).send({ orderId, accepted, links: { self } });
   }
 
+  const NOTHING_PENDING: Pending = { payment: null, cancellation: null };
+
+  /**
+   * A command repeated after the order's run closed (a client retrying after a lost answer) gets the
+   * same outcome as the first time, when the ended order already shows it; otherwise the 409 stands.
+   */
+  async function orRepeatOfEnded(
+    id: string,
+    send: () => Promise<CommandOutcome<OrderSnapshot>>,
+    decide: (s: OrderSnapshot) => Decision,
+  ): Promise<CommandOutcome<OrderSnapshot>> {
+    try {
+      return await send();
+    } catch (err) {
+      if (!(err instanceof HttpProblem) || err.code !== ORDER_ENDED) throw err;
+      const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
+      if (snapshot === null) throw err;
+      const decision = decide(snapshot);
+      if (decision.accepted && decision.duplicate) return { done: true, value: snapshot };
+      throw err;
+    }
+  }
+
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -33,14 +58,20 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: OrderIdParams, body: PaymentBody, response } },
       async (request, reply) => {
         const { id } = request.params;
-        // The reference names the payment: Temporal answers a repeat with the first outcome.
-        const out = await sendOrderUpdate(
-          deps.temporal,
-          timing,
+        // The reference names the payment: while the run is open, Temporal answers a repeat with the
+        // recorded outcome; after it closed, the ended order shows whether it was this payment.
+        const out = await orRepeatOfEnded(
           id,
-          payOrderUpdate,
-          [request.body],
-          `payment:${request.body.reference}`,
+          () =>
+            sendOrderUpdate(
+              deps.temporal,
+              timing,
+              id,
+              payOrderUpdate,
+              [request.body],
+              `payment:${request.body.reference}`,
+            ),
+          (s) => decidePayment(s, NOTHING_PENDING, request.body),
         );
         return answer(reply, id, 'payment', out);
       },
@@ -51,13 +82,10 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: OrderIdParams, body: CancelBody, response } },
       async (request, reply) => {
         const { id } = request.params;
-        const out = await sendOrderUpdate(
-          deps.temporal,
-          timing,
+        const out = await orRepeatOfEnded(
           id,
-          cancelOrderUpdate,
-          [request.body],
-          'cancel',
+          () => sendOrderUpdate(deps.temporal, timing, id, cancelOrderUpdate, [request.body], 'cancel'),
+          (s) => decideCancel(s, NOTHING_PENDING),
         );
         return answer(reply, id, 'cancellation', out);
       },

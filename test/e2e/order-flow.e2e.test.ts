@@ -160,6 +160,14 @@ describe('an order flowing end to end', () => {
     );
     expect(listed).toEqual([orderWorkflowId(orderId)]);
 
+    // After the run has closed, a retried payment still gets its outcome; a cancel is refused.
+    await env.client.workflow.getHandle(orderWorkflowId(orderId)).result();
+    const retried = await post(`/orders/${orderId}/payments`, {
+      amount: total,
+      currency: 'EUR',
+      reference: 'tx-1',
+    });
+    expect(retried.status).toBe(200);
     const late = await post(`/orders/${orderId}/cancel`, { reason: 'too late' });
     expect(late.status).toBe(409);
     expect(late.headers.get('content-type')).toContain('application/problem+json');
@@ -190,6 +198,9 @@ describe('an order flowing end to end', () => {
     const invoice = await stores.db.collection('invoices').findOne({ orderId });
     expect(invoice).toMatchObject({ status: 'VOID', voidReason: 'found it cheaper' });
 
+    const repeated = await post(`/orders/${orderId}/cancel`, { reason: 'again' });
+    expect(repeated.status).toBe(200);
+    expect(await repeated.json()).toMatchObject({ status: 'CANCELLED', reason: 'found it cheaper' });
     const refused = await post(`/orders/${orderId}/payments`, {
       amount: 1,
       currency: 'EUR',
