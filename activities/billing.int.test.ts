@@ -1,5 +1,5 @@
 import { startStores, type TestStores } from '../test/helpers/stores';
-import { createBillingActivities, ensureBillingIndexes } from './billing';
+import { billingInvoices, createBillingActivities, ensureBillingIndexes } from './billing';
 
 describe('billing activities against the real Mongo-compatible store', () => {
   let stores: TestStores;
@@ -33,7 +33,7 @@ describe('billing activities against the real Mongo-compatible store', () => {
       byOrder.set(orderId, inv.number);
     }
     expect([...byOrder.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(await stores.db.collection('invoices').countDocuments()).toBe(30);
+    expect(await billingInvoices(stores.db).countDocuments()).toBe(30);
   });
 
   test('given an issued invoice, when it is voided twice, then it is VOID once, keeps its number and the next number follows', async () => {
@@ -43,7 +43,7 @@ describe('billing activities against the real Mongo-compatible store', () => {
     const again = await billing.voidInvoice({ orderId: 'v-1', reason: 'something else' });
     expect(first).toEqual({ invoiceId: issued.invoiceId, number: issued.number });
     expect(again).toEqual(first);
-    const doc = await stores.db.collection('invoices').findOne({ _id: issued.invoiceId as never });
+    const doc = await billingInvoices(stores.db).findOne({ _id: issued.invoiceId as never });
     expect(doc).toMatchObject({ status: 'VOID', voidReason: 'payment-timeout', number: issued.number });
     // A retried issue of the voided order does not mint a new number.
     expect((await billing.issueInvoice(input('v-1'))).number).toBe(issued.number);

@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { OrderLine } from '../domain/events';
 import { invoiceIdFor } from '../domain/ids';
 import { isDuplicateKey } from '../infra/mongo-errors';
@@ -27,13 +27,20 @@ export interface IssuedInvoice {
   dueAt: string;
 }
 
+/**
+ * The write side's invoices (the register numbers are allocated in). Reads go to the `invoices` read
+ * model instead, projected from the events.
+ */
+export const billingInvoices = (db: Db): Collection<InvoiceDoc> =>
+  db.collection<InvoiceDoc>('billing_invoices');
+
 export async function ensureBillingIndexes(db: Db): Promise<void> {
-  await db.collection<InvoiceDoc>('invoices').createIndex({ orderId: 1 }, { unique: true });
-  await db.collection<InvoiceDoc>('invoices').createIndex({ number: 1 }, { unique: true });
+  await billingInvoices(db).createIndex({ orderId: 1 }, { unique: true });
+  await billingInvoices(db).createIndex({ number: 1 }, { unique: true });
 }
 
 export function createBillingActivities({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
-  const invoices = db.collection<InvoiceDoc>('invoices');
+  const invoices = billingInvoices(db);
   // Numbering takes turns within this worker; other workers still race on the unique index.
   const numbering = new KeyedLock();
 

@@ -1,8 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
-import { applyToOrders } from './orders/mongo';
+import { KeyedLock } from '../infra/keyed-lock';
+import { customersCollection, evolveCustomer } from './customers/view';
+import { invoicesCollection, invoiceView } from './invoices/view';
+import { applyToOrders, toState } from './orders/mongo';
 import { writeOrderToRedis } from './orders/redis';
+import { orderWithInvoice, ordersWithInvoicesCollection } from './orders-with-invoices/view';
+import { replaceIfNewer } from './upsert';
 
 export interface ProjectionDeps {
   db: Db;
@@ -12,12 +17,30 @@ export interface ProjectionDeps {
 
 /** Activities of the projector worker (task queue `projections`). */
 export function createProjectionActivities({ db, redis, now = () => new Date() }: ProjectionDeps) {
+  // One customer's view is read, changed and written back: within this worker, one order at a time.
+  const customerLock = new KeyedLock();
+
   return {
-    /** MongoDB first (the read model of record), then the Redis hot copy; both idempotent. */
+    /**
+     * MongoDB `orders` first (the read model of record, which decides applied / duplicate / gap), then
+     * the views derived from the same fold, then the Redis copies; every write is idempotent and never
+     * goes backwards, so a duplicate may safely redo them (it may follow a crash between two writes).
+     */
     async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
       const { outcome, doc } = await applyToOrders(db, event, now());
-      // A duplicate may follow a crash between the two writes: bring Redis up to date either way.
-      if (doc) await writeOrderToRedis(redis, doc);
+      if (!doc) return { outcome };
+      const order = toState(doc);
+      const at = doc.projectedAt;
+      const invoice = invoiceView(order, at);
+      if (invoice) await replaceIfNewer(invoicesCollection(db), invoice);
+      await replaceIfNewer(ordersWithInvoicesCollection(db), orderWithInvoice(order, invoice, at));
+      await customerLock.run(order.customer.id, async () => {
+        const customers = customersCollection(db);
+        const current = await customers.findOne({ _id: order.customer.id });
+        const next = evolveCustomer(current, order, at);
+        if (next.version > (current?.version ?? 0)) await replaceIfNewer(customers, next);
+      });
+      await writeOrderToRedis(redis, doc);
       return { outcome };
     },
   };

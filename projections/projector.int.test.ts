@@ -2,7 +2,10 @@ import { makeEvent, type OrderEvent } from '../domain/events';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { createProjectionActivities } from './activities';
 import { findOrder } from './orders/mongo';
-import { readOrderFromRedis, STATUS_COUNTERS_KEY } from './orders/redis';
+import { readOrderFromRedis, recentOrderIds, REVENUE_KEY, STATUS_COUNTERS_KEY } from './orders/redis';
+import { invoicesCollection } from './invoices/view';
+import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
+import { customersCollection } from './customers/view';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const events = (orderId: string): OrderEvent[] => [
@@ -59,5 +62,76 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
   test('given the three orders above (one PLACED, one REJECTED, one RESERVED after a late retry), then each is counted once in its current status', async () => {
     const counters = await stores.redis.hgetall(STATUS_COUNTERS_KEY);
     expect(counters).toEqual({ PLACED: '1', RESERVED: '1', REJECTED: '1' });
+  });
+
+  /** A paid order's events, then a cancelled one's, for customer c-9. */
+  const paidOrder = (orderId: string, t: Date): OrderEvent[] => [
+    makeEvent('OrderPlaced', orderId, 1, t, {
+      customer: { id: 'c-9', email: 'nine@example.com' },
+      items: [{ sku: 'KB-001', quantity: 2 }],
+    }),
+    makeEvent('StockReserved', orderId, 2, t, {
+      lines: [{ sku: 'KB-001', quantity: 2, name: 'Keyboard', unitPrice: 8900, lineTotal: 17800 }],
+      total: 17800,
+      currency: 'EUR',
+    }),
+    makeEvent('InvoiceIssued', orderId, 3, t, {
+      invoiceId: `inv-${orderId}`,
+      number: 41,
+      total: 17800,
+      currency: 'EUR',
+      dueAt: '2026-03-03T00:00:00.000Z',
+    }),
+    makeEvent('PaymentReceived', orderId, 4, t, { reference: 'tx', amount: 17800, currency: 'EUR' }),
+    makeEvent('OrderCompleted', orderId, 5, t, {}),
+  ];
+
+  test('given a paid order, when projected with retries, then invoice, order-with-invoice, customer and revenue are written once', async () => {
+    const t = new Date('2026-03-01T10:00:00Z');
+    const evs = paidOrder('paid-1', t);
+    for (const e of evs) await projector.projectEvent(e);
+    // Every event retried late: nothing moves backwards or counts twice.
+    for (const e of evs) expect(await projector.projectEvent(e)).toEqual({ outcome: 'duplicate' });
+
+    expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-paid-1' })).toMatchObject({
+      orderId: 'paid-1',
+      customerId: 'c-9',
+      number: 41,
+      status: 'PAID',
+      total: 17800,
+      issuedAt: t.toISOString(),
+      paidAt: t.toISOString(),
+      version: 5,
+    });
+    expect(await ordersWithInvoicesCollection(stores.db).findOne({ _id: 'paid-1' })).toMatchObject({
+      status: 'COMPLETED',
+      invoice: { _id: 'inv-paid-1', number: 41, status: 'PAID' },
+      payment: { reference: 'tx' },
+    });
+    expect(await stores.redis.hget(REVENUE_KEY, 'EUR')).toBe('17800');
+
+    const later = new Date('2026-03-02T10:00:00Z');
+    const cancelled: OrderEvent[] = [
+      ...paidOrder('void-1', later).slice(0, 3),
+      makeEvent('InvoiceVoided', 'void-1', 4, later, { invoiceId: 'inv-void-1', number: 41, reason: 'x' }),
+      makeEvent('StockReleased', 'void-1', 5, later, { reason: 'x' }),
+      makeEvent('OrderCancelled', 'void-1', 6, later, { reason: 'x' }),
+    ];
+    for (const e of cancelled) await projector.projectEvent(e);
+    expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-void-1' })).toMatchObject({
+      status: 'VOID',
+      voidReason: 'x',
+      voidedAt: later.toISOString(),
+      paidAt: null,
+    });
+    expect(await customersCollection(stores.db).findOne({ _id: 'c-9' })).toMatchObject({
+      orderCount: 2,
+      ordersByStatus: { COMPLETED: 1, CANCELLED: 1 },
+      lifetimeTotal: { EUR: 17800 },
+      lastOrder: { orderId: 'void-1', status: 'CANCELLED' },
+      version: 11,
+    });
+    expect(await stores.redis.hget(REVENUE_KEY, 'EUR')).toBe('17800');
+    expect(await recentOrderIds(stores.redis, 'c-9', 10)).toEqual(['void-1', 'paid-1']);
   });
 });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { loadConfig, serviceUrls, type Config } from '../config';
 import { createProjectionActivities } from '../projections/activities';
-import { ensureOrderIndexes } from '../projections/orders/mongo';
+import { ensureReadModelIndexes } from '../projections/indexes';
 import { connectMongo, connectRedis } from './clients';
 import { runUntilSignal } from './signals';
 
@@ -17,7 +17,7 @@ export interface ProjectorWorkerDeps {
 
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
 export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<Worker> {
-  await ensureOrderIndexes(deps.db);
+  await ensureReadModelIndexes(deps.db);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

@@ -2,11 +2,17 @@ import type { Redis } from 'ioredis';
 import type { OrderDoc } from './mongo';
 
 export const orderKey = (orderId: string) => `order:${orderId}`;
+export const customerOrdersKey = (customerId: string) => `customer:${customerId}:orders`;
 export const STATUS_COUNTERS_KEY = 'orders:by-status';
+/** revenue of completed orders per currency, minor units */
+export const REVENUE_KEY = 'orders:revenue';
+/** how many of a customer's orders the recent list keeps */
+export const RECENT_ORDERS = 50;
 
 /**
- * Writes the hot document only when it is newer than what Redis holds, and moves the status counters
- * in the same atomic step, so retries and out-of-order writes never take the cache backwards.
+ * Writes the hot document only when it is newer than what Redis holds, and in the same atomic step
+ * moves the status counters, adds the revenue of an order that just completed and keeps the
+ * customer's recent-orders list; so retries and out-of-order writes never count twice or go backwards.
  */
 const SET_IF_NEWER = `
 local cur = redis.call('HMGET', KEYS[1], 'version', 'status')
@@ -16,18 +22,28 @@ redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'doc', ARGV[3
 if cur[2] ~= ARGV[2] then
   if cur[2] then redis.call('HINCRBY', KEYS[2], cur[2], -1) end
   redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  if ARGV[2] == 'COMPLETED' and ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[4], tonumber(ARGV[5])) end
 end
+redis.call('ZADD', KEYS[4], tonumber(ARGV[6]), ARGV[7])
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -1 - tonumber(ARGV[8]))
 return 1`;
 
 export async function writeOrderToRedis(redis: Redis, doc: OrderDoc): Promise<boolean> {
   const res = await redis.eval(
     SET_IF_NEWER,
-    2,
+    4,
     orderKey(doc._id),
     STATUS_COUNTERS_KEY,
+    REVENUE_KEY,
+    customerOrdersKey(doc.customer.id),
     String(doc.version),
     doc.status,
     JSON.stringify(doc),
+    doc.currency ?? '',
+    String(doc.total),
+    String(Date.parse(doc.placedAt)),
+    doc._id,
+    String(RECENT_ORDERS),
   );
   return res === 1;
 }
@@ -37,4 +53,9 @@ export async function readOrderFromRedis(redis: Redis, orderId: string): Promise
   if (raw === null) return null;
   const parsed = JSON.parse(raw) as Omit<OrderDoc, 'projectedAt'> & { projectedAt: string };
   return { ...parsed, projectedAt: new Date(parsed.projectedAt) };
+}
+
+/** The customer's most recent order ids, newest first. */
+export async function recentOrderIds(redis: Redis, customerId: string, limit: number): Promise<string[]> {
+  return redis.zrevrange(customerOrdersKey(customerId), 0, limit - 1);
 }

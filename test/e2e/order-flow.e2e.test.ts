@@ -1,3 +1,4 @@
+import { billingInvoices } from '../../activities/billing';
 import { execFileSync } from 'node:child_process';
 import { findOrder } from '../../projections/orders/mongo';
 import { readOrderFromRedis, STATUS_COUNTERS_KEY } from '../../projections/orders/redis';
@@ -195,7 +196,7 @@ describe('an order flowing end to end', () => {
     });
     expect(await read(orderId)).toMatchObject({ status: 'CANCELLED', invoice: { status: 'VOID' } });
     expect((await stockHead(stores.db, 'MN-003'))?.available).toBe(before);
-    const invoice = await stores.db.collection('invoices').findOne({ orderId });
+    const invoice = await billingInvoices(stores.db).findOne({ orderId });
     expect(invoice).toMatchObject({ status: 'VOID', voidReason: 'found it cheaper' });
 
     const repeated = await post(`/orders/${orderId}/cancel`, { reason: 'again' });

@@ -1,3 +1,4 @@
+import { billingInvoices } from '../../activities/billing';
 import type { OrderResult } from '../../workflows/order';
 import { inventoryCollections, seedProducts } from '../../activities/inventory';
 import { orderWorkflowId } from '../../domain/ids';
@@ -104,8 +105,7 @@ describe('stock under concurrent orders', () => {
     expect(ledger.at(-1)).toMatchObject({ available: 0, reserved: STOCK });
 
     // One invoice per served order, numbered 1..50 without gaps.
-    const invoices = await stores.db
-      .collection('invoices')
+    const invoices = await billingInvoices(stores.db)
       .find({ orderId: { $in: ids } })
       .toArray();
     expect(invoices.map((i) => i.number as number).sort((a, b) => a - b)).toEqual(

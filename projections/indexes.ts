@@ -1,0 +1,11 @@
+import type { Db } from 'mongodb';
+import { ensureInvoiceIndexes } from './invoices/view';
+import { ensureOrderIndexes } from './orders/mongo';
+import { ensureOrdersWithInvoicesIndexes } from './orders-with-invoices/view';
+
+/** The indexes the read models' queries need; safe to run on every start. */
+export async function ensureReadModelIndexes(db: Db): Promise<void> {
+  await ensureOrderIndexes(db);
+  await ensureInvoiceIndexes(db);
+  await ensureOrdersWithInvoicesIndexes(db);
+}
