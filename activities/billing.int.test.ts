@@ -43,7 +43,7 @@ describe('billing activities against the real Mongo-compatible store', () => {
     const again = await billing.voidInvoice({ orderId: 'v-1', reason: 'something else' });
     expect(first).toEqual({ invoiceId: issued.invoiceId, number: issued.number });
     expect(again).toEqual(first);
-    const doc = await billingInvoices(stores.db).findOne({ _id: issued.invoiceId as never });
+    const doc = await billingInvoices(stores.db).findOne({ _id: issued.invoiceId });
     expect(doc).toMatchObject({ status: 'VOID', voidReason: 'payment-timeout', number: issued.number });
     // A retried issue of the voided order does not mint a new number.
     expect((await billing.issueInvoice(input('v-1'))).number).toBe(issued.number);

@@ -108,7 +108,7 @@ describe('stock under concurrent orders', () => {
     const invoices = await billingInvoices(stores.db)
       .find({ orderId: { $in: ids } })
       .toArray();
-    expect(invoices.map((i) => i.number as number).sort((a, b) => a - b)).toEqual(
+    expect(invoices.map((i) => i.number).sort((a, b) => a - b)).toEqual(
       Array.from({ length: STOCK }, (_, i) => i + 1),
     );
   }, 300_000);
