@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { registerProblemHandlers } from './problem';
+import { validatorCompiler } from './validation';
 import { orderRoutes } from './routes/orders';
 import { orderCommandRoutes } from './routes/order-commands';
 import type { CommandTiming } from './workflow-commands';
@@ -30,11 +31,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
-    ajv: {
-      // Wrong types are errors, not silently coerced; unknown fields are errors, not silently dropped.
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Wrong body types are errors, not silently coerced; unknown fields are errors, not silently dropped.
+  app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
