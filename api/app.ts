@@ -7,6 +7,8 @@ import { registerProblemHandlers } from './problem';
 import { validatorCompiler } from './validation';
 import { orderRoutes } from './routes/orders';
 import { orderCommandRoutes } from './routes/order-commands';
+import { orderQueryRoutes } from './routes/order-queries';
+import { readQueryRoutes } from './routes/read-queries';
 import type { CommandTiming } from './workflow-commands';
 import type { PaymentTerms } from '../workflows/order';
 
@@ -39,5 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await app.register(orderRoutes(deps));
   await app.register(orderCommandRoutes(deps));
+  await app.register(orderQueryRoutes(deps));
+  await app.register(readQueryRoutes(deps));
   return app;
 }

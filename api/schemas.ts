@@ -40,6 +40,12 @@ export const ConsistencyQuery = Type.Object(
         description: 'eventual (default): the read model; strong: the order workflow itself',
       }),
     ),
+    minSeq: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'wait (up to 3 s) until the answer reflects at least this event',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -4,8 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { orderWorkflowId } from '../../domain/ids';
 import { orderWorkflow } from '../../workflows';
-import { findOrder, toState, type OrderDoc } from '../../projections/orders/mongo';
-import { readOrderFromRedis } from '../../projections/orders/redis';
+import { toState } from '../../projections/orders/mongo';
+import { freshnessOf, readOrderAtLeast } from '../read-order';
 import { CUSTOMER_ID } from '../../workflows/search-attributes';
 import { getOrderQuery } from '../../workflows/order';
 import { orderSummary } from '../../domain/summary';
@@ -88,23 +88,10 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
           if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
           return viewOfSnapshot(snapshot);
         }
-        let doc: OrderDoc | null = null;
-        let source: 'redis' | 'mongodb' = 'redis';
-        try {
-          doc = await readOrderFromRedis(deps.redis, id);
-        } catch (err) {
-          request.log.warn({ err }, 'redis read failed, falling back to MongoDB');
-        }
-        if (doc === null) {
-          source = 'mongodb';
-          doc = await findOrder(deps.db, id);
-        }
-        if (doc === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
-        const { version, ...state } = toState(doc);
-        return {
-          ...state,
-          freshness: { source, seq: version, projectedAt: doc.projectedAt.toISOString() },
-        };
+        const found = await readOrderAtLeast(deps, id, request.query.minSeq ?? 0, request.log);
+        if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+        const { version: _v, ...state } = toState(found.doc);
+        return { ...state, freshness: freshnessOf(found.doc, found.source) };
       },
     );
   };

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { OrderDoc } from '../../projections/orders/mongo';
+import {
+  BadCursor,
+  decodeCursor,
+  encodeCursor,
+  listOrders,
+  type Cursor,
+} from '../../projections/orders/queries';
+import type { AppDeps } from '../app';
+import { HttpProblem } from '../problem';
+import { OrderEvents, OrderListQuery, OrderPage } from '../query-schemas';
+import { freshnessOf, readOrderDoc } from '../read-order';
+import { OrderIdParams, Problem } from '../schemas';
+
+/** The list entry of an order: enough to show a row, with how fresh it is. */
+export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>) => ({
+  orderId: doc._id,
+  status: doc.status,
+  customer: doc.customer,
+  total: doc.total,
+  currency: doc.currency,
+  placedAt: doc.placedAt,
+  updatedAt: doc.updatedAt,
+  freshness: { source: 'mongodb', seq: doc.version, projectedAt: doc.projectedAt.toISOString() },
+});
+
+/** `?cursor=` as sent back by a previous page; anything else is the client's error. */
+export function cursorOf(raw: string | undefined): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return decodeCursor(raw);
+  } catch (err) {
+    if (!(err instanceof BadCursor)) throw err;
+    throw new HttpProblem(400, 'Invalid request', err.message, 'about:blank', [
+      { field: 'querystring.cursor', message: err.message },
+    ]);
+  }
+}
+
+const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+
+/** Reads of orders, all from the read models. */
+export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/orders',
+      {
+        schema: { querystring: OrderListQuery, response: { 200: OrderPage, '4xx': Problem, '5xx': Problem } },
+      },
+      async (request) => {
+        const { customerId, status, from, to, limit = 20, cursor } = request.query;
+        const page = await listOrders(
+          deps.db,
+          { customerId, status, from: iso(from), to: iso(to) },
+          { limit, after: cursorOf(cursor) },
+        );
+        return { items: page.items.map(summaryOf), nextCursor: page.next && encodeCursor(page.next) };
+      },
+    );
+
+    app.get(
+      '/orders/:id/events',
+      { schema: { params: OrderIdParams, response: { 200: OrderEvents, '4xx': Problem, '5xx': Problem } } },
+      async (request) => {
+        const { id } = request.params;
+        const found = await readOrderDoc(deps, id, request.log);
+        if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+        return { orderId: id, events: found.doc.timeline, freshness: freshnessOf(found.doc, found.source) };
+      },
+    );
+  };
+}

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { customersCollection } from '../../projections/customers/view';
+import { invoicesCollection } from '../../projections/invoices/view';
+import { encodeCursor, listOrders } from '../../projections/orders/queries';
+import { statsFromMongo, statsFromRedis } from '../../projections/stats';
+import type { AppDeps } from '../app';
+import { HttpProblem } from '../problem';
+import {
+  CustomerIdParams,
+  CustomerOrders,
+  InvoiceAnswer,
+  InvoiceIdParams,
+  PageQuery,
+  Stats,
+} from '../query-schemas';
+import { Problem } from '../schemas';
+import { Type } from '@sinclair/typebox';
+import { cursorOf, summaryOf } from './order-queries';
+
+const errors = { '4xx': Problem, '5xx': Problem };
+
+/** Invoices, customers and the dashboard figures, all from the read models. */
+export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/invoices/:id',
+      { schema: { params: InvoiceIdParams, response: { 200: InvoiceAnswer, ...errors } } },
+      async (request) => {
+        const { id } = request.params;
+        const doc = await invoicesCollection(deps.db).findOne({ _id: id });
+        if (doc === null) throw new HttpProblem(404, 'Invoice not found', `no invoice with id ${id}`);
+        const { _id, version, projectedAt, ...invoice } = doc;
+        return {
+          invoiceId: _id,
+          ...invoice,
+          freshness: { source: 'mongodb', seq: version, projectedAt: projectedAt.toISOString() },
+        };
+      },
+    );
+
+    app.get(
+      '/customers/:id/orders',
+      {
+        schema: {
+          params: CustomerIdParams,
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: { 200: CustomerOrders, ...errors },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        const { limit = 20, cursor } = request.query;
+        const customer = await customersCollection(deps.db).findOne(
+          { _id: id },
+          { projection: { orders: 0 } },
+        );
+        if (customer === null)
+          throw new HttpProblem(404, 'Customer not found', `no orders for customer ${id}`);
+        const page = await listOrders(deps.db, { customerId: id }, { limit, after: cursorOf(cursor) });
+        return {
+          customerId: id,
+          orderCount: customer.orderCount,
+          ordersByStatus: customer.ordersByStatus,
+          lifetimeTotal: customer.lifetimeTotal,
+          items: page.items.map(summaryOf),
+          nextCursor: page.next && encodeCursor(page.next),
+        };
+      },
+    );
+
+    app.get('/stats', { schema: { response: { 200: Stats, ...errors } } }, async (request) => {
+      try {
+        return { ...(await statsFromRedis(deps.redis)), source: 'redis' as const };
+      } catch (err) {
+        request.log.warn({ err }, 'redis read failed, computing stats from MongoDB');
+        return { ...(await statsFromMongo(deps.db)), source: 'mongodb' as const };
+      }
+    });
+  };
+}
