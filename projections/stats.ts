@@ -18,7 +18,10 @@ const numbers = (h: Record<string, string>) =>
 
 /** The dashboard's counters, kept by the projector in Redis. */
 export async function statsFromRedis(redis: Redis): Promise<OrderStats> {
-  const [byStatus, revenue] = await Promise.all([redis.hgetall(STATUS_COUNTERS_KEY), redis.hgetall(REVENUE_KEY)]);
+  const [byStatus, revenue] = await Promise.all([
+    redis.hgetall(STATUS_COUNTERS_KEY),
+    redis.hgetall(REVENUE_KEY),
+  ]);
   return { ordersByStatus: numbers(byStatus), revenue: numbers(revenue) };
 }
 
