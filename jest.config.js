@@ -3,10 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['@swc/jest'],
-    // light-my-request (fastify.inject) requires `cookie`, which ships ESM only; Node 20's jest cannot require it.
-    '/node_modules/cookie/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    // light-my-request (fastify.inject) requires `cookie` and @fastify/send requires `content-disposition`,
+    // which ship ESM only; Node 20 runs them (require(esm)), Node 20's jest cannot.
+    '/node_modules/(cookie|content-disposition)/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|content-disposition)/)'],
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Integration tests start real servers; two workers fit this 2-core machine.

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { registerProblemHandlers } from './problem';
 import { validatorCompiler } from './validation';
+import { registerDocs } from './docs';
 import { orderRoutes } from './routes/orders';
 import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
@@ -39,6 +40,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
+  await registerDocs(app);
   await app.register(orderRoutes(deps));
   await app.register(orderCommandRoutes(deps));
   await app.register(orderQueryRoutes(deps));
