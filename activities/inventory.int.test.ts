@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { startStores, type TestStores } from '../test/helpers/stores';
-import { createInventoryActivities, inventoryCollections, seedCatalog, stockHead } from './inventory';
+import { createInventoryActivities } from './inventory';
+import { seedCatalog } from './catalog';
+import { inventoryCollections, stockHead } from './stock-ledger';
 
 describe('inventory activities against the real Mongo-compatible store', () => {
   let stores: TestStores;

@@ -10,6 +10,7 @@ import { orderRoutes } from './routes/orders';
 import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
 import { readQueryRoutes } from './routes/read-queries';
+import { productRoutes } from './routes/products';
 import type { CommandTiming } from './workflow-commands';
 import type { PaymentTerms } from '../workflows/order';
 
@@ -45,5 +46,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orderCommandRoutes(deps));
   await app.register(orderQueryRoutes(deps));
   await app.register(readQueryRoutes(deps));
+  await app.register(productRoutes(deps));
   return app;
 }

@@ -21,6 +21,7 @@ describe('OpenAPI document', () => {
     // A validator we did not write: throws on anything that is not valid OpenAPI.
     await SwaggerParser.validate(structuredClone(doc));
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/catalog',
       '/customers/{id}/orders',
       '/invoices/{id}',
       '/orders',
@@ -28,6 +29,9 @@ describe('OpenAPI document', () => {
       '/orders/{id}/cancel',
       '/orders/{id}/events',
       '/orders/{id}/payments',
+      '/products',
+      '/products/{sku}',
+      '/products/{sku}/stock-adjustments',
       '/stats',
     ]);
     // The browsable UI and its assets are served locally (no CDN).

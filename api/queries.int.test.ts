@@ -30,6 +30,7 @@ function history(
       lines: [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }],
       total: 8900,
       currency: 'EUR',
+      stock: [],
     }),
     makeEvent('InvoiceIssued', orderId, 3, at, {
       invoiceId: `inv-${orderId}`,

@@ -12,6 +12,7 @@ const events: OrderEvent[] = [
     lines: [{ sku: 'KB-001', quantity: 2, name: 'Keyboard', unitPrice: 8900, lineTotal: 17800 }],
     total: 17800,
     currency: 'EUR',
+    stock: [],
   }),
   makeEvent('InvoiceIssued', 'o-1', 3, at, {
     invoiceId: 'inv-o-1',

@@ -1,3 +1,5 @@
+import type { StockSnapshot } from './stock';
+
 /** Domain events (past tense, versioned). `seq` runs 1..n per order; `at` is an ISO timestamp. */
 export interface OrderItem {
   sku: string;
@@ -27,14 +29,14 @@ interface EventBase<T extends string, D> {
 export type OrderPlaced = EventBase<'OrderPlaced', { customer: Customer; items: OrderItem[] }>;
 export type StockReserved = EventBase<
   'StockReserved',
-  { lines: OrderLine[]; total: number; currency: string }
+  { lines: OrderLine[]; total: number; currency: string; stock: StockSnapshot[] }
 >;
 export type OrderRejected = EventBase<'OrderRejected', { code: string; reason: string }>;
 export type InvoiceIssued = EventBase<
   'InvoiceIssued',
   { invoiceId: string; number: number; total: number; currency: string; dueAt: string }
 >;
-export type StockReleased = EventBase<'StockReleased', { reason: string }>;
+export type StockReleased = EventBase<'StockReleased', { reason: string; stock: StockSnapshot[] }>;
 export type NotificationSent = EventBase<
   'NotificationSent',
   { channel: 'email'; kind: string; to: string; messageId: string }

@@ -10,6 +10,7 @@ const reserved = makeEvent('StockReserved', 'o-1', 2, at, {
   lines: [{ sku: 'KB-001', quantity: 2, name: 'Keyboard', unitPrice: 8900, lineTotal: 17800 }],
   total: 17800,
   currency: 'EUR',
+  stock: [],
 });
 
 describe('order evolve', () => {

@@ -8,6 +8,7 @@ import { applyToOrders, toState } from './orders/mongo';
 import { writeOrderToRedis } from './orders/redis';
 import { orderWithInvoice, ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { replaceIfNewer } from './upsert';
+import { applyStockSnapshot } from './products/view';
 
 export interface ProjectionDeps {
   db: Db;
@@ -27,6 +28,9 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
      * goes backwards, so a duplicate may safely redo them (it may follow a crash between two writes).
      */
     async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
+      if (event.type === 'StockReserved' || event.type === 'StockReleased') {
+        for (const snapshot of event.data.stock) await applyStockSnapshot(db, redis, snapshot, now());
+      }
       const { outcome, doc } = await applyToOrders(db, event, now());
       if (!doc) return { outcome };
       const order = toState(doc);

@@ -17,6 +17,7 @@ const events = (orderId: string): OrderEvent[] => [
     lines: [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }],
     total: 8900,
     currency: 'EUR',
+    stock: [],
   }),
   makeEvent('OrderRejected', orderId, 3, at, { code: 'X', reason: 'test' }),
 ];
@@ -74,6 +75,7 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
       lines: [{ sku: 'KB-001', quantity: 2, name: 'Keyboard', unitPrice: 8900, lineTotal: 17800 }],
       total: 17800,
       currency: 'EUR',
+      stock: [],
     }),
     makeEvent('InvoiceIssued', orderId, 3, t, {
       invoiceId: `inv-${orderId}`,
@@ -114,7 +116,7 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
     const cancelled: OrderEvent[] = [
       ...paidOrder('void-1', later).slice(0, 3),
       makeEvent('InvoiceVoided', 'void-1', 4, later, { invoiceId: 'inv-void-1', number: 41, reason: 'x' }),
-      makeEvent('StockReleased', 'void-1', 5, later, { reason: 'x' }),
+      makeEvent('StockReleased', 'void-1', 5, later, { reason: 'x', stock: [] }),
       makeEvent('OrderCancelled', 'void-1', 6, later, { reason: 'x' }),
     ];
     for (const e of cancelled) await projector.projectEvent(e);

@@ -4,6 +4,8 @@ import type { Db } from 'mongodb';
 import { loadConfig, serviceUrls, type Config } from '../config';
 import { createProjectionActivities } from '../projections/activities';
 import { ensureReadModelIndexes } from '../projections/indexes';
+import { applyStockSnapshot } from '../projections/products/view';
+import { currentSnapshots, seedCatalog } from '../activities/catalog';
 import { connectMongo, connectRedis } from './clients';
 import { runUntilSignal } from './signals';
 
@@ -18,6 +20,12 @@ export interface ProjectorWorkerDeps {
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
 export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<Worker> {
   await ensureReadModelIndexes(deps.db);
+  // The catalog's read models start from the ledger as it is (movements made while no projector ran).
+  await seedCatalog(deps.db);
+  const now = new Date();
+  for (const snapshot of await currentSnapshots(deps.db)) {
+    await applyStockSnapshot(deps.db, deps.redis, snapshot, now);
+  }
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

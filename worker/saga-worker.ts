@@ -4,7 +4,7 @@ import type { Transporter } from 'nodemailer';
 import { loadConfig, serviceUrls, type Config } from '../config';
 import { createSagaActivities } from '../activities';
 import { ensureBillingIndexes } from '../activities/billing';
-import { seedCatalog } from '../activities/inventory';
+import { seedCatalog } from '../activities/catalog';
 import { connectMongo, createMailer } from './clients';
 import { runUntilSignal } from './signals';
 

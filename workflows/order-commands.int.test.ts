@@ -64,7 +64,7 @@ describe('order commands: payment and cancellation Updates (time-skipping server
     const saga = mockSaga({
       reserveStock: async () => {
         await reserving.pass();
-        return { lines: [], total: TOTAL, currency: 'EUR' };
+        return { lines: [], total: TOTAL, currency: 'EUR', stock: [] };
       },
     });
     await runOrder(env, 'cancel-in-flight', saga, async (order) => {
@@ -83,7 +83,7 @@ describe('order commands: payment and cancellation Updates (time-skipping server
         'OrderCancelled',
         'NotificationSent',
       ]);
-      expect(order.projected[2]?.data).toEqual({ reason: 'ordered by mistake' });
+      expect(order.projected[2]?.data).toEqual({ reason: 'ordered by mistake', stock: [] });
     });
     expect(saga.calls).toEqual(['reserveStock', 'releaseStock', 'sendOrderEmail']);
   });
@@ -177,7 +177,7 @@ describe('order commands: payment and cancellation Updates (time-skipping server
     const saga = mockSaga({
       reserveStock: async () => {
         await reserving.pass();
-        return { lines: [], total: TOTAL, currency: 'EUR' };
+        return { lines: [], total: TOTAL, currency: 'EUR', stock: [] };
       },
     });
     await runOrder(env, 'wrong-amount', saga, async (order) => {

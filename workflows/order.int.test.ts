@@ -118,7 +118,10 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
         'OrderFailed',
         'NotificationSent',
       ]);
-      expect(order.projected[2]?.data).toEqual({ reason: 'invoice failed: billing database unreachable' });
+      expect(order.projected[2]?.data).toEqual({
+        reason: 'invoice failed: billing database unreachable',
+        stock: [],
+      });
     });
     expect(saga.calls.filter((c) => c === 'issueInvoice')).toHaveLength(5);
     expect(saga.calls).not.toContain('voidInvoice');

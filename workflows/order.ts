@@ -188,8 +188,8 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   }
 
   async function release(reason: string): Promise<void> {
-    await releaseStock({ orderId, items });
-    await emit('StockReleased', { reason });
+    const { stock } = await releaseStock({ orderId, items });
+    await emit('StockReleased', { reason, stock });
   }
 
   // --- run: the saga ------------------------------------------------------------------------------

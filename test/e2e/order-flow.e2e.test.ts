@@ -4,7 +4,7 @@ import { findOrder } from '../../projections/orders/mongo';
 import { readOrderFromRedis, STATUS_COUNTERS_KEY } from '../../projections/orders/redis';
 import { orderWorkflowId } from '../../domain/ids';
 import { binaries } from '../../infra/binaries';
-import { stockHead } from '../../activities/inventory';
+import { stockHead } from '../../activities/stock-ledger';
 import { eventually } from '../helpers/poll';
 import { cacheDir } from '../helpers/env';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -134,10 +134,12 @@ describe('an order flowing end to end', () => {
       'OrderCompleted',
       'NotificationSent',
     ]);
-    expect(await readOrderFromRedis(stores.redis, orderId)).toMatchObject({
-      status: 'COMPLETED',
-      version: 7,
-    });
+    // Redis is written after MongoDB: poll it too.
+    const hot = await eventually(
+      () => readOrderFromRedis(stores.redis, orderId),
+      (d) => d?.version === 7,
+    );
+    expect(hot).toMatchObject({ status: 'COMPLETED', version: 7 });
     expect(await stores.redis.hget(STATUS_COUNTERS_KEY, 'COMPLETED')).toBe('1');
 
     const mail = await eventually(
@@ -186,6 +188,11 @@ describe('an order flowing end to end', () => {
       (v) => v.status === 'AWAITING_PAYMENT',
     );
     expect((await stockHead(stores.db, 'MN-003'))?.available).toBe(before - 2);
+    const held = (await (await fetch(`${base}/products/MN-003`)).json()) as {
+      available: number;
+      reserved: number;
+    };
+    expect(held.available).toBe(before - 2);
 
     const cancelled = await post(`/orders/${orderId}/cancel`, { reason: 'found it cheaper' });
     expect(cancelled.status).toBe(200);
@@ -196,6 +203,11 @@ describe('an order flowing end to end', () => {
     });
     expect(await read(orderId)).toMatchObject({ status: 'CANCELLED', invoice: { status: 'VOID' } });
     expect((await stockHead(stores.db, 'MN-003'))?.available).toBe(before);
+    // The catalog read model followed the reservation and its release through the events.
+    const product = (await (await fetch(`${base}/products/MN-003`)).json()) as { available: number };
+    expect(product.available).toBe(before);
+    const catalog = (await (await fetch(`${base}/catalog`)).json()) as { items: { sku: string }[] };
+    expect(catalog.items.map((p) => p.sku)).toEqual(['CB-004', 'HS-005', 'KB-001', 'MN-003', 'MS-002']);
     const invoice = await billingInvoices(stores.db).findOne({ orderId });
     expect(invoice).toMatchObject({ status: 'VOID', voidReason: 'found it cheaper' });
 

@@ -27,8 +27,8 @@ export const TOTAL = 17800;
 export function mockSaga(overrides: Partial<Saga> = {}): Saga & { calls: string[] } {
   const calls: string[] = [];
   const saga: Saga = {
-    reserveStock: async () => ({ lines: LINES, total: TOTAL, currency: 'EUR' }),
-    releaseStock: async () => undefined,
+    reserveStock: async () => ({ lines: LINES, total: TOTAL, currency: 'EUR', stock: [] }),
+    releaseStock: async () => ({ stock: [] }),
     issueInvoice: async ({ dueAt }) => ({
       invoiceId: 'inv-o',
       number: 7,

@@ -1,6 +1,7 @@
 import { billingInvoices } from '../../activities/billing';
 import type { OrderResult } from '../../workflows/order';
-import { inventoryCollections, seedProducts } from '../../activities/inventory';
+import { seedProducts } from '../../activities/catalog';
+import { inventoryCollections } from '../../activities/stock-ledger';
 import { orderWorkflowId } from '../../domain/ids';
 import { ordersCollection } from '../../projections/orders/mongo';
 import { eventually } from '../helpers/poll';
