@@ -20,6 +20,7 @@ export interface ProjectionDeps {
 export function createProjectionActivities({ db, redis, now = () => new Date() }: ProjectionDeps) {
   // One customer's view is read, changed and written back: within this worker, one order at a time.
   const customerLock = new KeyedLock();
+  const productLock = new KeyedLock();
 
   return {
     /**
@@ -29,7 +30,11 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
      */
     async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
       if (event.type === 'StockReserved' || event.type === 'StockReleased') {
-        for (const snapshot of event.data.stock) await applyStockSnapshot(db, redis, snapshot, now());
+        // Orders of one SKU project concurrently; one SKU's snapshots are applied one at a time here,
+        // because FerretDB does not make the conditional replace atomic (MongoDB does).
+        for (const snapshot of event.data.stock) {
+          await productLock.run(snapshot.sku, () => applyStockSnapshot(db, redis, snapshot, now()));
+        }
       }
       const { outcome, doc } = await applyToOrders(db, event, now());
       if (!doc) return { outcome };

@@ -1,3 +1,4 @@
+import { productsCollection } from '../../projections/products/view';
 import { billingInvoices } from '../../activities/billing';
 import type { OrderResult } from '../../workflows/order';
 import { seedProducts } from '../../activities/catalog';
@@ -104,6 +105,13 @@ describe('stock under concurrent orders', () => {
     expect(ledger.filter((m) => m.kind === 'reserve')).toHaveLength(STOCK);
     expect(ledger.filter((m) => m.kind === 'release')).toHaveLength(0);
     expect(ledger.at(-1)).toMatchObject({ available: 0, reserved: STOCK });
+
+    // The products read model ends at the ledger's head, however the snapshots raced.
+    const product = await eventually(
+      () => productsCollection(stores.db).findOne({ _id: SKU }),
+      (p) => p?.version === ledger.at(-1)?.seq,
+    );
+    expect(product).toMatchObject({ available: 0, reserved: STOCK });
 
     // One invoice per served order, numbered 1..50 without gaps.
     const invoices = await billingInvoices(stores.db)
