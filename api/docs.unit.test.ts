@@ -1,20 +1,10 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { Client } from '@temporalio/client';
-import type { Redis } from 'ioredis';
-import type { Db } from 'mongodb';
 import type { OpenAPI } from 'openapi-types';
-import { buildApp } from './app';
+import { testApp } from '../test/helpers/app';
 
 describe('OpenAPI document', () => {
   test('given the app, then /docs/json is a valid OpenAPI 3 document listing every route, and /docs is a page', async () => {
-    const app = await buildApp({
-      temporal: {} as Client,
-      db: {} as Db,
-      redis: {} as Redis,
-      ordersTaskQueue: 'orders',
-      projectionsTaskQueue: 'projections',
-      paymentTerms: { dueAfterMs: 2, reminderAfterMs: 1 },
-    });
+    const app = await testApp();
     const res = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json<OpenAPI.Document & { paths: Record<string, object> }>();

@@ -4,10 +4,8 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type { Redis } from 'ioredis';
-import type { Db } from 'mongodb';
 import type { OrderSnapshot } from '../workflows/order';
-import { buildApp } from './app';
+import { testApp } from '../test/helpers/app';
 
 const SNAPSHOT = {
   orderId: 'o-1',
@@ -53,13 +51,8 @@ async function appWith(fake: Fake) {
     workflow: { getHandle: () => handle },
     withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn(),
   } as unknown as Client;
-  const app = await buildApp({
+  const app = await testApp({
     temporal: client,
-    db: {} as Db,
-    redis: {} as Redis,
-    ordersTaskQueue: 'orders',
-    projectionsTaskQueue: 'projections',
-    paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
     commandTiming: { acceptWithinMs: 1000, answerWithinMs: 50 },
   });
   return { app, updates };

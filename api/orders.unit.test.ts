@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Redis } from 'ioredis';
-import type { Db } from 'mongodb';
-import { buildApp } from './app';
+import { testApp } from '../test/helpers/app';
 
 /** The app with a Temporal client whose `workflow.start` is `start` (recording by default). */
 async function appWith(start?: () => Promise<unknown>) {
@@ -16,14 +14,7 @@ async function appWith(start?: () => Promise<unknown>) {
         }),
     },
   } as unknown as Client;
-  const app = await buildApp({
-    temporal: client,
-    db: {} as Db,
-    redis: {} as Redis,
-    ordersTaskQueue: 'orders',
-    projectionsTaskQueue: 'projections',
-    paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
-  });
+  const app = await testApp({ temporal: client });
   return { app, starts };
 }
 

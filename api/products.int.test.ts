@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createInventoryActivities } from '../activities/inventory';
 import { ensureInventoryIndexes, inventoryCollections } from '../activities/stock-ledger';
@@ -6,7 +5,7 @@ import { makeEvent } from '../domain/events';
 import { createProjectionActivities } from '../projections/activities';
 import { applyStockSnapshot, productsCollection } from '../projections/products/view';
 import { startStores, type TestStores } from '../test/helpers/stores';
-import { buildApp } from './app';
+import { testApp } from '../test/helpers/app';
 
 describe('product catalog commands and reads against the real Mongo-compatible store and Redis', () => {
   let stores: TestStores;
@@ -14,14 +13,7 @@ describe('product catalog commands and reads against the real Mongo-compatible s
   beforeAll(async () => {
     stores = await startStores('products');
     await ensureInventoryIndexes(stores.db);
-    app = await buildApp({
-      temporal: {} as Client,
-      db: stores.db,
-      redis: stores.redis,
-      ordersTaskQueue: 'orders',
-      projectionsTaskQueue: 'projections',
-      paymentTerms: { dueAfterMs: 2, reminderAfterMs: 1 },
-    });
+    app = await testApp({ db: stores.db, redis: stores.redis });
   }, 60_000);
   afterAll(async () => {
     await app?.close();

@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { makeEvent, type OrderEvent } from '../domain/events';
@@ -9,7 +8,7 @@ import { cacheDir, tempDir } from '../test/helpers/env';
 import { createProjectionActivities } from '../projections/activities';
 import { ensureReadModelIndexes } from '../projections/indexes';
 import { startStores, type TestStores } from '../test/helpers/stores';
-import { buildApp } from './app';
+import { testApp } from '../test/helpers/app';
 
 /** Events of one order up to the status wanted, at the given time. */
 function history(
@@ -56,15 +55,7 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
   let stores: TestStores;
   let app: FastifyInstance;
   let projector: ReturnType<typeof createProjectionActivities>;
-  const appOn = (redis: Redis) =>
-    buildApp({
-      temporal: {} as Client,
-      db: stores.db,
-      redis,
-      ordersTaskQueue: 'orders',
-      projectionsTaskQueue: 'projections',
-      paymentTerms: { dueAfterMs: 1, reminderAfterMs: 0 },
-    });
+  const appOn = (redis: Redis) => testApp({ db: stores.db, redis });
 
   beforeAll(async () => {
     stores = await startStores('queries');

@@ -1,18 +1,7 @@
 import { Type } from '@sinclair/typebox';
+import { OrderStatus } from './schemas';
 
-const Status = Type.Union(
-  [
-    Type.Literal('PLACED'),
-    Type.Literal('RESERVED'),
-    Type.Literal('AWAITING_PAYMENT'),
-    Type.Literal('PAID'),
-    Type.Literal('COMPLETED'),
-    Type.Literal('REJECTED'),
-    Type.Literal('CANCELLED'),
-    Type.Literal('FAILED'),
-  ],
-  { description: 'order status' },
-);
+const Status = OrderStatus;
 
 const Freshness = Type.Object({
   source: Type.String(),

@@ -95,9 +95,8 @@ const Line = Type.Object({
   lineTotal: Type.Integer(),
 });
 
-export const OrderView = Type.Object({
-  orderId: Type.String(),
-  status: Type.Union([
+export const OrderStatus = Type.Union(
+  [
     Type.Literal('PLACED'),
     Type.Literal('RESERVED'),
     Type.Literal('AWAITING_PAYMENT'),
@@ -106,7 +105,13 @@ export const OrderView = Type.Object({
     Type.Literal('REJECTED'),
     Type.Literal('CANCELLED'),
     Type.Literal('FAILED'),
-  ]),
+  ],
+  { description: 'order status' },
+);
+
+export const OrderView = Type.Object({
+  orderId: Type.String(),
+  status: OrderStatus,
   customer: Type.Object({ id: Type.String(), email: Type.String() }),
   items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
   lines: Type.Array(Line),

@@ -9,6 +9,7 @@ import {
   catalogFromRedis,
   productFromRedis,
   productsCollection,
+  productView,
   type ProductView,
 } from '../../projections/products/view';
 import type { AppDeps } from '../app';
@@ -84,19 +85,10 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
   const catalog = () => (made ??= createCatalog({ db: deps.db }));
 
   async function projected(snapshot: StockSnapshot) {
-    const now = new Date();
-    await applyStockSnapshot(deps.db, deps.redis, snapshot, now);
-    return answerOf({ ...snapshotView(snapshot), projectedAt: now }, 'command');
+    const view = productView(snapshot, new Date());
+    await applyStockSnapshot(deps.db, deps.redis, snapshot, view.projectedAt);
+    return answerOf(view, 'command');
   }
-  const snapshotView = (s: StockSnapshot): Omit<ProductView, 'projectedAt'> => ({
-    _id: s.sku,
-    name: s.name,
-    price: s.price,
-    currency: s.currency,
-    available: s.available,
-    reserved: s.reserved,
-    version: s.seq,
-  });
 
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
