@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { OrderStatus } from './schemas';
+import { Line, OrderStatus } from './schemas';
 
 const Status = OrderStatus;
 
@@ -55,14 +55,6 @@ export const OrderEvents = Type.Object({
     Type.Object({ seq: Type.Integer(), type: Type.String(), at: Type.String(), data: Type.Unknown() }),
   ),
   freshness: Freshness,
-});
-
-const Line = Type.Object({
-  sku: Type.String(),
-  name: Type.String(),
-  quantity: Type.Integer(),
-  unitPrice: Type.Integer(),
-  lineTotal: Type.Integer(),
 });
 
 export const InvoiceAnswer = Type.Object({

@@ -87,7 +87,7 @@ export const OrderAccepted = Type.Object({
   links: Type.Object({ self: Type.String() }),
 });
 
-const Line = Type.Object({
+export const Line = Type.Object({
   sku: Type.String(),
   name: Type.String(),
   quantity: Type.Integer(),
