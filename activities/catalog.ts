@@ -2,9 +2,8 @@ import type { Db } from 'mongodb';
 import { DEMO_CATALOG, type CatalogProduct } from '../domain/catalog';
 import type { ProductFacts, StockSnapshot } from '../domain/stock';
 import { isDuplicateKey } from '../infra/mongo-errors';
-import { KeyedLock } from '../infra/keyed-lock';
 import {
-  append,
+  createLedger,
   ensureInventoryIndexes,
   inventoryCollections,
   snapshotOf,
@@ -30,6 +29,7 @@ export async function seedProducts(
   now = new Date(),
 ): Promise<void> {
   const { products } = inventoryCollections(db);
+  const ledger = createLedger(db);
   await ensureInventoryIndexes(db);
   for (const p of catalog) {
     const product: ProductFacts = { name: p.name, price: p.price, currency: p.currency };
@@ -39,8 +39,7 @@ export async function seedProducts(
       // Another process seeding at the same moment inserted it first.
       if (!isDuplicateKey(err)) throw err;
     }
-    await append(
-      db,
+    await ledger.append(
       p.sku,
       { ref: `seed:${p.sku}`, orderId: null, kind: 'seed', delta: p.stock, product },
       () => true,
@@ -58,7 +57,7 @@ export const seedCatalog = (db: Db): Promise<void> => seedProducts(db, DEMO_CATA
  */
 export function createCatalog({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
   const { products } = inventoryCollections(db);
-  const ledger = new KeyedLock();
+  const ledger = createLedger(db);
 
   /** The snapshot after a movement that was appended or already there: a head exists by then. */
   function settled(head: StockMovement | null, product: ProductFacts): StockSnapshot {
@@ -83,14 +82,11 @@ export function createCatalog({ db, now = () => new Date() }: { db: Db; now?: ()
         if (isDuplicateKey(err)) throw new CatalogRefusal('duplicate-sku', `SKU ${input.sku} exists`, 'sku');
         throw err;
       }
-      const { head } = await ledger.run(input.sku, () =>
-        append(
-          db,
-          input.sku,
-          { ref: `seed:${input.sku}`, orderId: null, kind: 'seed', delta: input.stock, product },
-          () => true,
-          now(),
-        ),
+      const { head } = await ledger.append(
+        input.sku,
+        { ref: `seed:${input.sku}`, orderId: null, kind: 'seed', delta: input.stock, product },
+        () => true,
+        now(),
       );
       return settled(head, product);
     },
@@ -103,14 +99,11 @@ export function createCatalog({ db, now = () => new Date() }: { db: Db; now?: ()
     ): Promise<StockSnapshot> {
       const product = { ...(await facts(sku)), ...change };
       await products.updateOne({ _id: sku }, { $set: change });
-      const { head } = await ledger.run(sku, () =>
-        append(
-          db,
-          sku,
-          { ref: `update:${sku}:${requestId}`, orderId: null, kind: 'update', delta: 0, product },
-          () => true,
-          now(),
-        ),
+      const { head } = await ledger.append(
+        sku,
+        { ref: `update:${sku}:${requestId}`, orderId: null, kind: 'update', delta: 0, product },
+        () => true,
+        now(),
       );
       return settled(head, product);
     },
@@ -118,14 +111,11 @@ export function createCatalog({ db, now = () => new Date() }: { db: Db; now?: ()
     /** Receives or writes off stock; never below what open reservations hold. */
     async adjustStock(sku: string, delta: number, reason: string, requestId: string): Promise<StockSnapshot> {
       const product = await facts(sku);
-      const { outcome, head } = await ledger.run(sku, () =>
-        append(
-          db,
-          sku,
-          { ref: `adjust:${sku}:${requestId}`, orderId: null, kind: 'adjust', delta, reason },
-          (h) => (h?.available ?? 0) + delta >= 0,
-          now(),
-        ),
+      const { outcome, head } = await ledger.append(
+        sku,
+        { ref: `adjust:${sku}:${requestId}`, orderId: null, kind: 'adjust', delta, reason },
+        (h) => (h?.available ?? 0) + delta >= 0,
+        now(),
       );
       if (outcome === 'refused') {
         const available = head?.available ?? 0;

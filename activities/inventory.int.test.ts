@@ -59,14 +59,28 @@ describe('inventory activities against the real Mongo-compatible store', () => {
     expect(await available('KB-001')).toBe(kb);
   });
 
-  test('given 5 headsets, when 20 orders race for one each, then exactly 5 succeed and stock ends at 0', async () => {
+  test('given 5 headsets, when 20 orders race for one each from 4 workers, then exactly 5 succeed and stock ends at 0', async () => {
+    // Four activity instances stand for four worker processes: nothing in memory serialises them,
+    // only the ledger's unique indexes; some orders are tried twice (retries racing themselves).
+    const workers = Array.from({ length: 4 }, () => createInventoryActivities({ db: stores.db }));
+    const attempts = [...Array.from({ length: 20 }, (_, i) => i), 0, 1, 2, 3];
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) =>
-        inv.reserveStock({ orderId: `race-${i}`, items: [{ sku: 'HS-005', quantity: 1 }] }),
+      attempts.map((i, n) =>
+        (workers[n % 4] as typeof inv).reserveStock({
+          orderId: `race-${i}`,
+          items: [{ sku: 'HS-005', quantity: 1 }],
+        }),
       ),
     );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    const won = new Set(
+      attempts.filter((_, n) => results[n]?.status === 'fulfilled').map((i) => `race-${i}`),
+    );
+    expect(won.size).toBe(5);
     expect(await available('HS-005')).toBe(0);
+    const reserves = await inventoryCollections(stores.db)
+      .movements.find({ sku: 'HS-005', kind: 'reserve' })
+      .toArray();
+    expect(new Set(reserves.map((m) => m.orderId))).toEqual(won);
     expect((await stockHead(stores.db, 'HS-005'))?.reserved).toBe(5);
     const ledger = await inventoryCollections(stores.db).movements.find({ sku: 'HS-005' }).toArray();
     expect(ledger.every((m) => m.available >= 0)).toBe(true);

@@ -4,9 +4,8 @@ import type { OrderItem, OrderLine } from '../domain/events';
 import { ErrorCode } from '../domain/errors';
 import { lineTotal, sum } from '../domain/money';
 import type { StockSnapshot } from '../domain/stock';
-import { KeyedLock } from '../infra/keyed-lock';
 import {
-  append,
+  createLedger,
   inventoryCollections,
   snapshotOf,
   type ProductDoc,
@@ -22,33 +21,27 @@ export interface Reservation {
 }
 
 export function createInventoryActivities({ db, now = () => new Date() }: { db: Db; now?: () => Date }) {
-  const { products, movements } = inventoryCollections(db);
+  const { products } = inventoryCollections(db);
   // Appends to one SKU's ledger take turns within this worker; other workers still race on the index.
-  const ledger = new KeyedLock();
+  const ledger = createLedger(db);
 
   const hold = (orderId: string, item: OrderItem) =>
-    ledger.run(item.sku, () =>
-      append(
-        db,
-        item.sku,
-        { ref: `reserve:${orderId}:${item.sku}`, orderId, kind: 'reserve', delta: -item.quantity },
-        (head) => (head?.available ?? 0) >= item.quantity,
-        now(),
-      ),
+    ledger.append(
+      item.sku,
+      { ref: `reserve:${orderId}:${item.sku}`, orderId, kind: 'reserve', delta: -item.quantity },
+      (head) => (head?.available ?? 0) >= item.quantity,
+      now(),
     );
 
   /** Releases a hold only if there is one, once; answers the SKU's ledger head either way. */
   async function release(orderId: string, item: OrderItem): Promise<StockMovement | null> {
-    const held = await movements.findOne({ ref: `reserve:${orderId}:${item.sku}` });
+    const held = await ledger.byRef(`reserve:${orderId}:${item.sku}`);
     if (!held) return null;
-    const { head } = await ledger.run(item.sku, () =>
-      append(
-        db,
-        item.sku,
-        { ref: `release:${orderId}:${item.sku}`, orderId, kind: 'release', delta: -held.delta },
-        () => true,
-        now(),
-      ),
+    const { head } = await ledger.append(
+      item.sku,
+      { ref: `release:${orderId}:${item.sku}`, orderId, kind: 'release', delta: -held.delta },
+      () => true,
+      now(),
     );
     return head;
   }

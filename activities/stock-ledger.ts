@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ProductFacts, StockSnapshot } from '../domain/stock';
 import { isDuplicateKey } from '../infra/mongo-errors';
+import { KeyedLock } from '../infra/keyed-lock';
 
 /** Product facts (name, price). Stock is not kept here: it is the running balance of the ledger. */
 export interface ProductDoc {
@@ -72,52 +73,122 @@ type Append = Pick<StockMovement, 'ref' | 'orderId' | 'kind' | 'reason'> & {
 
 const MOVES_RESERVED: StockMovement['kind'][] = ['reserve', 'release'];
 
+/** A movement's ref, kept under its own `_id` so that a retry is found by a key lookup. */
+interface RefMarker {
+  _id: string;
+  movementId: string;
+}
+
+export type AppendResult = { outcome: 'appended' | 'exists' | 'refused'; head: StockMovement | null };
+
 /**
- * Appends a movement at the head of the SKU's ledger. Returns 'exists' when a movement with the same
- * ref is already there (a retry), 'refused' when `allow(head)` says no (not enough stock).
+ * The ledger as one process uses it. Appends to one SKU take turns within the process (other
+ * processes still race, and the unique indexes decide), and every lookup on the hot path is by `_id`:
+ * the head is found from the last one this process saw by probing `sku:seq+1` forward, and a retry
+ * is recognised by its ref marker. (FerretDB v1 uses an index only for `_id` lookups; a query on `sku`
+ * or `ref` reads the whole ledger, which under load made reservations outlive their timeout.)
  */
-export async function append(
-  db: Db,
-  sku: string,
-  m: Append,
-  allow: (head: StockMovement | null) => boolean,
-  now: Date,
-): Promise<{ outcome: 'appended' | 'exists' | 'refused'; head: StockMovement | null }> {
+export function createLedger(db: Db) {
   const { movements } = inventoryCollections(db);
-  for (let attempt = 0; ; attempt++) {
-    if (await movements.findOne({ ref: m.ref }, { projection: { _id: 1 } })) {
-      return { outcome: 'exists', head: await stockHead(db, sku) };
+  const refs = db.collection<RefMarker>('stock_refs');
+  const heads = new Map<string, StockMovement | null>();
+  const turns = new KeyedLock();
+
+  async function head(sku: string): Promise<StockMovement | null> {
+    let current = heads.has(sku) ? (heads.get(sku) ?? null) : await stockHead(db, sku);
+    for (;;) {
+      const next = await movements.findOne({ _id: `${sku}:${(current?.seq ?? 0) + 1}` });
+      if (!next) break;
+      current = next;
     }
-    const head = await stockHead(db, sku);
-    if (!allow(head)) return { outcome: 'refused', head };
-    const seq = (head?.seq ?? 0) + 1;
-    const reservedDelta = MOVES_RESERVED.includes(m.kind) ? -m.delta : 0;
-    const product = m.product ?? head?.product;
-    const movement: StockMovement = {
-      _id: `${sku}:${seq}`,
-      sku,
-      seq,
-      ref: m.ref,
-      orderId: m.orderId,
-      kind: m.kind,
-      delta: m.delta,
-      ...(m.reason === undefined ? {} : { reason: m.reason }),
-      ...(product === undefined ? {} : { product }),
-      available: (head?.available ?? 0) + m.delta,
-      reserved: (head?.reserved ?? 0) + reservedDelta,
-      at: now,
-    };
+    heads.set(sku, current);
+    return current;
+  }
+
+  /** The movement a ref names: its marker first, the whole ledger only if the marker is missing. */
+  async function byRef(ref: string, scan: boolean): Promise<StockMovement | null> {
+    const marker = await refs.findOne({ _id: ref });
+    if (marker) return movements.findOne({ _id: marker.movementId });
+    return scan ? movements.findOne({ ref }) : null;
+  }
+
+  async function mark(movement: StockMovement): Promise<void> {
     try {
-      await movements.insertOne(movement);
-      return { outcome: 'appended', head: movement };
+      await refs.insertOne({ _id: movement.ref, movementId: movement._id });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      // Another writer took this seq (or this ref): re-read and try again, with a little jitter.
-      if (attempt > 1000) throw new Error(`stock ledger of ${sku} too contended`);
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
     }
   }
+
+  async function appendNow(
+    sku: string,
+    m: Append,
+    allow: (head: StockMovement | null) => boolean,
+    now: Date,
+  ): Promise<AppendResult> {
+    for (let attempt = 0; ; attempt++) {
+      if (await byRef(m.ref, false)) return { outcome: 'exists', head: await head(sku) };
+      const h = await head(sku);
+      if (!allow(h)) {
+        // A movement written just before a crash has no marker yet: look for it before refusing.
+        const found = await byRef(m.ref, true);
+        if (found) {
+          await mark(found);
+          return { outcome: 'exists', head: h };
+        }
+        return { outcome: 'refused', head: h };
+      }
+      const seq = (h?.seq ?? 0) + 1;
+      const product = m.product ?? h?.product;
+      const movement: StockMovement = {
+        _id: `${sku}:${seq}`,
+        sku,
+        seq,
+        ref: m.ref,
+        orderId: m.orderId,
+        kind: m.kind,
+        delta: m.delta,
+        ...(m.reason === undefined ? {} : { reason: m.reason }),
+        ...(product === undefined ? {} : { product }),
+        available: (h?.available ?? 0) + m.delta,
+        reserved: (h?.reserved ?? 0) + (MOVES_RESERVED.includes(m.kind) ? -m.delta : 0),
+        at: now,
+      };
+      try {
+        await movements.insertOne(movement);
+        heads.set(sku, movement);
+        await mark(movement);
+        return { outcome: 'appended', head: movement };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        const taken = await movements.findOne({ _id: movement._id });
+        if (!taken || taken.ref === m.ref) {
+          // Not the seq but the ref was taken: this movement exists already.
+          const found = await byRef(m.ref, true);
+          if (found) await mark(found);
+          return { outcome: 'exists', head: await head(sku) };
+        }
+        // Another process took this seq: probe forward and try again, with a little jitter.
+        if (attempt > 1000) throw new Error(`stock ledger of ${sku} too contended`);
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+      }
+    }
+  }
+
+  return {
+    head,
+    /** The movement a ref names, if it was written. */
+    byRef: (ref: string) => byRef(ref, true),
+    /**
+     * Appends a movement at the head of the SKU's ledger. 'exists' when a movement with the same ref
+     * is there (a retry), 'refused' when `allow(head)` says no (not enough stock); with the head after.
+     */
+    append: (sku: string, m: Append, allow: (head: StockMovement | null) => boolean, now: Date) =>
+      turns.run(sku, () => appendNow(sku, m, allow, now)),
+  };
 }
+
+export type Ledger = ReturnType<typeof createLedger>;
 
 /** The read-model view of a ledger head; `fallback` supplies facts older movements did not carry. */
 export function snapshotOf(head: StockMovement, fallback?: ProductFacts): StockSnapshot | null {
