@@ -21,6 +21,7 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
   // One customer's view is read, changed and written back: within this worker, one order at a time.
   const customerLock = new KeyedLock();
   const productLock = new KeyedLock();
+  const orderLock = new KeyedLock();
 
   return {
     /**
@@ -36,18 +37,27 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
           await productLock.run(snapshot.sku, () => applyStockSnapshot(db, redis, snapshot, now()));
         }
       }
-      const { outcome, doc } = await applyToOrders(db, event, now());
+      // One order's events (and their retries) are written in turn: the order's documents are
+      // compared and replaced by `_id` on FerretDB, which is only safe one writer at a time.
+      const { outcome, doc } = await orderLock.run(event.orderId, async () => {
+        const applied = await applyToOrders(db, event, now());
+        if (applied.doc) {
+          const order = toState(applied.doc);
+          const at = applied.doc.projectedAt;
+          const invoice = invoiceView(order, at);
+          if (invoice) await replaceIfNewer(db, invoicesCollection(db), invoice);
+          await replaceIfNewer(db, ordersWithInvoicesCollection(db), orderWithInvoice(order, invoice, at));
+        }
+        return applied;
+      });
       if (!doc) return { outcome };
       const order = toState(doc);
       const at = doc.projectedAt;
-      const invoice = invoiceView(order, at);
-      if (invoice) await replaceIfNewer(invoicesCollection(db), invoice);
-      await replaceIfNewer(ordersWithInvoicesCollection(db), orderWithInvoice(order, invoice, at));
       await customerLock.run(order.customer.id, async () => {
         const customers = customersCollection(db);
         const current = await customers.findOne({ _id: order.customer.id });
         const next = evolveCustomer(current, order, at);
-        if (next.version > (current?.version ?? 0)) await replaceIfNewer(customers, next);
+        if (next.version > (current?.version ?? 0)) await replaceIfNewer(db, customers, next);
       });
       await writeOrderToRedis(redis, doc);
       return { outcome };

@@ -1,15 +1,42 @@
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { isDuplicateKey } from '../infra/mongo-errors';
 
+const ferret = new WeakMap<Db, Promise<boolean>>();
+
 /**
- * Writes `doc` unless the stored one reflects a newer (or the same) version: a late retry never
- * takes a read model backwards. When the stored version is newer, the filter misses, the upsert's
- * insert hits the `_id` and is ignored.
+ * Whether the store is FerretDB: it uses an index only for a filter that is exactly `{_id}` and
+ * holds its SQLite write lock while it scans, so a conditional write there reads the whole
+ * collection and stalls every other writer (measured: reservations timing out under load).
+ */
+export function isFerretDb(db: Db): Promise<boolean> {
+  let known = ferret.get(db);
+  if (!known) {
+    known = db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info) => 'ferretdbVersion' in info);
+    ferret.set(db, known);
+  }
+  return known;
+}
+
+/**
+ * Writes `doc` unless the stored one reflects a newer (or the same) version: a late retry never takes
+ * a read model backwards. On MongoDB one atomic conditional replace (a newer stored version makes the
+ * filter miss and the upsert's insert hit the `_id`, which is ignored). On FerretDB a read and a write
+ * by `_id`; the caller makes writers of one document take turns (the projector locks per key).
  */
 export async function replaceIfNewer<T extends Document & { _id: string; version: number }>(
+  db: Db,
   collection: Collection<T>,
   doc: T,
 ): Promise<boolean> {
+  if (await isFerretDb(db)) {
+    const current = await collection.findOne({ _id: doc._id } as never, { projection: { version: 1 } });
+    if (current && (current as unknown as { version: number }).version >= doc.version) return false;
+    await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
+    return true;
+  }
   try {
     const res = await collection.replaceOne({ _id: doc._id, version: { $lt: doc.version } } as never, doc, {
       upsert: true,

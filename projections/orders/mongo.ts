@@ -4,6 +4,7 @@ import type { OrderEvent } from '../../domain/events';
 import type { OrderState } from '../../domain/order';
 import { evolve } from '../../domain/order';
 import { isDuplicateKey } from '../../infra/mongo-errors';
+import { isFerretDb } from '../upsert';
 
 /** The `orders` read model: the order fold plus when it was projected. */
 export type OrderDoc = Omit<OrderState, 'orderId'> & { _id: string; projectedAt: Date };
@@ -53,7 +54,10 @@ export async function applyToOrders(
       throw err;
     }
   } else {
-    const res = await orders.replaceOne({ _id, version }, doc);
+    // MongoDB: the version in the filter makes the write conditional and atomic. FerretDB scans for
+    // any filter but `{_id}`, so there the projector's per-order lock keeps writers in turn.
+    const filter = (await isFerretDb(db)) ? { _id } : { _id, version };
+    const res = await orders.replaceOne(filter, doc);
     if (res.matchedCount === 0) return applyToOrders(db, event, now);
   }
   return { outcome: 'applied', doc };

@@ -42,7 +42,7 @@ return 1`;
 /** MongoDB then the Redis catalog, each only if newer: snapshots may arrive in any order, twice. */
 export async function applyStockSnapshot(db: Db, redis: Redis, s: StockSnapshot, now: Date): Promise<void> {
   const view = productView(s, now);
-  await replaceIfNewer(productsCollection(db), view);
+  await replaceIfNewer(db, productsCollection(db), view);
   await redis.eval(SET_IF_NEWER, 2, CATALOG_KEY, CATALOG_SEQ_KEY, s.sku, String(s.seq), JSON.stringify(view));
 }
 
