@@ -20,10 +20,18 @@ describe('billing activities against the real Mongo-compatible store', () => {
   });
   afterAll(() => stores?.stop());
 
-  test('given 30 orders invoiced concurrently, some twice (retries), then numbers are 1..30 without gaps', async () => {
+  test('given 30 orders invoiced concurrently by 3 workers, some twice (retries), then numbers are 1..30 without gaps', async () => {
     const orders = Array.from({ length: 30 }, (_, i) => `b-${i}`);
+    // Three instances stand for three worker processes: only the unique indexes keep them apart.
+    const workers = [
+      billing,
+      createBillingActivities({ db: stores.db }),
+      createBillingActivities({ db: stores.db }),
+    ];
     const issued = await Promise.all(
-      [...orders, ...orders.slice(0, 10)].map((o) => billing.issueInvoice(input(o))),
+      [...orders, ...orders.slice(0, 10)].map((o, n) =>
+        (workers[n % 3] as typeof billing).issueInvoice(input(o)),
+      ),
     );
     const byOrder = new Map<string, number>();
     for (const [i, inv] of issued.entries()) {
@@ -52,5 +60,13 @@ describe('billing activities against the real Mongo-compatible store', () => {
 
   test('given no invoice, when voiding, then there is nothing to void', async () => {
     expect(await billing.voidInvoice({ orderId: 'never-invoiced', reason: 'cancelled' })).toBeNull();
+  });
+
+  test('given a number whose marker a crash never wrote, when the next invoice is issued by a fresh worker, then it takes the next number', async () => {
+    const first = await billing.issueInvoice(input('m-1'));
+    await stores.db.collection('invoice_numbers').deleteOne({ _id: String(first.number) as never });
+    const fresh = createBillingActivities({ db: stores.db });
+    expect((await fresh.issueInvoice(input('m-2'))).number).toBe(first.number + 1);
+    expect((await billing.issueInvoice(input('m-3'))).number).toBe(first.number + 2);
   });
 });
