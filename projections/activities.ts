@@ -8,6 +8,7 @@ import { applyToOrders, toState } from './orders/mongo';
 import { writeOrderToRedis } from './orders/redis';
 import { orderWithInvoice, ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { replaceIfNewer } from './upsert';
+import { notificationsCollection, notificationViews } from './notifications/view';
 import { applyStockSnapshot } from './products/view';
 
 export interface ProjectionDeps {
@@ -47,6 +48,10 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
           const invoice = invoiceView(order, at);
           if (invoice) await replaceIfNewer(db, invoicesCollection(db), invoice);
           await replaceIfNewer(db, ordersWithInvoicesCollection(db), orderWithInvoice(order, invoice, at));
+          if (event.type === 'NotificationSent' || event.type === 'PaymentReminderSent') {
+            for (const n of notificationViews(order, at))
+              await replaceIfNewer(db, notificationsCollection(db), n);
+          }
         }
         return applied;
       });

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { ensureInvoiceIndexes } from './invoices/view';
 import { ensureOrderIndexes } from './orders/mongo';
+import { ensureNotificationIndexes } from './notifications/view';
 import { ensureOrdersWithInvoicesIndexes } from './orders-with-invoices/view';
 
 /** The indexes the read models' queries need; safe to run on every start. */
@@ -8,4 +9,5 @@ export async function ensureReadModelIndexes(db: Db): Promise<void> {
   await ensureOrderIndexes(db);
   await ensureInvoiceIndexes(db);
   await ensureOrdersWithInvoicesIndexes(db);
+  await ensureNotificationIndexes(db);
 }

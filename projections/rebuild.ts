@@ -10,6 +10,7 @@ import { invoiceView, type InvoiceView } from './invoices/view';
 import { ordersCollection, type OrderDoc } from './orders/mongo';
 import { readOrderFromRedis, writeOrderToRedis } from './orders/redis';
 import { orderWithInvoice, type OrderWithInvoice } from './orders-with-invoices/view';
+import { notificationViews, type NotificationView } from './notifications/view';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
@@ -18,7 +19,13 @@ export function docsOf(events: OrderEvent[], projectedAt: Date) {
   const { orderId, ...state } = order;
   const orderDoc: OrderDoc = { _id: orderId, ...state, projectedAt };
   const invoice = invoiceView(order, projectedAt);
-  return { order, orderDoc, invoice, withInvoice: orderWithInvoice(order, invoice, projectedAt) };
+  return {
+    order,
+    orderDoc,
+    invoice,
+    withInvoice: orderWithInvoice(order, invoice, projectedAt),
+    notifications: notificationViews(order, projectedAt),
+  };
 }
 
 /**
@@ -43,7 +50,7 @@ async function swap(db: Db, from: string, to: string): Promise<void> {
   if (exists) await db.collection(old).drop();
 }
 
-export const REBUILT = ['orders', 'invoices', 'orders_with_invoices', 'customers'] as const;
+export const REBUILT = ['orders', 'invoices', 'orders_with_invoices', 'customers', 'notifications'] as const;
 type Progress = (done: number) => void;
 
 /**
@@ -69,6 +76,7 @@ export async function rebuildReadModels(
     invoices: [],
     orders_with_invoices: [],
     customers: [],
+    notifications: [],
   };
   const flush = async (force = false) => {
     for (const name of REBUILT) {
@@ -88,6 +96,7 @@ export async function rebuildReadModels(
     batches.orders.push(docs.orderDoc);
     if (docs.invoice) batches.invoices.push(docs.invoice);
     batches.orders_with_invoices.push(docs.withInvoice);
+    batches.notifications.push(...docs.notifications);
     const id = docs.order.customer.id;
     customers.set(id, evolveCustomer(customers.get(id) ?? null, docs.order, now));
     redisDocs.push(docs.orderDoc);
@@ -184,6 +193,14 @@ export async function verifyReadModels(
       docs.withInvoice,
       await db.collection<OrderWithInvoice>('orders_with_invoices').findOne({ _id: id }),
     );
+    for (const n of docs.notifications) {
+      note(
+        'notifications',
+        n._id,
+        n,
+        await db.collection<NotificationView>('notifications').findOne({ _id: n._id }),
+      );
+    }
     const hot = await readOrderFromRedis(deps.redis, id);
     note('redis order', id, docs.orderDoc, hot);
     const cid = docs.order.customer.id;
