@@ -3,12 +3,13 @@ import type { Db } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
 import { customersCollection, evolveCustomer } from './customers/view';
-import { invoicesCollection, invoiceView } from './invoices/view';
+import { invoicesCollection } from './invoices/view';
 import { applyToOrders, toState } from './orders/mongo';
 import { writeOrderToRedis } from './orders/redis';
-import { orderWithInvoice, ordersWithInvoicesCollection } from './orders-with-invoices/view';
+import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { replaceIfNewer } from './upsert';
-import { notificationsCollection, notificationViews } from './notifications/view';
+import { notificationsCollection } from './notifications/view';
+import { derivedViews } from './derived';
 import { applyStockSnapshot } from './products/view';
 
 export interface ProjectionDeps {
@@ -43,14 +44,11 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
       const { outcome, doc } = await orderLock.run(event.orderId, async () => {
         const applied = await applyToOrders(db, event, now());
         if (applied.doc) {
-          const order = toState(applied.doc);
-          const at = applied.doc.projectedAt;
-          const invoice = invoiceView(order, at);
-          if (invoice) await replaceIfNewer(db, invoicesCollection(db), invoice);
-          await replaceIfNewer(db, ordersWithInvoicesCollection(db), orderWithInvoice(order, invoice, at));
+          const views = derivedViews(toState(applied.doc), applied.doc.projectedAt);
+          if (views.invoice) await replaceIfNewer(db, invoicesCollection(db), views.invoice);
+          await replaceIfNewer(db, ordersWithInvoicesCollection(db), views.withInvoice);
           if (event.type === 'NotificationSent' || event.type === 'PaymentReminderSent') {
-            for (const n of notificationViews(order, at))
-              await replaceIfNewer(db, notificationsCollection(db), n);
+            for (const n of views.notifications) await replaceIfNewer(db, notificationsCollection(db), n);
           }
         }
         return applied;

@@ -6,11 +6,12 @@ import { fold } from '../domain/order';
 import { customersCollection, evolveCustomer, type CustomerView } from './customers/view';
 import { orderHistories } from './history';
 import { ensureReadModelIndexes } from './indexes';
-import { invoiceView, type InvoiceView } from './invoices/view';
+import { derivedViews } from './derived';
+import { invoicesCollection } from './invoices/view';
 import { ordersCollection, type OrderDoc } from './orders/mongo';
 import { readOrderFromRedis, writeOrderToRedis } from './orders/redis';
-import { orderWithInvoice, type OrderWithInvoice } from './orders-with-invoices/view';
-import { notificationViews, type NotificationView } from './notifications/view';
+import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
+import { notificationsCollection } from './notifications/view';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
@@ -18,14 +19,7 @@ export function docsOf(events: OrderEvent[], projectedAt: Date) {
   if (!order) return null;
   const { orderId, ...state } = order;
   const orderDoc: OrderDoc = { _id: orderId, ...state, projectedAt };
-  const invoice = invoiceView(order, projectedAt);
-  return {
-    order,
-    orderDoc,
-    invoice,
-    withInvoice: orderWithInvoice(order, invoice, projectedAt),
-    notifications: notificationViews(order, projectedAt),
-  };
+  return { order, orderDoc, ...derivedViews(order, projectedAt) };
 }
 
 /**
@@ -178,28 +172,18 @@ export async function verifyReadModels(
     const id = docs.order.orderId;
     seen.add(id);
     note('orders', id, docs.orderDoc, await ordersCollection(db).findOne({ _id: id }));
-    const invoiceId = docs.invoice?._id;
-    if (docs.invoice && invoiceId) {
-      note(
-        'invoices',
-        invoiceId,
-        docs.invoice,
-        await db.collection<InvoiceView>('invoices').findOne({ _id: invoiceId }),
-      );
+    const { invoice } = docs;
+    if (invoice) {
+      note('invoices', invoice._id, invoice, await invoicesCollection(db).findOne({ _id: invoice._id }));
     }
     note(
       'orders_with_invoices',
       id,
       docs.withInvoice,
-      await db.collection<OrderWithInvoice>('orders_with_invoices').findOne({ _id: id }),
+      await ordersWithInvoicesCollection(db).findOne({ _id: id }),
     );
     for (const n of docs.notifications) {
-      note(
-        'notifications',
-        n._id,
-        n,
-        await db.collection<NotificationView>('notifications').findOne({ _id: n._id }),
-      );
+      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
     }
     const hot = await readOrderFromRedis(deps.redis, id);
     note('redis order', id, docs.orderDoc, hot);
