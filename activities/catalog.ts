@@ -127,11 +127,6 @@ export function createCatalog({ db, now = () => new Date() }: { db: Db; now?: ()
       }
       return settled(head, product);
     },
-
-    async snapshot(sku: string): Promise<StockSnapshot | null> {
-      const head = await stockHead(db, sku);
-      return head && snapshotOf(head, await facts(sku));
-    },
   };
 }
 

@@ -3,7 +3,7 @@ import { Line, OrderStatus } from './schemas';
 
 const Status = OrderStatus;
 
-const Freshness = Type.Object({
+export const Freshness = Type.Object({
   source: Type.String(),
   seq: Type.Integer({ description: 'the last event of the order this reflects' }),
   projectedAt: Type.String({ description: 'when that event reached the read model' }),

@@ -41,9 +41,3 @@ export async function readOrderAtLeast(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-export const freshnessOf = (doc: OrderDoc, source: ReadSource) => ({
-  source,
-  seq: doc.version,
-  projectedAt: doc.projectedAt.toISOString(),
-});

@@ -11,7 +11,8 @@ import {
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
 import { OrderEvents, OrderListQuery, OrderPage } from '../query-schemas';
-import { freshnessOf, readOrderDoc } from '../read-order';
+import { readOrderDoc } from '../read-order';
+import { freshnessOf } from '../freshness';
 import { OrderIdParams, Problem } from '../schemas';
 
 /** The list entry of an order: enough to show a row, with how fresh it is. */
@@ -23,7 +24,7 @@ export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>) => ({
   currency: doc.currency,
   placedAt: doc.placedAt,
   updatedAt: doc.updatedAt,
-  freshness: { source: 'mongodb', seq: doc.version, projectedAt: doc.projectedAt.toISOString() },
+  freshness: freshnessOf(doc, 'mongodb'),
 });
 
 /** `?cursor=` as sent back by a previous page; anything else is the client's error. */

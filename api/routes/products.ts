@@ -14,6 +14,8 @@ import {
 } from '../../projections/products/view';
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { freshnessOf } from '../freshness';
+import { Freshness } from '../query-schemas';
 import { IdempotencyHeaders, Problem } from '../schemas';
 
 const Sku = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' });
@@ -49,7 +51,7 @@ const ProductAnswer = Type.Object({
   currency: Type.String(),
   available: Type.Integer(),
   reserved: Type.Integer(),
-  freshness: Type.Object({ source: Type.String(), seq: Type.Integer(), projectedAt: Type.String() }),
+  freshness: Freshness,
 });
 const errors = { '4xx': Problem, '5xx': Problem };
 
@@ -60,7 +62,7 @@ const answerOf = (p: ProductView, source: string) => ({
   currency: p.currency,
   available: p.available,
   reserved: p.reserved,
-  freshness: { source, seq: p.version, projectedAt: p.projectedAt.toISOString() },
+  freshness: freshnessOf(p, source),
 });
 
 function refused(err: unknown): never {

@@ -6,6 +6,7 @@ import { encodeCursor, listOrders } from '../../projections/orders/queries';
 import { statsFromMongo, statsFromRedis } from '../../projections/stats';
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { freshnessOf } from '../freshness';
 import {
   CustomerIdParams,
   CustomerOrders,
@@ -32,12 +33,8 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
         const { id } = request.params;
         const doc = await invoicesCollection(deps.db).findOne({ _id: id });
         if (doc === null) throw new HttpProblem(404, 'Invoice not found', `no invoice with id ${id}`);
-        const { _id, version, projectedAt, ...invoice } = doc;
-        return {
-          invoiceId: _id,
-          ...invoice,
-          freshness: { source: 'mongodb', seq: version, projectedAt: projectedAt.toISOString() },
-        };
+        const { _id, version: _v, projectedAt: _p, ...invoice } = doc;
+        return { invoiceId: _id, ...invoice, freshness: freshnessOf(doc, 'mongodb') };
       },
     );
 
