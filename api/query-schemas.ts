@@ -81,6 +81,9 @@ export const CustomerOrders = Type.Object({
   lifetimeTotal: Type.Record(Type.String(), Type.Integer(), { description: 'completed orders, minor units' }),
   items: Type.Array(OrderSummary),
   nextCursor: Type.Union([Type.String(), Type.Null()]),
+  source: Type.Union([Type.Literal('redis'), Type.Literal('mongodb')], {
+    description: "redis: the first page from the customer's recent list; mongodb: the orders read model",
+  }),
 });
 
 export const Stats = Type.Object({
@@ -88,5 +91,9 @@ export const Stats = Type.Object({
   revenue: Type.Record(Type.String(), Type.Integer(), {
     description: 'completed orders per currency, minor units',
   }),
-  source: Type.Union([Type.Literal('redis'), Type.Literal('mongodb')]),
+  freshness: Type.Object({
+    source: Type.Union([Type.Literal('redis'), Type.Literal('mongodb')]),
+    events: Type.Integer({ description: 'order events these figures reflect (the sum of every order seq)' }),
+    projectedAt: Type.Union([Type.String(), Type.Null()], { description: 'when the last of them landed' }),
+  }),
 });

@@ -16,7 +16,7 @@ import { freshnessOf } from '../freshness';
 import { OrderIdParams, Problem } from '../schemas';
 
 /** The list entry of an order: enough to show a row, with how fresh it is. */
-export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>) => ({
+export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>, source: 'redis' | 'mongodb' = 'mongodb') => ({
   orderId: doc._id,
   status: doc.status,
   customer: doc.customer,
@@ -24,7 +24,7 @@ export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>) => ({
   currency: doc.currency,
   placedAt: doc.placedAt,
   updatedAt: doc.updatedAt,
-  freshness: freshnessOf(doc, 'mongodb'),
+  freshness: freshnessOf(doc, source),
 });
 
 /** `?cursor=` as sent back by a previous page; anything else is the client's error. */
@@ -59,7 +59,10 @@ export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
           { customerId, status, from: iso(from), to: iso(to) },
           { limit, after: cursorOf(cursor) },
         );
-        return { items: page.items.map(summaryOf), nextCursor: page.next && encodeCursor(page.next) };
+        return {
+          items: page.items.map((doc) => summaryOf(doc)),
+          nextCursor: page.next && encodeCursor(page.next),
+        };
       },
     );
 

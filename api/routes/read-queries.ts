@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { customersCollection } from '../../projections/customers/view';
 import { invoicesCollection } from '../../projections/invoices/view';
 import { encodeCursor, listOrders } from '../../projections/orders/queries';
-import { statsFromMongo, statsFromRedis } from '../../projections/stats';
+import { recentOrdersFromRedis } from '../../projections/orders/redis';
+import { statsFromMongo, statsFromRedis, type OrderStats } from '../../projections/stats';
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
 import { freshnessOf } from '../freshness';
@@ -56,24 +57,56 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
         );
         if (customer === null)
           throw new HttpProblem(404, 'Customer not found', `no orders for customer ${id}`);
-        const page = await listOrders(deps.db, { customerId: id }, { limit, after: cursorOf(cursor) });
-        return {
+        const counts = {
           customerId: id,
           orderCount: customer.orderCount,
           ordersByStatus: customer.ordersByStatus,
           lifetimeTotal: customer.lifetimeTotal,
-          items: page.items.map(summaryOf),
+        };
+        // The first page is the customer's recent list in Redis when it holds all of it.
+        const recent =
+          cursor === undefined
+            ? await recentOrdersFromRedis(deps.redis, id, limit, customer.orderCount).catch(
+                (err: unknown) => {
+                  request.log.warn({ err }, 'redis read failed, listing the orders from MongoDB');
+                  return null;
+                },
+              )
+            : null;
+        if (recent !== null) {
+          const last = recent.items.at(-1);
+          return {
+            ...counts,
+            items: recent.items.map((doc) => summaryOf(doc, 'redis')),
+            nextCursor:
+              recent.more && last ? encodeCursor({ placedAt: last.placedAt, orderId: last._id }) : null,
+            source: 'redis' as const,
+          };
+        }
+        const page = await listOrders(deps.db, { customerId: id }, { limit, after: cursorOf(cursor) });
+        return {
+          ...counts,
+          items: page.items.map((doc) => summaryOf(doc)),
           nextCursor: page.next && encodeCursor(page.next),
+          source: 'mongodb' as const,
         };
       },
     );
 
     app.get('/stats', { schema: { response: { 200: Stats, ...errors } } }, async (request) => {
+      const answer = ({ reflects, ...figures }: OrderStats, source: 'redis' | 'mongodb') => ({
+        ...figures,
+        freshness: {
+          source,
+          events: reflects.events,
+          projectedAt: reflects.projectedAt?.toISOString() ?? null,
+        },
+      });
       try {
-        return { ...(await statsFromRedis(deps.redis)), source: 'redis' as const };
+        return answer(await statsFromRedis(deps.redis), 'redis');
       } catch (err) {
         request.log.warn({ err }, 'redis read failed, computing stats from MongoDB');
-        return { ...(await statsFromMongo(deps.db)), source: 'mongodb' as const };
+        return answer(await statsFromMongo(deps.db), 'mongodb');
       }
     });
   };

@@ -6,6 +6,8 @@ export const customerOrdersKey = (customerId: string) => `customer:${customerId}
 export const STATUS_COUNTERS_KEY = 'orders:by-status';
 /** revenue of completed orders per currency, minor units */
 export const REVENUE_KEY = 'orders:revenue';
+/** events reflected by the hot documents (sum of their versions) and when the last one landed */
+export const PROJECTED_KEY = 'orders:projected';
 /** how many of a customer's orders the recent list keeps */
 export const RECENT_ORDERS = 50;
 
@@ -26,16 +28,20 @@ if cur[2] ~= ARGV[2] then
 end
 redis.call('ZADD', KEYS[4], tonumber(ARGV[6]), ARGV[7])
 redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -1 - tonumber(ARGV[8]))
+redis.call('HINCRBY', KEYS[5], 'events', tonumber(ARGV[1]) - version)
+local at = redis.call('HGET', KEYS[5], 'at')
+if not at or at < ARGV[9] then redis.call('HSET', KEYS[5], 'at', ARGV[9]) end
 return 1`;
 
 export async function writeOrderToRedis(redis: Redis, doc: OrderDoc): Promise<boolean> {
   const res = await redis.eval(
     SET_IF_NEWER,
-    4,
+    5,
     orderKey(doc._id),
     STATUS_COUNTERS_KEY,
     REVENUE_KEY,
     customerOrdersKey(doc.customer.id),
+    PROJECTED_KEY,
     String(doc.version),
     doc.status,
     JSON.stringify(doc),
@@ -44,6 +50,7 @@ export async function writeOrderToRedis(redis: Redis, doc: OrderDoc): Promise<bo
     String(Date.parse(doc.placedAt)),
     doc._id,
     String(RECENT_ORDERS),
+    doc.projectedAt.toISOString(),
   );
   return res === 1;
 }
@@ -58,4 +65,25 @@ export async function readOrderFromRedis(redis: Redis, orderId: string): Promise
 /** The customer's most recent order ids, newest first. */
 export async function recentOrderIds(redis: Redis, customerId: string, limit: number): Promise<string[]> {
   return redis.zrevrange(customerOrdersKey(customerId), 0, limit - 1);
+}
+
+/**
+ * The first page of a customer's orders from Redis (newest first, ties by id descending, as MongoDB
+ * sorts them), or null when Redis cannot answer it in full: the page reaches past the recent list, or
+ * the list does not hold every order the customer view counts (Redis was emptied and is refilling),
+ * or one of the hot documents is missing.
+ */
+export async function recentOrdersFromRedis(
+  redis: Redis,
+  customerId: string,
+  limit: number,
+  orderCount: number,
+): Promise<{ items: OrderDoc[]; more: boolean } | null> {
+  if (limit >= RECENT_ORDERS) return null;
+  const key = customerOrdersKey(customerId);
+  const [size, ids] = await Promise.all([redis.zcard(key), recentOrderIds(redis, customerId, limit + 1)]);
+  if (size !== Math.min(orderCount, RECENT_ORDERS)) return null;
+  const docs = await Promise.all(ids.slice(0, limit).map((id) => readOrderFromRedis(redis, id)));
+  if (docs.some((d) => d === null)) return null;
+  return { items: docs as OrderDoc[], more: ids.length > limit };
 }
