@@ -11,7 +11,10 @@ import { orderCommandRoutes } from './routes/order-commands';
 import { orderQueryRoutes } from './routes/order-queries';
 import { readQueryRoutes } from './routes/read-queries';
 import { productRoutes } from './routes/products';
+import { webhookRoutes } from './routes/webhooks';
+import { deadLetterRoutes } from './routes/dead-letters';
 import type { CommandTiming } from './workflow-commands';
+import type { WebhookSettings } from '../activities/webhook-dispatch';
 import type { PaymentTerms } from '../workflows/order';
 
 export interface AppDeps {
@@ -21,6 +24,9 @@ export interface AppDeps {
   ordersTaskQueue: string;
   projectionsTaskQueue: string;
   paymentTerms: PaymentTerms;
+  webhooks: WebhookSettings;
+  /** the admin API's key; without it the admin API refuses everyone */
+  adminApiKey?: string;
   /** bounds on waiting for the workflow (commands and strong reads) */
   commandTiming?: CommandTiming;
   logger?: FastifyServerOptions['logger'];
@@ -47,5 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orderQueryRoutes(deps));
   await app.register(readQueryRoutes(deps));
   await app.register(productRoutes(deps));
+  await app.register(webhookRoutes(deps));
+  await app.register(deadLetterRoutes(deps));
   return app;
 }

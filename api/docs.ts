@@ -20,7 +20,13 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'orders', description: 'place, pay, cancel and read orders' },
         { name: 'reads', description: 'invoices, customers, statistics' },
+        { name: 'admin', description: 'webhook subscriptions and dead letters (API key)' },
       ],
+      components: {
+        securitySchemes: {
+          adminKey: { type: 'http', scheme: 'bearer', description: 'the ADMIN_API_KEY of the deployment' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

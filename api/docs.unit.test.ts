@@ -13,6 +13,9 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/catalog',
       '/customers/{id}/orders',
+      '/dead-letters',
+      '/dead-letters/{id}',
+      '/dead-letters/{id}/redrive',
       '/invoices/{id}',
       '/orders',
       '/orders/{id}',
@@ -23,6 +26,10 @@ describe('OpenAPI document', () => {
       '/products/{sku}',
       '/products/{sku}/stock-adjustments',
       '/stats',
+      '/webhooks',
+      '/webhooks/{id}',
+      '/webhooks/{id}/deliveries',
+      '/webhooks/{id}/rotate-secret',
     ]);
     // The browsable UI and its assets are served locally (no CDN).
     const page = await app.inject({ method: 'GET', url: '/docs' });

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { ORDER_ID_PATTERN } from '../domain/ids';
 
 export const PlaceOrderBody = Type.Object(
@@ -155,3 +155,7 @@ export const OrderView = Type.Object({
   }),
 });
 export type OrderView = Static<typeof OrderView>;
+
+/** A union of string literals from a list of values, typed as that union. */
+export const literals = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<[TLiteral<T>]>;

@@ -1,5 +1,5 @@
 import { Connection, Client } from '@temporalio/client';
-import { loadConfig, serviceUrls, type Config } from '../config';
+import { loadConfig, serviceUrls, webhookSettings, type Config } from '../config';
 import { connectMongo, connectRedis } from '../worker/clients';
 import { buildApp } from './app';
 
@@ -16,6 +16,8 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     ordersTaskQueue: config.ordersTaskQueue,
     projectionsTaskQueue: config.projectionsTaskQueue,
     paymentTerms: { dueAfterMs: config.paymentDueAfterMs, reminderAfterMs: config.paymentReminderAfterMs },
+    webhooks: webhookSettings(config),
+    adminApiKey: config.adminApiKey,
     logger: { level: config.logLevel },
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });

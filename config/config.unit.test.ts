@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, serviceUrls } from './index';
+import { ConfigError, loadConfig, serviceUrls, webhookSettings } from './index';
 
 describe('config', () => {
   test('given no variables, then loopback defaults and local server URLs', () => {
@@ -21,6 +21,11 @@ describe('config', () => {
     ['PAYMENT_DUE_AFTER', '2 days'],
     ['PAYMENT_DUE_AFTER', '0h'],
     ['PAYMENT_REMINDER_AFTER', '-1h'],
+    ['WEBHOOK_RETRY_WINDOW', 'forever'],
+    ['WEBHOOK_ALLOW_LOOPBACK', 'yes'],
+    ['WEBHOOK_MAX_RESPONSE_BYTES', '-5'],
+    ['WEBHOOK_BACKOFF_INITIAL', '2h'],
+    ['ADMIN_API_KEY', 'short'],
   ])('given %s=%s, then start-up fails naming that variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
@@ -52,5 +57,22 @@ describe('config', () => {
     }
     expect(message).toMatch(/^Invalid configuration: MONGODB_URL /);
     expect(message).not.toContain('s3cret');
+  });
+
+  test('given no webhook variables, then a 24 h window, 1 s → 1 h backoff, loopback refused, no admin key', () => {
+    const c = loadConfig({});
+    expect(c.adminApiKey).toBeUndefined();
+    expect(webhookSettings(c)).toEqual({
+      taskQueue: 'webhooks',
+      projectionsTaskQueue: 'projections',
+      retry: { initialMs: 1_000, maxMs: 3_600_000, windowMs: 86_400_000 },
+      outbound: { allowLoopback: false, timeoutMs: 10_000, maxResponseBytes: 65_536 },
+      secretOverlapMs: 86_400_000,
+    });
+  });
+
+  test('given a too short admin key, then the refusal does not echo it', () => {
+    expect(() => loadConfig({ ADMIN_API_KEY: 'hunter2' })).toThrow(/at least 16 characters/);
+    expect(() => loadConfig({ ADMIN_API_KEY: 'hunter2' })).not.toThrow(/hunter2/);
   });
 });

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { WebhookSettings } from '../activities/webhook-dispatch';
 
 /** The one place that reads the environment. Every value is validated once, at start-up. */
 export interface Config {
@@ -23,6 +24,22 @@ export interface Config {
   paymentDueAfterMs: number;
   /** the reminder goes out this long after the invoice (PAYMENT_REMINDER_AFTER, default 24h) */
   paymentReminderAfterMs: number;
+  /** the admin API's key (ADMIN_API_KEY, at least 16 characters); unset, the admin API refuses everyone */
+  adminApiKey: string | undefined;
+  webhooksTaskQueue: string;
+  /** WEBHOOK_RETRY_WINDOW (24h): a delivery failing for this long becomes a dead letter */
+  webhookRetryWindowMs: number;
+  /** WEBHOOK_BACKOFF_INITIAL (1s) and WEBHOOK_BACKOFF_MAX (1h): the first and the longest wait */
+  webhookBackoffInitialMs: number;
+  webhookBackoffMaxMs: number;
+  /** WEBHOOK_TIMEOUT (10s): one request, connect to last byte */
+  webhookTimeoutMs: number;
+  /** WEBHOOK_MAX_RESPONSE_BYTES (65536): of a receiver's answer, read at most */
+  webhookMaxResponseBytes: number;
+  /** WEBHOOK_ALLOW_LOOPBACK (false): targets on 127.0.0.0/8 or ::1 allowed, for local use and tests */
+  webhookAllowLoopback: boolean;
+  /** WEBHOOK_SECRET_OVERLAP (24h): secrets replaced by a rotation keep signing this long */
+  webhookSecretOverlapMs: number;
   dataDir: string;
   cacheDir: string;
   logLevel: string;
@@ -87,6 +104,27 @@ function oneOf(env: Env, name: string, allowed: string[], fallback: string): str
   return value;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = str(env, name, String(fallback));
+  if (value !== 'true' && value !== 'false')
+    throw new ConfigError(name, `must be true or false, got "${value}"`);
+  return value === 'true';
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name, String(fallback));
+  if (!/^[1-9]\d{0,9}$/.test(raw)) throw new ConfigError(name, `must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+/** A secret: absent, or long enough; never echoed. */
+function secret(env: Env, name: string, minLength: number): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if (value.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters long`);
+  return value;
+}
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A duration such as `48h`, `90m`, `30s`, `2d` or `1500ms`. */
@@ -113,6 +151,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (paymentReminderAfterMs >= paymentDueAfterMs) {
     throw new ConfigError('PAYMENT_REMINDER_AFTER', 'must be shorter than PAYMENT_DUE_AFTER');
   }
+  const webhookBackoffInitialMs = duration(env, 'WEBHOOK_BACKOFF_INITIAL', '1s');
+  const webhookBackoffMaxMs = duration(env, 'WEBHOOK_BACKOFF_MAX', '1h');
+  if (webhookBackoffInitialMs > webhookBackoffMaxMs) {
+    throw new ConfigError('WEBHOOK_BACKOFF_INITIAL', 'must not be longer than WEBHOOK_BACKOFF_MAX');
+  }
   return {
     apiHost: str(env, 'API_HOST', '127.0.0.1'),
     apiPort: port(env, 'API_PORT', 3000),
@@ -132,6 +175,15 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: str(env, 'MAIL_FROM', 'Order Service <orders@example.test>'),
     paymentDueAfterMs,
     paymentReminderAfterMs,
+    adminApiKey: secret(env, 'ADMIN_API_KEY', 16),
+    webhooksTaskQueue: str(env, 'WEBHOOKS_TASK_QUEUE', 'webhooks'),
+    webhookRetryWindowMs: duration(env, 'WEBHOOK_RETRY_WINDOW', '24h'),
+    webhookBackoffInitialMs,
+    webhookBackoffMaxMs,
+    webhookTimeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
+    webhookMaxResponseBytes: positiveInt(env, 'WEBHOOK_MAX_RESPONSE_BYTES', 65536),
+    webhookAllowLoopback: bool(env, 'WEBHOOK_ALLOW_LOOPBACK', false),
+    webhookSecretOverlapMs: duration(env, 'WEBHOOK_SECRET_OVERLAP', '24h'),
     dataDir,
     cacheDir: str(
       env,
@@ -148,5 +200,24 @@ export function serviceUrls(config: Config): { mongodb: string; redis: string; s
     mongodb: config.mongodbUrl ?? `mongodb://127.0.0.1:${config.mongoPort}/`,
     redis: config.redisUrl ?? `redis://127.0.0.1:${config.redisPort}`,
     smtp: config.smtpUrl ?? `smtp://127.0.0.1:${config.smtpPort}`,
+  };
+}
+
+/** The webhook settings the API, the projector and the webhook worker share. */
+export function webhookSettings(config: Config): WebhookSettings {
+  return {
+    taskQueue: config.webhooksTaskQueue,
+    projectionsTaskQueue: config.projectionsTaskQueue,
+    retry: {
+      initialMs: config.webhookBackoffInitialMs,
+      maxMs: config.webhookBackoffMaxMs,
+      windowMs: config.webhookRetryWindowMs,
+    },
+    outbound: {
+      allowLoopback: config.webhookAllowLoopback,
+      timeoutMs: config.webhookTimeoutMs,
+      maxResponseBytes: config.webhookMaxResponseBytes,
+    },
+    secretOverlapMs: config.webhookSecretOverlapMs,
   };
 }

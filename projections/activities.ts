@@ -11,25 +11,37 @@ import { replaceIfNewer } from './upsert';
 import { notificationsCollection } from './notifications/view';
 import { derivedViews } from './derived';
 import { applyStockSnapshot } from './products/view';
+import type { WebhookDelivery } from '../domain/webhooks';
+import { deliveriesCollection, deliveryViewOf } from './webhook-deliveries/view';
+import { deadLetterOfDelivery, deadLettersCollection } from './dead-letters/view';
 
 export interface ProjectionDeps {
   db: Db;
   redis: Redis;
   now?: () => Date;
+  /** starts the webhook deliveries of an event once it is projected (none when absent) */
+  dispatchWebhooks?: (event: OrderEvent) => Promise<number>;
 }
 
 /** Activities of the projector worker (task queue `projections`). */
-export function createProjectionActivities({ db, redis, now = () => new Date() }: ProjectionDeps) {
+export function createProjectionActivities({
+  db,
+  redis,
+  now = () => new Date(),
+  dispatchWebhooks,
+}: ProjectionDeps) {
   // One customer's view is read, changed and written back: within this worker, one order at a time.
   const customerLock = new KeyedLock();
   const productLock = new KeyedLock();
   const orderLock = new KeyedLock();
+  const deliveryLock = new KeyedLock();
 
   return {
     /**
      * MongoDB `orders` first (the read model of record, which decides applied / duplicate / gap), then
      * the views derived from the same fold, then the Redis copies; every write is idempotent and never
      * goes backwards, so a duplicate may safely redo them (it may follow a crash between two writes).
+     * Last, the event's webhook deliveries start (each once, whatever the retries: their ids are fixed).
      */
     async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
       if (event.type === 'StockReserved' || event.type === 'StockReleased') {
@@ -63,7 +75,20 @@ export function createProjectionActivities({ db, redis, now = () => new Date() }
         if (next.version > (current?.version ?? 0)) await replaceIfNewer(db, customers, next);
       });
       await writeOrderToRedis(redis, doc);
+      // Also on a duplicate: it may be the retry of a run that projected but did not get to dispatch.
+      // Last, so that a receiver reading the order back finds what the webhook told it.
+      if (dispatchWebhooks) await dispatchWebhooks(event);
       return { outcome };
+    },
+
+    /** A webhook delivery as its workflow has it now, and its dead letter once it has one. */
+    async projectDelivery(delivery: WebhookDelivery): Promise<void> {
+      const at = now();
+      await deliveryLock.run(delivery.deliveryId, async () => {
+        await replaceIfNewer(db, deliveriesCollection(db), deliveryViewOf(delivery, at));
+        const letter = deadLetterOfDelivery(delivery, at);
+        if (letter) await replaceIfNewer(db, deadLettersCollection(db), letter);
+      });
     },
   };
 }

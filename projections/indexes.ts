@@ -3,6 +3,8 @@ import { ensureInvoiceIndexes } from './invoices/view';
 import { ensureOrderIndexes } from './orders/mongo';
 import { ensureNotificationIndexes } from './notifications/view';
 import { ensureOrdersWithInvoicesIndexes } from './orders-with-invoices/view';
+import { ensureDeliveryIndexes } from './webhook-deliveries/view';
+import { ensureDeadLetterIndexes } from './dead-letters/view';
 
 /** The indexes the read models' queries need; safe to run on every start. */
 export async function ensureReadModelIndexes(db: Db): Promise<void> {
@@ -10,4 +12,6 @@ export async function ensureReadModelIndexes(db: Db): Promise<void> {
   await ensureInvoiceIndexes(db);
   await ensureOrdersWithInvoicesIndexes(db);
   await ensureNotificationIndexes(db);
+  await ensureDeliveryIndexes(db);
+  await ensureDeadLetterIndexes(db);
 }

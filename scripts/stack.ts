@@ -8,7 +8,7 @@ import { startTemporal } from '../infra/temporal';
 
 /**
  * Brings the whole system up on 127.0.0.1: Temporal dev server with its Web UI, the Mongo-compatible
- * store, Redis, the SMTP sink, the saga worker, the projector worker and the API. State lives under
+ * store, Redis, the SMTP sink, the saga, projector and webhook workers and the API. State lives under
  * DATA_DIR and survives a restart. Ctrl-C / SIGTERM stops everything, newest first.
  */
 async function main(config: Config): Promise<void> {
@@ -70,6 +70,7 @@ async function main(config: Config): Promise<void> {
     for (const [name, script, queue] of [
       ['saga-worker', 'worker/saga-worker.js', config.ordersTaskQueue],
       ['projector-worker', 'worker/projector-worker.js', config.projectionsTaskQueue],
+      ['webhook-worker', 'worker/webhook-worker.js', config.webhooksTaskQueue],
     ] as const) {
       const child = watched(
         spawnLogged({

@@ -1,7 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { loadConfig, serviceUrls, type Config } from '../config';
+import { loadConfig, serviceUrls, webhookSettings, type Config } from '../config';
+import { createWebhookDispatcher, type WebhookSettings } from '../activities/webhook-dispatch';
 import { createProjectionActivities } from '../projections/activities';
 import { ensureReadModelIndexes } from '../projections/indexes';
 import { applyStockSnapshot } from '../projections/products/view';
@@ -15,6 +17,8 @@ export interface ProjectorWorkerDeps {
   taskQueue: string;
   db: Db;
   redis: Redis;
+  /** with these, each projected event starts its webhook deliveries */
+  webhooks?: { client: Client; settings: WebhookSettings };
 }
 
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
@@ -30,7 +34,11 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createProjectionActivities({ db: deps.db, redis: deps.redis }),
+    activities: createProjectionActivities({
+      db: deps.db,
+      redis: deps.redis,
+      dispatchWebhooks: deps.webhooks && createWebhookDispatcher({ ...deps.webhooks, db: deps.db }),
+    }),
   });
 }
 
@@ -39,14 +47,21 @@ export async function main(config: Config = loadConfig()): Promise<void> {
   const db = mongo.db(config.mongodbDb);
   const redis = connectRedis(serviceUrls(config).redis);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // The worker polls through the native connection; starting delivery workflows needs a client.
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
   const worker = await createProjectorWorker({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.projectionsTaskQueue,
     db,
     redis,
+    webhooks: {
+      client: new Client({ connection: clientConnection, namespace: config.temporalNamespace }),
+      settings: webhookSettings(config),
+    },
   });
   await runUntilSignal(worker, async () => {
+    await clientConnection.close();
     await connection.close();
     redis.disconnect();
     await mongo.close();

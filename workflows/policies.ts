@@ -9,7 +9,8 @@ const BUSINESS_CODES: string[] = [ErrorCode.UnknownSku, ErrorCode.InsufficientSt
  * - business steps (reserve, invoice) retry a few times quickly, then the saga compensates;
  * - compensations (release, void) and projections retry until they succeed: they are idempotent and
  *   giving up would leave stock held or a read model behind;
- * - notifications retry for a few minutes and never fail the order.
+ * - notifications retry for a few minutes and never fail the order;
+ * - a webhook attempt reports its HTTP outcome; the delivery workflow does the HTTP retries itself.
  */
 export const POLICIES = {
   businessStep: {
@@ -34,6 +35,11 @@ export const POLICIES = {
       maximumInterval: '1 minute',
       maximumAttempts: 5,
     },
+  },
+  /** one webhook POST: the HTTP outcome is returned, never thrown; only a store failure is retried here */
+  webhookAttempt: {
+    startToCloseTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   },
   projection: {
     startToCloseTimeout: '10 seconds',

@@ -3,10 +3,22 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { buildApp, type AppDeps } from '../../api/app';
+import type { WebhookSettings } from '../../activities/webhook-dispatch';
+
+/** Webhook settings for tests: receivers on loopback allowed, short timeouts, seconds-long retry window. */
+export const TEST_WEBHOOKS: WebhookSettings = {
+  taskQueue: 'webhooks',
+  projectionsTaskQueue: 'projections',
+  retry: { initialMs: 200, maxMs: 1_000, windowMs: 30_000 },
+  outbound: { allowLoopback: true, timeoutMs: 2_000, maxResponseBytes: 64 * 1024 },
+  secretOverlapMs: 3_600_000,
+};
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
 
 /**
  * The API with the given parts and inert stand-ins for the rest (a test that reaches a stand-in it
- * did not give fails loudly): default queues and the 48 h / 24 h payment terms.
+ * did not give fails loudly): default queues, the 48 h / 24 h payment terms, test webhook settings.
  */
 export function testApp(parts: Partial<AppDeps> = {}): Promise<FastifyInstance> {
   return buildApp({
@@ -16,6 +28,8 @@ export function testApp(parts: Partial<AppDeps> = {}): Promise<FastifyInstance> 
     ordersTaskQueue: 'orders',
     projectionsTaskQueue: 'projections',
     paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
+    webhooks: TEST_WEBHOOKS,
+    adminApiKey: TEST_ADMIN_KEY,
     ...parts,
   });
 }

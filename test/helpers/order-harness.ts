@@ -16,7 +16,8 @@ import { eventually } from './poll';
 import { workflowBundle } from './temporal';
 
 export type Saga = ReturnType<typeof createSagaActivities>;
-type Projection = ReturnType<typeof createProjectionActivities>;
+/** The projector activities the order saga calls. */
+type Projection = Pick<ReturnType<typeof createProjectionActivities>, 'projectEvent'>;
 
 export const HOUR = 3_600_000;
 export const TERMS = { dueAfterMs: 48 * HOUR, reminderAfterMs: 24 * HOUR };
@@ -134,7 +135,7 @@ export async function runOrder<T>(
         until: async (status) =>
           (await eventually(state, (s) => s?.status === status, { timeoutMs: 15_000 })) as OrderSnapshot,
       });
-      await recordHistory(name, await handle.fetchHistory());
+      await recordHistory(`order-${name}`, await handle.fetchHistory());
       return out;
     }),
   );

@@ -6,9 +6,12 @@ import { freePort } from '../../infra/process';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp-sink';
 import { createProjectorWorker } from '../../worker/projector-worker';
 import { createSagaWorker } from '../../worker/saga-worker';
+import { createWebhookWorker } from '../../worker/webhook-worker';
+import type { WebhookSettings } from '../../activities/webhook-dispatch';
 import { createMailer } from '../../worker/clients';
 import { startStores, type TestStores } from './stores';
 import { devServerEnv, quietWorkerLogs, workflowBundle } from './temporal';
+import { TEST_ADMIN_KEY, TEST_WEBHOOKS } from './app';
 
 export interface TestStack {
   env: TestWorkflowEnvironment;
@@ -17,14 +20,19 @@ export interface TestStack {
   app: FastifyInstance;
   /** http://127.0.0.1:<port> of the API */
   base: string;
+  webhooks: WebhookSettings;
   stop(): Promise<void>;
 }
 
 /**
  * The whole system in-process on free loopback ports: the Temporal dev server, the real saga and
- * projector workers, the API listening on a port, the Mongo-compatible store, Redis and the SMTP sink.
+ * projector and webhook workers, the API listening on a port, the Mongo-compatible store, Redis and the SMTP sink.
  */
-export async function startTestStack(name: string): Promise<TestStack> {
+export async function startTestStack(
+  name: string,
+  opts: { webhooks?: Partial<WebhookSettings> } = {},
+): Promise<TestStack> {
+  const webhooks = { ...TEST_WEBHOOKS, ...opts.webhooks };
   quietWorkerLogs();
   const [env, stores, sink] = await Promise.all([
     devServerEnv(),
@@ -41,7 +49,18 @@ export async function startTestStack(name: string): Promise<TestStack> {
       mailFrom: 'Shop <shop@example.test>',
       workflowBundle: await workflowBundle(),
     }),
-    createProjectorWorker({ ...common, taskQueue: 'projections', redis: stores.redis }),
+    createProjectorWorker({
+      ...common,
+      taskQueue: 'projections',
+      redis: stores.redis,
+      webhooks: { client: env.client, settings: webhooks },
+    }),
+    createWebhookWorker({
+      ...common,
+      taskQueue: webhooks.taskQueue,
+      outbound: webhooks.outbound,
+      workflowBundle: await workflowBundle(),
+    }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const app = await buildApp({
@@ -51,6 +70,8 @@ export async function startTestStack(name: string): Promise<TestStack> {
     ordersTaskQueue: 'orders',
     projectionsTaskQueue: 'projections',
     paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
+    webhooks,
+    adminApiKey: TEST_ADMIN_KEY,
   });
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });
@@ -60,6 +81,7 @@ export async function startTestStack(name: string): Promise<TestStack> {
     sink,
     app,
     base: `http://127.0.0.1:${port}`,
+    webhooks,
     stop: async () => {
       await app.close();
       for (const w of workers) w.shutdown();

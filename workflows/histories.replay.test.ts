@@ -2,10 +2,10 @@ import { Worker } from '@temporalio/worker';
 import { loadHistories } from '../test/helpers/histories';
 import { quietWorkerLogs, workflowBundle } from '../test/helpers/temporal';
 
-describe('order workflow replay', () => {
+describe('workflow replay (order saga and webhook delivery)', () => {
   const histories = loadHistories();
 
-  test('given the committed histories, there is one for every saga path', () => {
+  test('given the committed histories, there is one for every saga path and every delivery outcome', () => {
     expect(histories.map((h) => h.workflowId)).toEqual(
       expect.arrayContaining([
         'order-happy',
@@ -22,6 +22,11 @@ describe('order workflow replay', () => {
         'order-duplicate-payment',
         'order-payment-retried',
         'order-wrong-amount',
+        'webhook-delivered',
+        'webhook-retried-until-up',
+        'webhook-gone',
+        'webhook-exhausted',
+        'webhook-redriven',
       ]),
     );
   });

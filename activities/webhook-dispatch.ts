@@ -1,0 +1,70 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { OrderEvent } from '../domain/events';
+import { newDelivery, type RetryPolicy, type WebhookDelivery } from '../domain/webhooks';
+import type { OutboundPolicy } from '../infra/outbound-http';
+import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery';
+import { createSubscriptionStore } from './webhook-subscriptions';
+
+/** How webhooks are delivered; one value from config, shared by the API, the projector and the worker. */
+export interface WebhookSettings {
+  /** task queue of the webhook worker */
+  taskQueue: string;
+  projectionsTaskQueue: string;
+  retry: RetryPolicy;
+  outbound: OutboundPolicy;
+  /** how long the secrets replaced by a rotation keep signing */
+  secretOverlapMs: number;
+}
+
+export const deliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`;
+
+/**
+ * Starts the delivery workflow of one event to one subscription. Its id is the delivery's, so a
+ * retried start is the same delivery: a first start refuses any earlier run of that id (a re-projected
+ * event is never sent twice); a redrive starts it again after the dead one. false when it already ran
+ * (or runs).
+ */
+export async function startDelivery(
+  client: Client,
+  settings: WebhookSettings,
+  delivery: WebhookDelivery,
+  mode: 'first' | 'redrive',
+): Promise<boolean> {
+  try {
+    await client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+      taskQueue: settings.taskQueue,
+      workflowId: deliveryWorkflowId(delivery.deliveryId),
+      workflowIdReusePolicy: mode === 'first' ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+      args: [
+        {
+          delivery,
+          retry: settings.retry,
+          attemptTimeoutMs: settings.outbound.timeoutMs,
+          projectionsTaskQueue: settings.projectionsTaskQueue,
+        },
+      ],
+      staticSummary: `${delivery.eventType} #${delivery.seq} of order ${delivery.orderId} → ${delivery.url}`,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/** Starts a delivery for every live subscription to the event's type; safe to call again for the same event. */
+export function createWebhookDispatcher(deps: { client: Client; db: Db; settings: WebhookSettings }) {
+  const subscriptions = createSubscriptionStore(deps.db);
+  return async (event: OrderEvent): Promise<number> => {
+    const subs = await subscriptions.subscribedTo(event.type);
+    let started = 0;
+    for (const sub of subs) {
+      const delivery = newDelivery({ id: sub._id, url: sub.url }, event);
+      if (await startDelivery(deps.client, deps.settings, delivery, 'first')) started++;
+    }
+    return started;
+  };
+}
+
+export type WebhookDispatcher = ReturnType<typeof createWebhookDispatcher>;

@@ -1,0 +1,137 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { deliveryWorkflowId, startDelivery } from '../../activities/webhook-dispatch';
+import { createSubscriptionStore } from '../../activities/webhook-subscriptions';
+import { deadLettersCollection, listDeadLetters, type DeadLetter } from '../../projections/dead-letters/view';
+import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deliveries/view';
+import type { AppDeps } from '../app';
+import { requireAdminKey } from '../admin-auth';
+import { freshnessOf } from '../freshness';
+import { HttpProblem } from '../problem';
+import { Freshness } from '../query-schemas';
+import { literals, Problem } from '../schemas';
+
+const Status = literals(['open', 'redriving', 'redriven', 'closed'] as const);
+const Letter = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('webhook'), Type.Literal('notification')]),
+  status: Status,
+  what: Type.String(),
+  target: Type.String(),
+  orderId: Type.String(),
+  why: Type.String(),
+  attempts: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  lastAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  redrives: Type.Integer(),
+  freshness: Freshness,
+});
+const IdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 300, pattern: '^[A-Za-z0-9_.:-]+$' }),
+});
+const errors = { '4xx': Problem, '5xx': Problem };
+const admin = { tags: ['admin'], security: [{ adminKey: [] }] };
+
+const answerOf = ({ _id, version: _v, projectedAt: _p, ...letter }: DeadLetter, doc: DeadLetter) => ({
+  id: _id,
+  ...letter,
+  freshness: freshnessOf(doc, 'mongodb'),
+});
+
+/** Dead letters and their redrive (the admin API). */
+export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.addHook('onRequest', requireAdminKey(deps.adminApiKey));
+    const subscriptions = createSubscriptionStore(deps.db);
+    const find = async (id: string) => {
+      const doc = await deadLettersCollection(deps.db).findOne({ _id: id });
+      if (doc === null) throw new HttpProblem(404, 'Dead letter not found', `no dead letter ${id}`);
+      return doc;
+    };
+
+    app.get(
+      '/dead-letters',
+      {
+        schema: {
+          ...admin,
+          querystring: Type.Object(
+            {
+              status: Type.Optional(Status),
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ items: Type.Array(Letter) }), ...errors },
+        },
+      },
+      async (request) => {
+        const { status, limit = 50 } = request.query;
+        const docs = await listDeadLetters(deps.db, { status }, limit);
+        return { items: docs.map((d) => answerOf(d, d)) };
+      },
+    );
+
+    app.get(
+      '/dead-letters/:id',
+      { schema: { ...admin, params: IdParams, response: { 200: Letter, ...errors } } },
+      async (request) => {
+        const doc = await find(request.params.id);
+        return answerOf(doc, doc);
+      },
+    );
+
+    app.post(
+      '/dead-letters/:id/redrive',
+      {
+        schema: {
+          ...admin,
+          params: IdParams,
+          response: {
+            202: Type.Object({
+              id: Type.String(),
+              status: Type.Literal('redriving'),
+              workflowId: Type.String(),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const letter = await find(id);
+        if (letter.status !== 'open') {
+          throw new HttpProblem(
+            409,
+            'Not open',
+            `dead letter ${id} is ${letter.status}; only an open one is redriven`,
+          );
+        }
+        const view = await deliveriesCollection(deps.db).findOne({ _id: id });
+        if (view === null)
+          throw new HttpProblem(409, 'Not redrivable', `the delivery of ${id} is not in the read model`);
+        if ((await subscriptions.get(view.subscriptionId)) === null) {
+          throw new HttpProblem(
+            409,
+            'Subscription deleted',
+            `subscription ${view.subscriptionId} no longer exists`,
+          );
+        }
+        const delivery = deliveryOf(view);
+        const started = await startDelivery(
+          deps.temporal,
+          deps.webhooks,
+          { ...delivery, redrives: delivery.redrives + 1 },
+          'redrive',
+        );
+        if (!started) throw new HttpProblem(409, 'Already redriving', `dead letter ${id} is being redriven`);
+        request.log.info({ deadLetterId: id, orderId: letter.orderId }, 'dead letter redriven');
+        return reply
+          .status(202)
+          .header('location', `/dead-letters/${id}`)
+          .send({ id, status: 'redriving' as const, workflowId: deliveryWorkflowId(id) });
+      },
+    );
+  };
+}

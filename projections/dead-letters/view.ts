@@ -1,0 +1,72 @@
+import type { Collection, Db } from 'mongodb';
+import type { WebhookDelivery } from '../../domain/webhooks';
+
+/**
+ * `dead_letters`: what could not be delivered after every retry, so that nothing is dropped silently.
+ * `open` until an operator redrives it; `redriving` while that runs; `redriven` once it got through.
+ */
+export interface DeadLetter {
+  _id: string;
+  kind: 'webhook' | 'notification';
+  status: 'open' | 'redriving' | 'redriven' | 'closed';
+  /** what was to be delivered, in words */
+  what: string;
+  /** where to */
+  target: string;
+  orderId: string;
+  /** why it stopped */
+  why: string;
+  attempts: number;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  redrives: number;
+  /** the source's version: grows with every change */
+  version: number;
+  projectedAt: Date;
+}
+
+export const deadLettersCollection = (db: Db): Collection<DeadLetter> =>
+  db.collection<DeadLetter>('dead_letters');
+
+export async function ensureDeadLetterIndexes(db: Db): Promise<void> {
+  await deadLettersCollection(db).createIndex({ status: 1, lastAttemptAt: -1 });
+}
+
+const STATUS = { dead: 'open', pending: 'redriving', delivered: 'redriven', skipped: 'closed' } as const;
+
+/**
+ * Pure: the dead letter a webhook delivery is, or null while it never died (a delivery only has one
+ * once it went dead; after that every change of it shows, so a redrive's outcome is on the letter).
+ */
+export function deadLetterOfDelivery(d: WebhookDelivery, projectedAt: Date): DeadLetter | null {
+  if (d.status !== 'dead' && d.redrives === 0) return null;
+  const last = d.attempts.at(-1);
+  return {
+    _id: d.deliveryId,
+    kind: 'webhook',
+    status: STATUS[d.status],
+    what: `${d.eventType} #${d.seq} of order ${d.orderId}`,
+    target: d.url,
+    orderId: d.orderId,
+    why: d.reason ?? '',
+    attempts: d.attempts.length,
+    lastError: last?.error ?? null,
+    lastAttemptAt: last?.at ?? null,
+    redrives: d.redrives,
+    version: d.version,
+    projectedAt,
+  };
+}
+
+/** Dead letters, newest failure first, optionally of one status. */
+export function listDeadLetters(
+  db: Db,
+  filter: { status?: DeadLetter['status'] },
+  limit: number,
+): Promise<DeadLetter[]> {
+  return deadLettersCollection(db)
+    .find(filter.status ? { status: filter.status } : {})
+    .sort({ lastAttemptAt: -1, _id: -1 })
+    .limit(limit)
+    .toArray();
+}

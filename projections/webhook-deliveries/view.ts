@@ -1,0 +1,36 @@
+import type { Collection, Db } from 'mongodb';
+import type { WebhookDelivery } from '../../domain/webhooks';
+
+/** `webhook_deliveries`: one document per (event, subscription) with every attempt it took. */
+export type DeliveryView = Omit<WebhookDelivery, 'deliveryId'> & {
+  _id: string;
+  /** when the last change landed */
+  projectedAt: Date;
+};
+
+export const deliveriesCollection = (db: Db): Collection<DeliveryView> =>
+  db.collection<DeliveryView>('webhook_deliveries');
+
+export async function ensureDeliveryIndexes(db: Db): Promise<void> {
+  await deliveriesCollection(db).createIndex({ subscriptionId: 1, _id: -1 });
+  await deliveriesCollection(db).createIndex({ orderId: 1 });
+}
+
+export const deliveryViewOf = (
+  { deliveryId, ...rest }: WebhookDelivery,
+  projectedAt: Date,
+): DeliveryView => ({
+  _id: deliveryId,
+  ...rest,
+  projectedAt,
+});
+
+export const deliveryOf = ({ _id, projectedAt: _p, ...rest }: DeliveryView): WebhookDelivery => ({
+  deliveryId: _id,
+  ...rest,
+});
+
+/** A subscription's deliveries, newest id first (ids sort by order and seq). */
+export function deliveriesOf(db: Db, subscriptionId: string, limit: number): Promise<DeliveryView[]> {
+  return deliveriesCollection(db).find({ subscriptionId }).sort({ _id: -1 }).limit(limit).toArray();
+}
