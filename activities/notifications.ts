@@ -1,9 +1,12 @@
 import type { Transporter } from 'nodemailer';
 import type { OrderState } from '../domain/order';
 import { formatMoney } from '../domain/money';
+import { ApplicationFailure } from '@temporalio/common';
+import type { SmsProvider } from '../infra/sms';
 
-/** One email per customer-facing moment of the saga. */
-export type EmailKind =
+/** One notification per customer-facing moment of the saga, by email and (with a phone) by SMS. */
+export type NotificationKind =
+  | 'order-received'
   | 'order-confirmed'
   | 'order-rejected'
   | 'payment-reminder'
@@ -14,6 +17,7 @@ export type EmailKind =
 export interface NotificationDeps {
   mailer: Transporter;
   from: string;
+  sms: SmsProvider;
   /** domain part of the stable Message-IDs */
   messageIdDomain?: string;
 }
@@ -30,7 +34,15 @@ const total = (o: OrderState) => formatMoney({ amount: o.total, currency: o.curr
 const due = (o: OrderState) => (o.invoice ? `${o.invoice.dueAt.slice(0, 16).replace('T', ' ')} UTC` : 'n/a');
 
 /** Subject and paragraphs of each kind; the text and HTML parts are both made from them. */
-const TEMPLATES: Record<EmailKind, (o: OrderState) => { subject: string; paragraphs: string[] }> = {
+const TEMPLATES: Record<NotificationKind, (o: OrderState) => { subject: string; paragraphs: string[] }> = {
+  'order-received': (o) => ({
+    subject: `Order ${o.orderId} received`,
+    paragraphs: [
+      `We received your order ${o.orderId} and are checking stock.`,
+      o.items.map((i) => `${i.quantity} x ${i.sku}`).join('\n'),
+      'You will get the invoice as soon as it is confirmed.',
+    ],
+  }),
   'order-confirmed': (o) => ({
     subject: `Order ${o.orderId} confirmed`,
     paragraphs: [
@@ -81,24 +93,71 @@ const TEMPLATES: Record<EmailKind, (o: OrderState) => { subject: string; paragra
   }),
 };
 
-export function renderEmail(kind: EmailKind, order: OrderState): Rendered {
+export function renderEmail(kind: NotificationKind, order: OrderState): Rendered {
   const { subject, paragraphs } = TEMPLATES[kind](order);
   const text = `${paragraphs.join('\n\n')}\n`;
   const html = paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('');
   return { subject, text, html };
 }
 
+/** The SMS of each kind: one line, the subject and the one fact that matters. */
+export function renderSms(kind: NotificationKind, o: OrderState): string {
+  const facts: Record<NotificationKind, string> = {
+    'order-received': 'we are checking stock',
+    'order-confirmed': `pay ${total(o)} by ${due(o)}` + (o.invoice ? ` (invoice ${o.invoice.number})` : ''),
+    'order-rejected': o.reason ?? 'it could not be accepted',
+    'payment-reminder': `${total(o)} due by ${due(o)}`,
+    'order-paid': `payment of ${total(o)} received, thank you`,
+    'order-cancelled': o.reason ?? 'cancelled',
+    'order-failed': 'nothing was charged',
+  };
+  return `${TEMPLATES[kind](o).subject}: ${facts[kind]}.`;
+}
+
+/** The stable id of one notification of an order on one channel: a retried send is recognisable. */
+export const messageIdOf = (
+  orderId: string,
+  kind: NotificationKind,
+  channel: 'email' | 'sms',
+  domain: string,
+) => (channel === 'email' ? `<${orderId}.${kind}@${domain}>` : `<${orderId}.${kind}.sms@${domain}>`);
+
 export function createNotificationActivities({
   mailer,
   from,
+  sms,
   messageIdDomain = 'orders.local',
 }: NotificationDeps) {
   return {
     /** Sends one email; its Message-ID is stable per (order, kind), so a retried send is recognisable. */
-    async sendOrderEmail(input: { kind: EmailKind; order: OrderState }): Promise<{ messageId: string }> {
+    async sendOrderEmail(input: {
+      kind: NotificationKind;
+      order: OrderState;
+    }): Promise<{ messageId: string }> {
       const { subject, text, html } = renderEmail(input.kind, input.order);
-      const messageId = `<${input.order.orderId}.${input.kind}@${messageIdDomain}>`;
-      await mailer.sendMail({ from, to: input.order.customer.email, subject, text, html, messageId });
+      const messageId = messageIdOf(input.order.orderId, input.kind, 'email', messageIdDomain);
+      try {
+        await mailer.sendMail({ from, to: input.order.customer.email, subject, text, html, messageId });
+      } catch (err) {
+        // A 5xx reply is the server's final word (no such mailbox, rejected): retrying cannot help.
+        const code = (err as { responseCode?: number }).responseCode;
+        if (code !== undefined && code >= 500 && code < 600) {
+          throw ApplicationFailure.nonRetryable(
+            `mail server refused it: ${(err as Error).message}`,
+            'EMAIL_REFUSED',
+          );
+        }
+        throw err;
+      }
+      return { messageId };
+    },
+
+    /** Sends one SMS to the customer's phone, with the same stable id as its reference. */
+    async sendOrderSms(input: { kind: NotificationKind; order: OrderState }): Promise<{ messageId: string }> {
+      const to = input.order.customer.phone;
+      if (!to) throw ApplicationFailure.nonRetryable('the customer has no phone number', 'NO_PHONE');
+      const messageId = messageIdOf(input.order.orderId, input.kind, 'sms', messageIdDomain);
+      await sms.send({ to, text: renderSms(input.kind, input.order), reference: messageId });
       return { messageId };
     },
   };

@@ -36,7 +36,7 @@ export const OrderListQuery = Type.Object(
 export const OrderSummary = Type.Object({
   orderId: Type.String(),
   status: Status,
-  customer: Type.Object({ id: Type.String(), email: Type.String() }),
+  customer: Type.Object({ id: Type.String(), email: Type.String(), phone: Type.Optional(Type.String()) }),
   total: Type.Integer(),
   currency: Type.Union([Type.String(), Type.Null()]),
   placedAt: Type.String(),

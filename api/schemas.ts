@@ -7,6 +7,12 @@ export const PlaceOrderBody = Type.Object(
       {
         id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
         email: Type.String({ format: 'email', maxLength: 254 }),
+        phone: Type.Optional(
+          Type.String({
+            pattern: '^\\+[1-9][0-9]{6,14}$',
+            description: 'E.164; notifications also go by SMS',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -112,7 +118,7 @@ export const OrderStatus = Type.Union(
 export const OrderView = Type.Object({
   orderId: Type.String(),
   status: OrderStatus,
-  customer: Type.Object({ id: Type.String(), email: Type.String() }),
+  customer: Type.Object({ id: Type.String(), email: Type.String(), phone: Type.Optional(Type.String()) }),
   items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
   lines: Type.Array(Line),
   total: Type.Integer(),

@@ -26,6 +26,8 @@ describe('config', () => {
     ['WEBHOOK_MAX_RESPONSE_BYTES', '-5'],
     ['WEBHOOK_BACKOFF_INITIAL', '2h'],
     ['ADMIN_API_KEY', 'short'],
+    ['SMS_PROVIDER', 'pigeon'],
+    ['SMS_URL', 'ftp://gateway.test'],
   ])('given %s=%s, then start-up fails naming that variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
@@ -69,6 +71,15 @@ describe('config', () => {
       outbound: { allowLoopback: false, timeoutMs: 10_000, maxResponseBytes: 65_536 },
       secretOverlapMs: 86_400_000,
     });
+  });
+
+  test('given the HTTP SMS provider without a URL, then start-up fails naming SMS_URL', () => {
+    expect(() => loadConfig({ SMS_PROVIDER: 'http' })).toThrow(/^Invalid configuration: SMS_URL is required/);
+    expect(loadConfig({ SMS_PROVIDER: 'http', SMS_URL: 'https://sms.test/send' })).toMatchObject({
+      smsProvider: 'http',
+      smsUrl: 'https://sms.test/send',
+    });
+    expect(loadConfig({}).smsProvider).toBe('log');
   });
 
   test('given a too short admin key, then the refusal does not echo it', () => {

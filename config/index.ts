@@ -40,6 +40,11 @@ export interface Config {
   webhookAllowLoopback: boolean;
   /** WEBHOOK_SECRET_OVERLAP (24h): secrets replaced by a rotation keep signing this long */
   webhookSecretOverlapMs: number;
+  /** SMS_PROVIDER: `log` (default: masked numbers in the worker log) or `http` (POST to SMS_URL) */
+  smsProvider: 'log' | 'http';
+  smsUrl: string | undefined;
+  /** SMS_TOKEN: Bearer token for the gateway */
+  smsToken: string | undefined;
   dataDir: string;
   cacheDir: string;
   logLevel: string;
@@ -156,6 +161,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (webhookBackoffInitialMs > webhookBackoffMaxMs) {
     throw new ConfigError('WEBHOOK_BACKOFF_INITIAL', 'must not be longer than WEBHOOK_BACKOFF_MAX');
   }
+  const smsProvider = oneOf(env, 'SMS_PROVIDER', ['log', 'http'], 'log') as Config['smsProvider'];
+  const smsUrl = optionalUrl(env, 'SMS_URL', ['http:', 'https:']);
+  if (smsProvider === 'http' && smsUrl === undefined) {
+    throw new ConfigError('SMS_URL', 'is required when SMS_PROVIDER=http');
+  }
   return {
     apiHost: str(env, 'API_HOST', '127.0.0.1'),
     apiPort: port(env, 'API_PORT', 3000),
@@ -184,6 +194,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookMaxResponseBytes: positiveInt(env, 'WEBHOOK_MAX_RESPONSE_BYTES', 65536),
     webhookAllowLoopback: bool(env, 'WEBHOOK_ALLOW_LOOPBACK', false),
     webhookSecretOverlapMs: duration(env, 'WEBHOOK_SECRET_OVERLAP', '24h'),
+    smsProvider,
+    smsUrl,
+    smsToken: secret(env, 'SMS_TOKEN', 8),
     dataDir,
     cacheDir: str(
       env,

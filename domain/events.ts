@@ -15,7 +15,11 @@ export interface OrderLine extends OrderItem {
 export interface Customer {
   id: string;
   email: string;
+  /** E.164; when given, the customer also gets each notification by SMS */
+  phone?: string;
 }
+
+export type Channel = 'email' | 'sms';
 
 interface EventBase<T extends string, D> {
   type: T;
@@ -39,11 +43,11 @@ export type InvoiceIssued = EventBase<
 export type StockReleased = EventBase<'StockReleased', { reason: string; stock: StockSnapshot[] }>;
 export type NotificationSent = EventBase<
   'NotificationSent',
-  { channel: 'email'; kind: string; to: string; messageId: string }
+  { channel: Channel; kind: string; to: string; messageId: string }
 >;
 export type PaymentReminderSent = EventBase<
   'PaymentReminderSent',
-  { channel: 'email'; to: string; messageId: string; dueAt: string }
+  { channel: Channel; to: string; messageId: string; dueAt: string }
 >;
 export type PaymentReceived = EventBase<
   'PaymentReceived',

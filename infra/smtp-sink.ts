@@ -17,6 +17,8 @@ export interface SmtpSink {
   smtpUrl: string;
   mailboxUrl: string | null;
   messages: () => ReceivedMail[];
+  /** refuse recipients matching this with 550 (a mailbox that does not exist); null accepts all again */
+  refuse: (recipients: RegExp | null) => void;
   stop: () => Promise<void>;
 }
 
@@ -37,11 +39,20 @@ export async function startSmtpSink(opts: {
   const inbox: ReceivedMail[] = [];
   const max = opts.maxMessages ?? 10_000;
   let nextId = 1;
+  let refused: RegExp | null = null;
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 10 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      if (refused?.test(address.address)) {
+        return callback(
+          Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: 550 }),
+        );
+      }
+      return callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
@@ -89,6 +100,9 @@ export async function startSmtpSink(opts: {
     smtpUrl: `smtp://127.0.0.1:${opts.smtpPort}`,
     mailboxUrl: opts.mailboxPort !== undefined ? `http://127.0.0.1:${opts.mailboxPort}/messages` : null,
     messages: () => [...inbox],
+    refuse: (recipients) => {
+      refused = recipients;
+    },
     stop: async () => {
       await new Promise<void>((r) => smtp.close(() => r()));
       if (http) {

@@ -8,12 +8,18 @@ import { applyToOrders, toState } from './orders/mongo';
 import { writeOrderToRedis } from './orders/redis';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { replaceIfNewer } from './upsert';
-import { notificationsCollection } from './notifications/view';
+import { notificationsCollection, type NotificationView } from './notifications/view';
 import { derivedViews } from './derived';
 import { applyStockSnapshot } from './products/view';
 import type { WebhookDelivery } from '../domain/webhooks';
 import { deliveriesCollection, deliveryViewOf } from './webhook-deliveries/view';
-import { deadLetterOfDelivery, deadLettersCollection } from './dead-letters/view';
+import {
+  deadLetterOfDelivery,
+  deadLetterOfNotification,
+  deadLettersCollection,
+  type DeadLetter,
+  type NotificationFailure,
+} from './dead-letters/view';
 
 export interface ProjectionDeps {
   db: Db;
@@ -79,6 +85,22 @@ export function createProjectionActivities({
       // Last, so that a receiver reading the order back finds what the webhook told it.
       if (dispatchWebhooks) await dispatchWebhooks(event);
       return { outcome };
+    },
+
+    /** A notification the saga gave up on becomes a dead letter (once: its id is per order, kind, channel). */
+    async recordNotificationFailure(failure: NotificationFailure): Promise<void> {
+      await replaceIfNewer(db, deadLettersCollection(db), deadLetterOfNotification(failure, now()));
+    },
+
+    /** A dead letter as a redrive has it now (redriving, redriven, or open again). */
+    async projectDeadLetter(letter: Omit<DeadLetter, 'projectedAt'>): Promise<void> {
+      await replaceIfNewer(db, deadLettersCollection(db), { ...letter, projectedAt: now() });
+    },
+
+    /** A notification sent outside its order's run (a redrive): it joins the read model like the others. */
+    async projectNotification(n: Omit<NotificationView, 'version' | 'projectedAt'>): Promise<void> {
+      // version 0: if the first send did get through and was recorded, that record stays.
+      await replaceIfNewer(db, notificationsCollection(db), { ...n, version: 0, projectedAt: now() });
     },
 
     /** A webhook delivery as its workflow has it now, and its dead letter once it has one. */

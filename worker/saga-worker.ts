@@ -6,6 +6,15 @@ import { createSagaActivities } from '../activities';
 import { ensureBillingIndexes } from '../activities/billing';
 import { seedCatalog } from '../activities/catalog';
 import { connectMongo, createMailer } from './clients';
+import { HttpSmsProvider, LogSmsProvider, type SmsProvider } from '../infra/sms';
+
+/** The SMS provider the config names. */
+export function createSmsProvider(config: Config): SmsProvider {
+  if (config.smsProvider === 'http' && config.smsUrl) {
+    return new HttpSmsProvider(config.smsUrl, { token: config.smsToken, timeoutMs: 10_000 });
+  }
+  return new LogSmsProvider((line) => console.log(JSON.stringify({ level: 'info', ...line })));
+}
 import { runUntilSignal } from './signals';
 
 export interface SagaWorkerDeps {
@@ -15,6 +24,7 @@ export interface SagaWorkerDeps {
   db: Db;
   mailer: Transporter;
   mailFrom: string;
+  sms: SmsProvider;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -30,7 +40,12 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createSagaActivities({ db: deps.db, mailer: deps.mailer, mailFrom: deps.mailFrom }),
+    activities: createSagaActivities({
+      db: deps.db,
+      mailer: deps.mailer,
+      mailFrom: deps.mailFrom,
+      sms: deps.sms,
+    }),
   });
 }
 
@@ -46,6 +61,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     db,
     mailer,
     mailFrom: config.mailFrom,
+    sms: createSmsProvider(config),
   });
   await runUntilSignal(worker, async () => {
     mailer.close();

@@ -22,11 +22,14 @@ describe('workflow replay (order saga and webhook delivery)', () => {
         'order-duplicate-payment',
         'order-payment-retried',
         'order-wrong-amount',
+        'order-sms',
+        'order-sms-refused',
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',
         'webhook-exhausted',
         'webhook-redriven',
+        'notification-redriven',
       ]),
     );
   });

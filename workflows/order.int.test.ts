@@ -20,7 +20,7 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
     await runOrder(env, 'happy', saga, async (order) => {
       const awaiting = await order.until('AWAITING_PAYMENT');
       expect(awaiting.invoice).toMatchObject({ number: 7, status: 'ISSUED' });
-      const due = Date.parse(awaiting.invoice?.dueAt ?? '') - Date.parse(awaiting.timeline[2]?.at ?? '');
+      const due = Date.parse(awaiting.invoice?.dueAt ?? '') - Date.parse(awaiting.timeline[3]?.at ?? '');
       // due is reckoned from when the invoice was asked for, a moment before InvoiceIssued
       expect(due).toBeGreaterThan(48 * HOUR - 60_000); // the invoice step may take a while on a busy machine
       expect(due).toBeLessThanOrEqual(48 * HOUR);
@@ -33,6 +33,7 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       expect(await order.handle.result()).toEqual({ orderId: 'happy', status: 'COMPLETED', reason: null });
       expect(order.types()).toEqual([
         'OrderPlaced',
+        'NotificationSent',
         'StockReserved',
         'InvoiceIssued',
         'NotificationSent',
@@ -40,17 +41,24 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
         'OrderCompleted',
         'NotificationSent',
       ]);
-      expect(order.projected.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(order.projected.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(order.projected.filter((e) => e.type === 'NotificationSent').map((e) => e.data)).toEqual([
+        expect.objectContaining({ kind: 'order-received' }),
         expect.objectContaining({ kind: 'order-confirmed' }),
         expect.objectContaining({ kind: 'order-paid' }),
       ]);
       const { typedSearchAttributes } = await order.handle.describe();
       expect(typedSearchAttributes.get(ORDER_STATUS)).toBe('COMPLETED');
       expect(typedSearchAttributes.get(ORDER_TOTAL)).toBe(178);
-      expect(await order.state()).toMatchObject({ status: 'COMPLETED', version: 7 });
+      expect(await order.state()).toMatchObject({ status: 'COMPLETED', version: 8 });
     });
-    expect(saga.calls).toEqual(['reserveStock', 'issueInvoice', 'sendOrderEmail', 'sendOrderEmail']);
+    expect(saga.calls).toEqual([
+      'sendOrderEmail',
+      'reserveStock',
+      'issueInvoice',
+      'sendOrderEmail',
+      'sendOrderEmail',
+    ]);
   });
 
   test('given one item of several is short, when the order is placed, then it is REJECTED with nothing to release', async () => {
@@ -77,15 +85,20 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
           status: 'REJECTED',
           reason: 'insufficient stock for HS-005: 2 requested',
         });
-        expect(order.types()).toEqual(['OrderPlaced', 'OrderRejected', 'NotificationSent']);
-        expect(order.projected[1]?.data).toEqual({
+        expect(order.types()).toEqual([
+          'OrderPlaced',
+          'NotificationSent',
+          'OrderRejected',
+          'NotificationSent',
+        ]);
+        expect(order.projected[2]?.data).toEqual({
           code: 'INSUFFICIENT_STOCK',
           reason: 'insufficient stock for HS-005: 2 requested',
         });
       },
       { items },
     );
-    expect(saga.calls).toEqual(['reserveStock', 'sendOrderEmail']);
+    expect(saga.calls).toEqual(['sendOrderEmail', 'reserveStock', 'sendOrderEmail']);
   });
 
   test('given an unknown SKU, when the order is placed, then it is REJECTED without retrying', async () => {
@@ -96,7 +109,7 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
     });
     await runOrder(env, 'unknown', saga, async (order) => {
       expect((await order.handle.result()).status).toBe('REJECTED');
-      expect(order.projected[1]?.data).toMatchObject({ code: 'UNKNOWN_SKU' });
+      expect(order.projected[2]?.data).toMatchObject({ code: 'UNKNOWN_SKU' });
     });
     expect(saga.calls.filter((c) => c === 'reserveStock')).toHaveLength(1);
   });
@@ -113,12 +126,13 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       expect(result.reason).toContain('billing database unreachable');
       expect(order.types()).toEqual([
         'OrderPlaced',
+        'NotificationSent',
         'StockReserved',
         'StockReleased',
         'OrderFailed',
         'NotificationSent',
       ]);
-      expect(order.projected[2]?.data).toEqual({
+      expect(order.projected[3]?.data).toEqual({
         reason: 'invoice failed: billing database unreachable',
         stock: [],
       });
@@ -138,24 +152,108 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       const result = await order.handle.result();
       expect(result).toMatchObject({ status: 'FAILED' });
       expect(result.reason).toContain('inventory unreachable');
-      expect(order.types()).toEqual(['OrderPlaced', 'StockReleased', 'OrderFailed', 'NotificationSent']);
+      expect(order.types()).toEqual([
+        'OrderPlaced',
+        'NotificationSent',
+        'StockReleased',
+        'OrderFailed',
+        'NotificationSent',
+      ]);
     });
-    expect(saga.calls).toEqual([...Array<string>(5).fill('reserveStock'), 'releaseStock', 'sendOrderEmail']);
+    expect(saga.calls).toEqual([
+      'sendOrderEmail',
+      ...Array<string>(5).fill('reserveStock'),
+      'releaseStock',
+      'sendOrderEmail',
+    ]);
   });
 
-  test('given the email keeps failing, when the order is invoiced and paid, then it still completes', async () => {
+  test('given the email keeps failing, when the order is invoiced and paid, then it still completes and each email is a dead letter', async () => {
     const saga = mockSaga({
       sendOrderEmail: async () => {
         throw new Error('SMTP down');
       },
     });
     await runOrder(env, 'mail-fails', saga, async (order) => {
+      // The order-received email retries first: let the test server skip its back-off.
+      await env.sleep('1 minute');
       await order.until('AWAITING_PAYMENT');
       await order.handle.startUpdate(payOrderUpdate, { args: [PAYMENT], waitForStage: 'ACCEPTED' });
       // Waiting for the result lets the test server skip the email's retry back-off.
       expect((await order.handle.result()).status).toBe('COMPLETED');
       expect(order.types()).not.toContain('NotificationSent');
+      expect(order.deadLetters.map((d) => [d.channel, d.kind, d.attempts, d.refused, d.error])).toEqual([
+        ['email', 'order-received', 5, false, 'SMTP down'],
+        ['email', 'order-confirmed', 5, false, 'SMTP down'],
+        ['email', 'order-paid', 5, false, 'SMTP down'],
+      ]);
+      expect(order.deadLetters[2]?.order).toMatchObject({ orderId: 'mail-fails', status: 'COMPLETED' });
     });
+    expect(saga.calls.filter((c) => c === 'sendOrderEmail')).toHaveLength(15);
+  });
+
+  test('given a phone number, when the SMS gateway refuses, then the email still goes, the SMS is a dead letter and the order completes', async () => {
+    const saga = mockSaga({
+      sendOrderSms: async () => {
+        throw ApplicationFailure.nonRetryable('SMS gateway answered 400', 'SMS_REFUSED');
+      },
+    });
+    const customer = { id: 'c-2', email: 'bo@example.com', phone: '+4915112345678' };
+    await runOrder(
+      env,
+      'sms-refused',
+      saga,
+      async (order) => {
+        await order.until('AWAITING_PAYMENT');
+        await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+        expect((await order.handle.result()).status).toBe('COMPLETED');
+        const sent = order.projected.filter((e) => e.type === 'NotificationSent').map((e) => e.data);
+        expect(sent.map((d) => (d as { kind: string }).kind)).toEqual([
+          'order-received',
+          'order-confirmed',
+          'order-paid',
+        ]);
+        expect(sent.every((d) => (d as { channel: string }).channel === 'email')).toBe(true);
+        // Refused (not retryable): one attempt each, each a dead letter saying so.
+        expect(order.deadLetters.map((d) => [d.channel, d.kind, d.to, d.attempts, d.refused])).toEqual([
+          ['sms', 'order-received', '+4915112345678', 1, true],
+          ['sms', 'order-confirmed', '+4915112345678', 1, true],
+          ['sms', 'order-paid', '+4915112345678', 1, true],
+        ]);
+      },
+      { customer },
+    );
+    expect(saga.calls.filter((c) => c === 'sendOrderSms')).toHaveLength(3);
+  });
+
+  test('given a phone number, then every notification goes by email and by SMS, each recorded with its channel', async () => {
+    const customer = { id: 'c-3', email: 'cy@example.com', phone: '+447700900123' };
+    await runOrder(
+      env,
+      'sms',
+      mockSaga(),
+      async (order) => {
+        await order.until('AWAITING_PAYMENT');
+        await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+        await order.handle.result();
+        const sent = order.projected
+          .filter((e) => e.type === 'NotificationSent')
+          .map((e) => {
+            const d = e.data as { channel: string; kind: string; to: string; messageId: string };
+            return [d.channel, d.kind, d.to, d.messageId];
+          });
+        expect(sent).toEqual([
+          ['email', 'order-received', 'cy@example.com', '<sms.order-received@test>'],
+          ['sms', 'order-received', '+447700900123', '<sms.order-received.sms@test>'],
+          ['email', 'order-confirmed', 'cy@example.com', '<sms.order-confirmed@test>'],
+          ['sms', 'order-confirmed', '+447700900123', '<sms.order-confirmed.sms@test>'],
+          ['email', 'order-paid', 'cy@example.com', '<sms.order-paid@test>'],
+          ['sms', 'order-paid', '+447700900123', '<sms.order-paid.sms@test>'],
+        ]);
+        expect(order.deadLetters).toEqual([]);
+      },
+      { customer },
+    );
   });
 
   test('given no payment, when 48 h pass, then a reminder went out at 24 h and the order is cancelled and compensated', async () => {
@@ -169,6 +267,7 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       });
       expect(order.types()).toEqual([
         'OrderPlaced',
+        'NotificationSent',
         'StockReserved',
         'InvoiceIssued',
         'NotificationSent',
@@ -191,6 +290,7 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       expect(await order.state()).toMatchObject({ status: 'CANCELLED', invoice: { status: 'VOID' } });
     });
     expect(saga.calls).toEqual([
+      'sendOrderEmail',
       'reserveStock',
       'issueInvoice',
       'sendOrderEmail',

@@ -14,9 +14,9 @@ import {
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 import { isBusinessCode, POLICIES } from './policies';
 import type { createSagaActivities } from '../activities';
-import type { EmailKind } from '../activities/notifications';
+import type { NotificationKind } from '../activities/notifications';
 import type { createProjectionActivities } from '../projections/activities';
-import type { Customer, DataOf, OrderEventType, OrderItem } from '../domain/events';
+import type { Channel, Customer, DataOf, OrderEventType, OrderItem } from '../domain/events';
 import { makeEvent } from '../domain/events';
 import type { OrderState, OrderStatus } from '../domain/order';
 import { evolve, isTerminal } from '../domain/order';
@@ -64,7 +64,7 @@ type Saga = ReturnType<typeof createSagaActivities>;
 
 const { reserveStock, issueInvoice } = proxyActivities<Saga>(POLICIES.businessStep);
 const { releaseStock, voidInvoice } = proxyActivities<Saga>(POLICIES.compensation);
-const { sendOrderEmail } = proxyActivities<Saga>(POLICIES.notification);
+const { sendOrderEmail, sendOrderSms } = proxyActivities<Saga>(POLICIES.notification);
 
 function describe(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
@@ -95,7 +95,8 @@ function orRefuse(decision: Decision): void {
 export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult> {
   const { orderId, customer, items, paymentTerms } = input;
   const projection = { ...POLICIES.projection, taskQueue: input.projectionsTaskQueue };
-  const { projectEvent } = proxyActivities<ReturnType<typeof createProjectionActivities>>(projection);
+  const { projectEvent, recordNotificationFailure } =
+    proxyActivities<ReturnType<typeof createProjectionActivities>>(projection);
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
@@ -149,25 +150,52 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
     return next;
   }
 
-  /** A notification never fails the order; dead-lettering comes with the notifications issue. */
-  async function notify(kind: EmailKind, order: OrderState): Promise<void> {
-    try {
-      const sent = await sendOrderEmail.executeWithOptions(
-        { ...POLICIES.notification, summary: `email ${kind}` },
+  /**
+   * Tells the customer by email and, with a phone number, by SMS (both at once). Each channel retries
+   * on its own; one that gives up becomes a dead letter for an operator to redrive. A notification
+   * never fails the order.
+   */
+  async function notify(kind: NotificationKind, order: OrderState): Promise<void> {
+    const channels: Channel[] = customer.phone ? ['email', 'sms'] : ['email'];
+    const sends = channels.map((channel) =>
+      (channel === 'email' ? sendOrderEmail : sendOrderSms).executeWithOptions(
+        { ...POLICIES.notification, summary: `${channel} ${kind}` },
         [{ kind, order }],
-      );
-      if (kind === 'payment-reminder') {
-        await emit('PaymentReminderSent', {
-          channel: 'email',
-          to: customer.email,
-          messageId: sent.messageId,
-          dueAt: order.invoice?.dueAt ?? '',
-        });
-      } else {
-        await emit('NotificationSent', { channel: 'email', kind, to: customer.email, ...sent });
+      ),
+    );
+    const outcomes = await Promise.allSettled(sends);
+    for (const [i, channel] of channels.entries()) {
+      const outcome = outcomes[i] as PromiseSettledResult<{ messageId: string }>;
+      const to = channel === 'email' ? customer.email : (customer.phone ?? '');
+      if (outcome.status === 'fulfilled') {
+        const { messageId } = outcome.value;
+        if (kind === 'payment-reminder') {
+          await emit('PaymentReminderSent', { channel, to, messageId, dueAt: order.invoice?.dueAt ?? '' });
+        } else {
+          await emit('NotificationSent', { channel, kind, to, messageId });
+        }
+        continue;
       }
-    } catch (err) {
-      log.warn('notification failed', { orderId, kind, error: describe(err) });
+      const error = describe(outcome.reason);
+      // A non-retryable refusal (say, a number the gateway rejects) stops at that attempt.
+      const refused =
+        outcome.reason instanceof ActivityFailure && outcome.reason.retryState === 'NON_RETRYABLE_FAILURE';
+      log.warn('notification failed', { orderId, kind, channel, error });
+      await recordNotificationFailure.executeWithOptions(
+        { ...projection, summary: `dead letter: ${channel} ${kind}` },
+        [
+          {
+            kind,
+            channel,
+            to,
+            order,
+            attempts: refused ? 1 : POLICIES.notification.retry.maximumAttempts,
+            refused,
+            error,
+            at: new Date().toISOString(),
+          },
+        ],
+      );
     }
   }
 
@@ -193,7 +221,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   }
 
   // --- run: the saga ------------------------------------------------------------------------------
-  await emit('OrderPlaced', { customer, items });
+  await notify('order-received', await emit('OrderPlaced', { customer, items }));
   const stop = cancellation();
   if (stop) return compensate('OrderCancelled', stop.reason);
 

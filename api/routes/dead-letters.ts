@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { deliveryWorkflowId, startDelivery } from '../../activities/webhook-dispatch';
 import { createSubscriptionStore } from '../../activities/webhook-subscriptions';
 import { deadLettersCollection, listDeadLetters, type DeadLetter } from '../../projections/dead-letters/view';
 import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deliveries/view';
+import type { NotificationKind } from '../../activities/notifications';
+import { notificationRedriveWorkflow } from '../../workflows';
 import type { AppDeps } from '../app';
 import { requireAdminKey } from '../admin-auth';
 import { freshnessOf } from '../freshness';
@@ -33,7 +36,10 @@ const IdParams = Type.Object({
 const errors = { '4xx': Problem, '5xx': Problem };
 const admin = { tags: ['admin'], security: [{ adminKey: [] }] };
 
-const answerOf = ({ _id, version: _v, projectedAt: _p, ...letter }: DeadLetter, doc: DeadLetter) => ({
+const answerOf = (
+  { _id, version: _v, projectedAt: _p, notification: _n, ...letter }: DeadLetter,
+  doc: DeadLetter,
+) => ({
   id: _id,
   ...letter,
   freshness: freshnessOf(doc, 'mongodb'),
@@ -49,6 +55,55 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
       const doc = await deadLettersCollection(deps.db).findOne({ _id: id });
       if (doc === null) throw new HttpProblem(404, 'Dead letter not found', `no dead letter ${id}`);
       return doc;
+    };
+
+    const alreadyRedriving = (id: string) =>
+      new HttpProblem(409, 'Already redriving', `dead letter ${id} is being redriven`);
+
+    /** A webhook goes again through its own delivery workflow, same webhook-id, attempts kept. */
+    const redriveDelivery = async ({ _id: id }: DeadLetter): Promise<string> => {
+      const view = await deliveriesCollection(deps.db).findOne({ _id: id });
+      if (view === null) {
+        throw new HttpProblem(409, 'Not redrivable', `the delivery of ${id} is not in the read model`);
+      }
+      if ((await subscriptions.get(view.subscriptionId)) === null) {
+        throw new HttpProblem(
+          409,
+          'Subscription deleted',
+          `subscription ${view.subscriptionId} no longer exists`,
+        );
+      }
+      const delivery = deliveryOf(view);
+      const again = { ...delivery, redrives: delivery.redrives + 1 };
+      if (!(await startDelivery(deps.temporal, deps.webhooks, again, 'redrive'))) throw alreadyRedriving(id);
+      return deliveryWorkflowId(id);
+    };
+
+    /** A notification is sent again by a workflow of its own on the saga's queue (its activities). */
+    const redriveNotification = async (letter: DeadLetter): Promise<string> => {
+      const { _id: id, projectedAt: _p, notification, ...rest } = letter;
+      if (!notification)
+        throw new HttpProblem(409, 'Not redrivable', `dead letter ${id} lacks what to resend`);
+      const workflowId = `redrive-${id}`;
+      try {
+        await deps.temporal.workflow.start(notificationRedriveWorkflow, {
+          taskQueue: deps.ordersTaskQueue,
+          workflowId,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          args: [
+            {
+              letter: { _id: id, ...rest },
+              notification: { ...notification, kind: notification.kind as NotificationKind },
+              projectionsTaskQueue: deps.projectionsTaskQueue,
+            },
+          ],
+          staticSummary: `redrive: ${letter.what}`,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRedriving(id);
+        throw err;
+      }
+      return workflowId;
     };
 
     app.get(
@@ -108,29 +163,13 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
             `dead letter ${id} is ${letter.status}; only an open one is redriven`,
           );
         }
-        const view = await deliveriesCollection(deps.db).findOne({ _id: id });
-        if (view === null)
-          throw new HttpProblem(409, 'Not redrivable', `the delivery of ${id} is not in the read model`);
-        if ((await subscriptions.get(view.subscriptionId)) === null) {
-          throw new HttpProblem(
-            409,
-            'Subscription deleted',
-            `subscription ${view.subscriptionId} no longer exists`,
-          );
-        }
-        const delivery = deliveryOf(view);
-        const started = await startDelivery(
-          deps.temporal,
-          deps.webhooks,
-          { ...delivery, redrives: delivery.redrives + 1 },
-          'redrive',
-        );
-        if (!started) throw new HttpProblem(409, 'Already redriving', `dead letter ${id} is being redriven`);
+        const workflowId =
+          letter.kind === 'webhook' ? await redriveDelivery(letter) : await redriveNotification(letter);
         request.log.info({ deadLetterId: id, orderId: letter.orderId }, 'dead letter redriven');
         return reply
           .status(202)
           .header('location', `/dead-letters/${id}`)
-          .send({ id, status: 'redriving' as const, workflowId: deliveryWorkflowId(id) });
+          .send({ id, status: 'redriving' as const, workflowId });
       },
     );
   };

@@ -1,4 +1,6 @@
 import type { Collection, Db } from 'mongodb';
+import type { Channel } from '../../domain/events';
+import type { OrderState } from '../../domain/order';
 import type { WebhookDelivery } from '../../domain/webhooks';
 
 /**
@@ -23,6 +25,45 @@ export interface DeadLetter {
   /** the source's version: grows with every change */
   version: number;
   projectedAt: Date;
+  /** a notification's redrive renders it again from this (not shown by the API) */
+  notification?: { kind: string; channel: Channel; order: OrderState };
+}
+
+/** A notification that failed all its attempts, as the saga reports it. */
+export interface NotificationFailure {
+  kind: string;
+  channel: Channel;
+  to: string;
+  order: OrderState;
+  attempts: number;
+  /** the provider refused it (not retryable) rather than every attempt failing */
+  refused: boolean;
+  error: string;
+  at: string;
+}
+
+export const notificationLetterId = (orderId: string, kind: string, channel: Channel) =>
+  `ntf_${orderId}_${kind}_${channel}`;
+
+/** Pure: the dead letter of a failed notification (first version; a redrive writes the later ones). */
+export function deadLetterOfNotification(f: NotificationFailure, projectedAt: Date): DeadLetter {
+  const { orderId } = f.order;
+  return {
+    _id: notificationLetterId(orderId, f.kind, f.channel),
+    kind: 'notification',
+    status: 'open',
+    what: `${f.channel} ${f.kind} of order ${orderId}`,
+    target: f.to,
+    orderId,
+    why: f.refused ? 'refused, not retryable' : `no success after ${f.attempts} attempts`,
+    attempts: f.attempts,
+    lastError: f.error,
+    lastAttemptAt: f.at,
+    redrives: 0,
+    version: 1,
+    projectedAt,
+    notification: { kind: f.kind, channel: f.channel, order: f.order },
+  };
 }
 
 export const deadLettersCollection = (db: Db): Collection<DeadLetter> =>

@@ -61,9 +61,9 @@ describe('an order flowing end to end', () => {
       .filter(Boolean)
       .map((line) => (JSON.parse(line) as { execution: { workflowId: string } }).execution.workflowId);
 
-  test('given the demo catalog, when an order is placed and paid over HTTP, then it completes in both read models and the customer gets both emails', async () => {
+  test('given the demo catalog, when an order is placed and paid over HTTP, then it completes in both read models and the customer gets each email and SMS', async () => {
     const res = await placeOrder({
-      customer: { id: 'cust-42', email: 'grace@example.com' },
+      customer: { id: 'cust-42', email: 'grace@example.com', phone: '+4915112345678' },
       items: [
         { sku: 'KB-001', quantity: 1 },
         { sku: 'CB-004', quantity: 3 },
@@ -123,34 +123,56 @@ describe('an order flowing end to end', () => {
 
     const mongoDoc = await eventually(
       () => findOrder(stores.db, orderId),
-      (d) => d?.version === 7,
+      (d) => d?.version === 11,
     );
+    // Each notification went by email and, the customer having a phone, by SMS.
     expect(mongoDoc?.timeline.map((t) => t.type)).toEqual([
       'OrderPlaced',
+      'NotificationSent',
+      'NotificationSent',
       'StockReserved',
       'InvoiceIssued',
       'NotificationSent',
+      'NotificationSent',
       'PaymentReceived',
       'OrderCompleted',
+      'NotificationSent',
       'NotificationSent',
     ]);
     // Redis is written after MongoDB: poll it too.
     const hot = await eventually(
       () => readOrderFromRedis(stores.redis, orderId),
-      (d) => d?.version === 7,
+      (d) => d?.version === 11,
     );
-    expect(hot).toMatchObject({ status: 'COMPLETED', version: 7 });
+    expect(hot).toMatchObject({ status: 'COMPLETED', version: 11 });
     expect(await stores.redis.hget(STATUS_COUNTERS_KEY, 'COMPLETED')).toBe('1');
 
     const mail = await eventually(
       async () => sink.messages().filter((m) => m.to.includes('grace@example.com')),
-      (list) => list.length === 2,
+      (list) => list.length === 3,
     );
     expect(mail.map((m) => m.subject).sort()).toEqual([
       `Order ${orderId} confirmed`,
+      `Order ${orderId} received`,
       `Payment received for order ${orderId}`,
     ]);
-    expect(mail.find((m) => m.subject.endsWith('confirmed'))?.text).toContain('Total: 116.00 EUR');
+    // The invoice email: its lines and due date in both parts, the HTML one escaped markup.
+    const invoiceMail = mail.find((m) => m.subject.endsWith('confirmed'));
+    expect(invoiceMail?.to).toEqual(['grace@example.com']);
+    for (const part of [invoiceMail?.text ?? '', invoiceMail?.html ?? '']) {
+      expect(part).toContain('Total: 116.00 EUR');
+      expect(part).toMatch(/1 x .* \(KB-001\): 89\.00 EUR/);
+      expect(part).toMatch(/payable by \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    }
+    expect(invoiceMail?.html).toMatch(/^<p>.*<\/p>$/s);
+    // The same notifications by SMS, one per kind, each with its stable reference.
+    const texts = stack.sms.sent.filter((m) => m.reference.startsWith(`<${orderId}.`));
+    expect(texts.map((m) => [m.to, m.reference])).toEqual([
+      ['+4915112345678', `<${orderId}.order-received.sms@orders.local>`],
+      ['+4915112345678', `<${orderId}.order-confirmed.sms@orders.local>`],
+      ['+4915112345678', `<${orderId}.order-paid.sms@orders.local>`],
+    ]);
+    expect(texts[1]?.text).toMatch(/^Order .* confirmed: pay 116\.00 EUR by .* UTC \(invoice \d+\)\.$/);
 
     const listed = await eventually(
       async () => {

@@ -2,7 +2,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { createSagaActivities } from '../../activities';
-import type { OrderEvent, OrderItem } from '../../domain/events';
+import type { Customer, OrderEvent, OrderItem } from '../../domain/events';
+import type { NotificationFailure } from '../../projections/dead-letters/view';
 import type { OrderStatus } from '../../domain/order';
 import type { createProjectionActivities } from '../../projections/activities';
 import {
@@ -17,7 +18,10 @@ import { workflowBundle } from './temporal';
 
 export type Saga = ReturnType<typeof createSagaActivities>;
 /** The projector activities the order saga calls. */
-type Projection = Pick<ReturnType<typeof createProjectionActivities>, 'projectEvent'>;
+type Projection = Pick<
+  ReturnType<typeof createProjectionActivities>,
+  'projectEvent' | 'recordNotificationFailure'
+>;
 
 export const HOUR = 3_600_000;
 export const TERMS = { dueAfterMs: 48 * HOUR, reminderAfterMs: 24 * HOUR };
@@ -39,6 +43,7 @@ export function mockSaga(overrides: Partial<Saga> = {}): Saga & { calls: string[
     }),
     voidInvoice: async () => ({ invoiceId: 'inv-o', number: 7 }),
     sendOrderEmail: async ({ kind, order }) => ({ messageId: `<${order.orderId}.${kind}@test>` }),
+    sendOrderSms: async ({ kind, order }) => ({ messageId: `<${order.orderId}.${kind}.sms@test>` }),
     ...overrides,
   };
   const recorded = Object.fromEntries(
@@ -73,6 +78,8 @@ export interface RunningOrder {
   handle: WorkflowHandle<typeof orderWorkflow>;
   /** events in the order the projector received them */
   projected: OrderEvent[];
+  /** notifications the saga gave up on, as reported to the projector */
+  deadLetters: NotificationFailure[];
   types(): string[];
   state(): Promise<OrderSnapshot | null>;
   /** polls the workflow's query until the order reaches `status` */
@@ -88,19 +95,23 @@ export async function runOrder<T>(
   name: string,
   saga: Saga,
   scenario: (order: RunningOrder) => Promise<T>,
-  opts: { items?: OrderItem[]; beforeProject?: (e: OrderEvent) => Promise<void> } = {},
+  opts: { items?: OrderItem[]; customer?: Customer; beforeProject?: (e: OrderEvent) => Promise<void> } = {},
 ): Promise<T> {
   const projected: OrderEvent[] = [];
+  const deadLetters: NotificationFailure[] = [];
   const projection: Projection = {
     projectEvent: async (e) => {
       await opts.beforeProject?.(e);
       if (!projected.some((p) => p.seq === e.seq)) projected.push(e);
       return { outcome: 'applied' };
     },
+    recordNotificationFailure: async (f) => {
+      deadLetters.push(f);
+    },
   };
   const input: PlaceOrderInput = {
     orderId: name,
-    customer: { id: 'c-1', email: 'ada@example.com' },
+    customer: opts.customer ?? { id: 'c-1', email: 'ada@example.com' },
     items: opts.items ?? [{ sku: 'KB-001', quantity: 2 }],
     paymentTerms: TERMS,
     projectionsTaskQueue: `projections-${name}`,
@@ -130,6 +141,7 @@ export async function runOrder<T>(
       const out = await scenario({
         handle,
         projected,
+        deadLetters,
         types: () => projected.map((e) => e.type),
         state,
         until: async (status) =>

@@ -9,6 +9,7 @@ import { createSagaWorker } from '../../worker/saga-worker';
 import { createWebhookWorker } from '../../worker/webhook-worker';
 import type { WebhookSettings } from '../../activities/webhook-dispatch';
 import { createMailer } from '../../worker/clients';
+import { LogSmsProvider } from '../../infra/sms';
 import { startStores, type TestStores } from './stores';
 import { devServerEnv, quietWorkerLogs, workflowBundle } from './temporal';
 import { TEST_ADMIN_KEY, TEST_WEBHOOKS } from './app';
@@ -21,6 +22,8 @@ export interface TestStack {
   /** http://127.0.0.1:<port> of the API */
   base: string;
   webhooks: WebhookSettings;
+  /** every SMS the saga sent (the log provider, kept in memory) */
+  sms: LogSmsProvider;
   stop(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function startTestStack(
     freePort().then((smtpPort) => startSmtpSink({ smtpPort })),
   ]);
   const mailer = createMailer(sink.smtpUrl);
+  const sms = new LogSmsProvider(() => undefined);
   const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', db: stores.db };
   const workers: Worker[] = await Promise.all([
     createSagaWorker({
@@ -47,6 +51,7 @@ export async function startTestStack(
       taskQueue: 'orders',
       mailer,
       mailFrom: 'Shop <shop@example.test>',
+      sms,
       workflowBundle: await workflowBundle(),
     }),
     createProjectorWorker({
@@ -82,6 +87,7 @@ export async function startTestStack(
     app,
     base: `http://127.0.0.1:${port}`,
     webhooks,
+    sms,
     stop: async () => {
       await app.close();
       for (const w of workers) w.shutdown();

@@ -71,8 +71,8 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect(before.orders).toHaveLength(6);
     expect(before.invoices).toHaveLength(5);
     expect(before.customers).toHaveLength(3);
-    // 5 confirmations, 1 rejection, 2 receipts, 1 cancellation: one document per Message-ID.
-    expect(before.notifications).toHaveLength(9);
+    // 6 received, 5 confirmations, 1 rejection, 2 receipts, 1 cancellation: one document per Message-ID.
+    expect(before.notifications).toHaveLength(15);
 
     for (const name of REBUILT) await stores.db.collection(name).drop();
     await stores.redis.flushdb();

@@ -172,8 +172,8 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     type Body = { type: string; timestamp: string; data: Record<string, unknown> };
     const bodies = mine().map((q) => verifier.verify(q.body, q.headers as Record<string, string>) as Body);
     expect(bodies.map((b) => b.type)).toEqual(['InvoiceIssued', 'OrderCompleted']);
-    expect(bodies[0]?.data).toMatchObject({ orderId, seq: 3, total, currency: 'EUR' });
-    expect(bodies[1]?.data).toEqual({ orderId, seq: 6 });
+    expect(bodies[0]?.data).toMatchObject({ orderId, seq: 4, total, currency: 'EUR' });
+    expect(bodies[1]?.data).toEqual({ orderId, seq: 7 });
     for (const b of bodies) expect(Date.parse(b.timestamp)).not.toBeNaN();
     // A tampered body does not verify: the check above means something.
     const [first] = mine();
