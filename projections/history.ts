@@ -2,29 +2,63 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { OrderEvent } from '../domain/events';
+import type { WebhookDelivery } from '../domain/webhooks';
+import type { DeadLetter, NotificationFailure } from './dead-letters/view';
+import type { NotificationView } from './notifications/view';
 
-/**
- * The domain events of one run, read back from its Temporal history: each event is the input of a
- * `projectEvent` activity the workflow scheduled (so it is recorded once, whatever the retries).
- */
-export function eventsOfHistory(history: temporal.api.history.v1.IHistory): OrderEvent[] {
-  const events: OrderEvent[] = [];
+type History = temporal.api.history.v1.IHistory;
+
+/** The first argument of every `activityType` activity the run scheduled (recorded once, whatever the retries). */
+export function inputsOf<T>(history: History, activityType: string): T[] {
+  const inputs: T[] = [];
   for (const e of history.events ?? []) {
     const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'projectEvent') continue;
+    if (scheduled?.activityType?.name !== activityType) continue;
     const [payload] = scheduled.input?.payloads ?? [];
-    if (payload) events.push(defaultPayloadConverter.fromPayload<OrderEvent>(payload));
+    if (payload) inputs.push(defaultPayloadConverter.fromPayload<T>(payload));
   }
-  return events.sort((a, b) => a.seq - b.seq);
+  return inputs;
 }
 
-/** Every order run the namespace's visibility knows, newest first, with its events. */
+/** The domain events of one order run: the inputs of its `projectEvent` activities, in seq order. */
+export function eventsOfHistory(history: History): OrderEvent[] {
+  return inputsOf<OrderEvent>(history, 'projectEvent').sort((a, b) => a.seq - b.seq);
+}
+
+/** Every order run the namespace's visibility knows, newest first, with its events and failed notifications. */
 export async function* orderHistories(
   client: Client,
   query = 'WorkflowType = "orderWorkflow"',
-): AsyncGenerator<{ workflowId: string; events: OrderEvent[] }> {
+): AsyncGenerator<{ workflowId: string; events: OrderEvent[]; failures: NotificationFailure[] }> {
   for await (const wf of client.workflow.list({ query })) {
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    yield { workflowId: wf.workflowId, events: eventsOfHistory(history) };
+    yield {
+      workflowId: wf.workflowId,
+      events: eventsOfHistory(history),
+      failures: inputsOf<NotificationFailure>(history, 'recordNotificationFailure'),
+    };
+  }
+}
+
+/** What the delivery and redrive runs recorded: each state they projected, in the order they did. */
+export interface OutboundRecords {
+  deliveries: WebhookDelivery[];
+  letters: Omit<DeadLetter, 'projectedAt'>[];
+  notifications: Omit<NotificationView, 'version' | 'projectedAt'>[];
+}
+
+/** Every webhook delivery and notification redrive run (every run of each id), with what it projected. */
+export async function* outboundHistories(client: Client): AsyncGenerator<OutboundRecords> {
+  const query = 'WorkflowType = "webhookDeliveryWorkflow" OR WorkflowType = "notificationRedriveWorkflow"';
+  for await (const wf of client.workflow.list({ query })) {
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    yield {
+      deliveries: inputsOf<WebhookDelivery>(history, 'projectDelivery'),
+      letters: inputsOf<Omit<DeadLetter, 'projectedAt'>>(history, 'projectDeadLetter'),
+      notifications: inputsOf<Omit<NotificationView, 'version' | 'projectedAt'>>(
+        history,
+        'projectNotification',
+      ),
+    };
   }
 }

@@ -4,7 +4,10 @@ import type { Db, Document } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { fold } from '../domain/order';
 import { customersCollection, evolveCustomer, type CustomerView } from './customers/view';
-import { orderHistories } from './history';
+import { orderHistories, outboundHistories } from './history';
+import { outboundFold } from './outbound';
+import { deliveriesCollection } from './webhook-deliveries/view';
+import { deadLettersCollection } from './dead-letters/view';
 import { ensureReadModelIndexes } from './indexes';
 import { derivedViews } from './derived';
 import { invoicesCollection } from './invoices/view';
@@ -44,7 +47,15 @@ async function swap(db: Db, from: string, to: string): Promise<void> {
   if (exists) await db.collection(old).drop();
 }
 
-export const REBUILT = ['orders', 'invoices', 'orders_with_invoices', 'customers', 'notifications'] as const;
+export const REBUILT = [
+  'orders',
+  'invoices',
+  'orders_with_invoices',
+  'customers',
+  'notifications',
+  'webhook_deliveries',
+  'dead_letters',
+] as const;
 type Progress = (done: number) => void;
 
 /**
@@ -71,6 +82,8 @@ export async function rebuildReadModels(
     orders_with_invoices: [],
     customers: [],
     notifications: [],
+    webhook_deliveries: [],
+    dead_letters: [],
   };
   const flush = async (force = false) => {
     for (const name of REBUILT) {
@@ -84,13 +97,17 @@ export async function rebuildReadModels(
   let orders = 0;
   let events = 0;
   const redisDocs: OrderDoc[] = [];
-  for await (const { events: evs } of orderHistories(deps.temporal)) {
+  const outbound = outboundFold();
+  const notified = new Set<string>();
+  for await (const { events: evs, failures } of orderHistories(deps.temporal)) {
+    outbound.addFailures(failures);
     const docs = docsOf(evs, now);
     if (!docs) continue;
     batches.orders.push(docs.orderDoc);
     if (docs.invoice) batches.invoices.push(docs.invoice);
     batches.orders_with_invoices.push(docs.withInvoice);
     batches.notifications.push(...docs.notifications);
+    for (const n of docs.notifications) notified.add(n._id);
     const id = docs.order.customer.id;
     customers.set(id, evolveCustomer(customers.get(id) ?? null, docs.order, now));
     redisDocs.push(docs.orderDoc);
@@ -100,6 +117,12 @@ export async function rebuildReadModels(
     if (orders % 100 === 0) onProgress(orders);
   }
   batches.customers = [...customers.values()];
+  // Webhook deliveries and redrives are runs of their own: their histories hold what they recorded.
+  for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
+  const out = outbound.docs(now);
+  batches.webhook_deliveries = out.deliveries;
+  batches.dead_letters = out.letters;
+  batches.notifications.push(...out.notifications.filter((n) => !notified.has(n._id)));
   await flush(true);
   for (const name of REBUILT) {
     if ((await db.listCollections({ name: tmp(name) }).toArray()).length === 0) {
@@ -166,7 +189,10 @@ export async function verifyReadModels(
   const seen = new Set<string>();
   const now = new Date();
   let orders = 0;
-  for await (const { events } of orderHistories(deps.temporal)) {
+  const outbound = outboundFold();
+  const notified = new Set<string>();
+  for await (const { events, failures } of orderHistories(deps.temporal)) {
+    outbound.addFailures(failures);
     const docs = docsOf(events, now);
     if (!docs) continue;
     const id = docs.order.orderId;
@@ -183,6 +209,7 @@ export async function verifyReadModels(
       await ordersWithInvoicesCollection(db).findOne({ _id: id }),
     );
     for (const n of docs.notifications) {
+      notified.add(n._id);
       note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
     }
     const hot = await readOrderFromRedis(deps.redis, id);
@@ -194,6 +221,19 @@ export async function verifyReadModels(
   }
   for (const [id, expected] of customers) {
     note('customers', id, expected, await customersCollection(db).findOne({ _id: id }));
+  }
+  for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
+  const out = outbound.docs(now);
+  for (const d of out.deliveries) {
+    note('webhook_deliveries', d._id, d, await deliveriesCollection(db).findOne({ _id: d._id }));
+  }
+  for (const l of out.letters) {
+    note('dead_letters', l._id, l, await deadLettersCollection(db).findOne({ _id: l._id }));
+  }
+  for (const n of out.notifications) {
+    if (!notified.has(n._id)) {
+      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
+    }
   }
   // A read-model order no history accounts for is drift too.
   for (const { _id } of await ordersCollection(db)

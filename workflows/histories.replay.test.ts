@@ -30,6 +30,7 @@ describe('workflow replay (order saga and webhook delivery)', () => {
         'webhook-exhausted',
         'webhook-redriven',
         'notification-redriven',
+        'notification-redrive-failed',
       ]),
     );
   });

@@ -8,9 +8,10 @@ import type { OrderState } from '../domain/order';
 import { POLICIES } from './policies';
 
 export interface NotificationRedriveInput {
-  /** the dead letter as the read model has it (without its projection time) */
-  letter: Omit<DeadLetter, 'projectedAt' | 'notification'>;
-  notification: { kind: NotificationKind; channel: Channel; order: OrderState };
+  /** the dead letter as the read model has it (without its projection time), with what to resend */
+  letter: Omit<DeadLetter, 'projectedAt' | 'notification'> & {
+    notification: { kind: NotificationKind; channel: Channel; order: OrderState };
+  };
   projectionsTaskQueue: string;
 }
 
@@ -26,7 +27,7 @@ const { sendOrderEmail, sendOrderSms } = proxyActivities<Saga>(POLICIES.notifica
 export async function notificationRedriveWorkflow(
   input: NotificationRedriveInput,
 ): Promise<DeadLetter['status']> {
-  const { kind, channel, order } = input.notification;
+  const { kind, channel, order } = input.letter.notification;
   const { projectDeadLetter, projectNotification } = proxyActivities<
     ReturnType<typeof createProjectionActivities>
   >({

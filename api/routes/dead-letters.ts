@@ -92,8 +92,11 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           args: [
             {
-              letter: { _id: id, ...rest },
-              notification: { ...notification, kind: notification.kind as NotificationKind },
+              letter: {
+                _id: id,
+                ...rest,
+                notification: { ...notification, kind: notification.kind as NotificationKind },
+              },
               projectionsTaskQueue: deps.projectionsTaskQueue,
             },
           ],

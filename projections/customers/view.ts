@@ -7,6 +7,8 @@ export interface CustomerOrderEntry {
   total: number;
   currency: string | null;
   placedAt: string;
+  /** the email the order was placed with: the view shows the latest order's */
+  email: string;
   version: number;
 }
 
@@ -45,6 +47,7 @@ export function evolveCustomer(
       total: order.total,
       currency: order.currency,
       placedAt: order.placedAt,
+      email: order.customer.email,
       version: order.version,
     };
   }
@@ -52,6 +55,7 @@ export function evolveCustomer(
   const ordersByStatus: CustomerView['ordersByStatus'] = {};
   const lifetimeTotal: Record<string, number> = {};
   let last: CustomerView['lastOrder'] = null;
+  let email = order.customer.email;
   for (const [orderId, e] of entries) {
     ordersByStatus[e.status] = (ordersByStatus[e.status] ?? 0) + 1;
     if (e.status === 'COMPLETED' && e.currency) {
@@ -59,11 +63,13 @@ export function evolveCustomer(
     }
     if (!last || e.placedAt > last.placedAt || (e.placedAt === last.placedAt && orderId > last.orderId)) {
       last = { orderId, placedAt: e.placedAt, status: e.status, total: e.total };
+      // Whatever order the orders are folded in, the latest one's email is the customer's.
+      email = e.email ?? email;
     }
   }
   return {
     _id: order.customer.id,
-    email: order.customer.email,
+    email,
     orderCount: entries.length,
     ordersByStatus,
     lifetimeTotal,

@@ -90,8 +90,29 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
     );
     expect(sms.map((n) => n.to)).toEqual(['+33612345678', '+33612345678', '+33612345678']);
 
-    // The mailbox is back: an operator redrives the invoice email.
+    // Redriven while the mailbox still refuses: the letter is open again, with the new error.
+    const paidLetter = open.find((l) => l.what.startsWith('email order-paid')) as DeadLetter;
+    const early = await call('POST', `/dead-letters/${paidLetter.id}/redrive`);
+    expect(early.status).toBe(202);
+    const reopened = await eventually(
+      async () => (await call('GET', `/dead-letters/${paidLetter.id}`)).body,
+      (l) => l.status === 'open' && l.redrives === 1,
+    );
+    expect(reopened).toMatchObject({ attempts: 2, why: 'refused, not retryable' });
+    expect(reopened.lastError).toMatch(/550|unavailable/);
+    if (process.env.RECORD_HISTORIES === '1') {
+      const handle = stack.env.client.workflow.getHandle(early.body.workflowId as string);
+      await handle.result();
+      await recordHistory('notification-redrive-failed', await handle.fetchHistory());
+    }
+
+    // The mailbox is back: an operator redrives the invoice email, and the receipt a second time.
     stack.sink.refuse(null);
+    expect((await call('POST', `/dead-letters/${paidLetter.id}/redrive`)).status).toBe(202);
+    await eventually(
+      async () => (await call('GET', `/dead-letters/${paidLetter.id}`)).body,
+      (l) => l.status === 'redriven' && l.redrives === 2,
+    );
     const letter = open.find((l) => l.what.startsWith('email order-confirmed')) as DeadLetter;
     const redrive = await call('POST', `/dead-letters/${letter.id}/redrive`);
     expect(redrive).toMatchObject({ status: 202, body: { id: letter.id, status: 'redriving' } });
@@ -100,7 +121,9 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
       (l) => l.status === 'redriven',
     );
     expect(redriven).toMatchObject({ redrives: 1, attempts: 2 });
-    const [mail] = stack.sink.messages().filter((m) => m.to.includes('bounce@example.com'));
+    const [mail] = stack.sink
+      .messages()
+      .filter((m) => m.to.includes('bounce@example.com') && m.subject.endsWith('confirmed'));
     expect(mail).toMatchObject({
       subject: `Order ${orderId} confirmed`,
       messageId: `<${orderId}.order-confirmed@orders.local>`,
@@ -120,9 +143,9 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
       channel: 'email',
       to: 'bounce@example.com',
     });
-    // Redriven is done: again is a conflict. The other two stay open.
+    // Redriven is done: again is a conflict. The order-received one stays open.
     expect((await call('POST', `/dead-letters/${letter.id}/redrive`)).status).toBe(409);
-    expect((await letters(orderId)).filter((l) => l.status === 'open')).toHaveLength(2);
+    expect((await letters(orderId)).filter((l) => l.status === 'open')).toHaveLength(1);
 
     if (process.env.RECORD_HISTORIES === '1') {
       const handle = stack.env.client.workflow.getHandle(redrive.body.workflowId as string);

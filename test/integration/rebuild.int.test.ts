@@ -2,8 +2,12 @@ import type { Db } from 'mongodb';
 import { orderWorkflowId } from '../../domain/ids';
 import { ordersCollection } from '../../projections/orders/mongo';
 import { REBUILT, rebuildReadModels, verifyReadModels } from '../../projections/rebuild';
+import { deadLettersCollection } from '../../projections/dead-letters/view';
+import { deliveriesCollection } from '../../projections/webhook-deliveries/view';
 import { eventually } from '../helpers/poll';
+import { startReceiver, type Receiver } from '../helpers/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { TEST_ADMIN_KEY } from '../helpers/app';
 
 /** Every document of the rebuilt read models, without `projectedAt` (when, not what). */
 async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
@@ -17,27 +21,40 @@ async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
 
 describe('rebuild and verify the read models from the Temporal histories', () => {
   let stack: TestStack;
+  const receivers: Receiver[] = [];
   beforeAll(async () => {
     stack = await startTestStack('rebuild');
   }, 120_000);
-  afterAll(() => stack?.stop(), 60_000);
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.stop()));
+    await stack?.stop();
+  }, 60_000);
 
   test('given orders in every state, when the read models are wiped and rebuilt, then they are identical and verify finds no drift; a tampered document is reported exactly', async () => {
     const { base, env, stores } = stack;
     const post = (path: string, body: unknown, key?: string) =>
       fetch(`${base}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
-        body: JSON.stringify(body),
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          ...(key ? { 'idempotency-key': key } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
       });
-    const order = (n: number, sku = 'KB-001', quantity = 1) =>
-      post(
-        '/orders',
-        { customer: { id: `c-${n % 3}`, email: `c${n % 3}@example.com` }, items: [{ sku, quantity }] },
-        `r-${n}`,
-      );
+    // Webhooks: completions delivered, rejections refused for good (a dead letter).
+    const ok = await startReceiver();
+    const gone = await startReceiver();
+    receivers.push(ok, gone);
+    gone.respondWith(410);
+    expect((await post('/webhooks', { url: ok.url, events: ['OrderCompleted'] })).status).toBe(201);
+    expect((await post('/webhooks', { url: gone.url, events: ['OrderRejected'] })).status).toBe(201);
+    // The rejected order's customer has a mailbox that refuses mail: two dead-lettered emails.
+    stack.sink.refuse(/^bounce@/);
+    const order = (n: number, sku = 'KB-001', quantity = 1, email = `c${n % 3}@example.com`) =>
+      post('/orders', { customer: { id: `c-${n % 3}`, email }, items: [{ sku, quantity }] }, `r-${n}`);
     for (let n = 0; n < 5; n++) await order(n);
-    await order(5, 'HS-005', 99); // rejected
+    await order(5, 'HS-005', 99, 'bounce@example.com'); // rejected
     const settled = async (id: string, statuses: string[]) =>
       eventually(
         async () =>
@@ -63,6 +80,21 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       (count) => count === 6,
     );
     for (const n of [0, 1, 2, 5]) await env.client.workflow.getHandle(orderWorkflowId(`r-${n}`)).result();
+    // One of the dead-lettered emails is redriven once the mailbox is back.
+    stack.sink.refuse(null);
+    const letter = 'ntf_r-5_order-rejected_email';
+    expect((await post(`/dead-letters/${letter}/redrive`, undefined)).status).toBe(202);
+    await eventually(
+      () => deadLettersCollection(stores.db).findOne({ _id: letter }),
+      (l) => l?.status === 'redriven',
+    );
+    await eventually(
+      () =>
+        deliveriesCollection(stores.db)
+          .find({ status: { $in: ['delivered', 'dead'] } })
+          .toArray(),
+      (list) => list.length === 3,
+    );
     await eventually(
       () => verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client }),
       (r) => r.drift.length === 0,
@@ -71,8 +103,16 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect(before.orders).toHaveLength(6);
     expect(before.invoices).toHaveLength(5);
     expect(before.customers).toHaveLength(3);
-    // 6 received, 5 confirmations, 1 rejection, 2 receipts, 1 cancellation: one document per Message-ID.
-    expect(before.notifications).toHaveLength(15);
+    // 6 received, 5 confirmations, 1 rejection, 2 receipts, 1 cancellation: one document per
+    // Message-ID; r-5's two emails failed and one of them was redriven.
+    expect(before.notifications).toHaveLength(14);
+    expect(before.webhook_deliveries).toHaveLength(3);
+    expect(before.dead_letters).toHaveLength(3);
+    expect(before.dead_letters?.map((l) => (l as { status: string }).status).sort()).toEqual([
+      'open',
+      'open',
+      'redriven',
+    ]);
 
     for (const name of REBUILT) await stores.db.collection(name).drop();
     await stores.redis.flushdb();
@@ -93,7 +133,11 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     ).toEqual([]);
 
     await ordersCollection(stores.db).updateOne({ _id: 'r-3' }, { $set: { total: 1 } });
+    await deadLettersCollection(stores.db).updateOne({ _id: letter }, { $set: { status: 'open' } });
     const { drift } = await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
-    expect(drift).toEqual([{ model: 'orders', id: 'r-3', field: 'total', expected: 8900, actual: 1 }]);
+    expect(drift).toEqual([
+      { model: 'orders', id: 'r-3', field: 'total', expected: 8900, actual: 1 },
+      { model: 'dead_letters', id: letter, field: 'status', expected: 'redriven', actual: 'open' },
+    ]);
   }, 180_000);
 });
