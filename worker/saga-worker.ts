@@ -16,6 +16,7 @@ export function createSmsProvider(config: Config): SmsProvider {
   return new LogSmsProvider((line) => console.log(JSON.stringify({ level: 'info', ...line })));
 }
 import { runUntilSignal } from './signals';
+import { workflowCode } from './workflow-code';
 
 export interface SagaWorkerDeps {
   connection: NativeConnection;
@@ -37,9 +38,7 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...(deps.workflowBundle
-      ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowCode(deps.workflowBundle),
     activities: createSagaActivities({
       db: deps.db,
       mailer: deps.mailer,

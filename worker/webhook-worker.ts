@@ -6,6 +6,7 @@ import { ensureSubscriptionIndexes } from '../activities/webhook-subscriptions';
 import type { OutboundPolicy } from '../infra/outbound-http';
 import { connectMongo } from './clients';
 import { runUntilSignal } from './signals';
+import { workflowCode } from './workflow-code';
 
 export interface WebhookWorkerDeps {
   connection: NativeConnection;
@@ -27,9 +28,7 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...(deps.workflowBundle
-      ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowCode(deps.workflowBundle),
     activities: createWebhookActivities({ db: deps.db, outbound: deps.outbound }),
   });
 }
