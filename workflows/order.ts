@@ -221,14 +221,22 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   }
 
   // --- run: the saga ------------------------------------------------------------------------------
-  await notify('order-received', await emit('OrderPlaced', { customer, items }));
+  // The order-received message goes out while the stock is reserved, off the order's critical path;
+  // its events are recorded before the reservation's outcome, so the log's order does not vary.
+  const received = notify('order-received', await emit('OrderPlaced', { customer, items }));
   const stop = cancellation();
-  if (stop) return compensate('OrderCancelled', stop.reason);
+  if (stop) {
+    await received;
+    return compensate('OrderCancelled', stop.reason);
+  }
 
-  let reserved;
-  try {
-    reserved = await reserveStock({ orderId, items });
-  } catch (err) {
+  const reservation = await reserveStock({ orderId, items }).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  await received;
+  if (!reservation.ok) {
+    const err = reservation.error;
     const refused = refusal(err);
     if (refused) {
       const rejected = await emit('OrderRejected', {
@@ -242,6 +250,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
     compensations.push({ undo: () => release('reservation-failed') });
     return compensate('OrderFailed', `reservation failed: ${describe(err)}`);
   }
+  const reserved = reservation.value;
   compensations.push({ undo: release });
   await emit('StockReserved', reserved);
   const stopAfterReserve = cancellation();
