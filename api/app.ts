@@ -13,6 +13,8 @@ import { readQueryRoutes } from './routes/read-queries';
 import { productRoutes } from './routes/products';
 import { webhookRoutes } from './routes/webhooks';
 import { deadLetterRoutes } from './routes/dead-letters';
+import { opsRoutes } from './routes/health';
+import { createMetrics, type Metrics } from '../infra/metrics';
 import type { CommandTiming } from './workflow-commands';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
 import type { PaymentTerms } from '../workflows/order';
@@ -27,6 +29,8 @@ export interface AppDeps {
   webhooks: WebhookSettings;
   /** the admin API's key; without it the admin API refuses everyone */
   adminApiKey?: string;
+  /** this process's metrics (a fresh registry when not given) */
+  metrics?: Metrics;
   /** bounds on waiting for the workflow (commands and strong reads) */
   commandTiming?: CommandTiming;
   logger?: FastifyServerOptions['logger'];
@@ -37,7 +41,8 @@ export interface AppDeps {
 export const DEFAULT_COMMAND_TIMING: CommandTiming = { acceptWithinMs: 10_000, answerWithinMs: 5_000 };
 
 /** The HTTP app as a factory: the server entry listens, tests call `inject()`. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
+  const deps = { ...given, metrics: given.metrics ?? createMetrics('api') };
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
@@ -47,6 +52,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
+  // Latency by route pattern (not by URL: ids would explode the label set) and status.
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(unmatched)',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
   await registerDocs(app);
   await app.register(orderRoutes(deps));
   await app.register(orderCommandRoutes(deps));
@@ -55,5 +71,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(productRoutes(deps));
   await app.register(webhookRoutes(deps));
   await app.register(deadLetterRoutes(deps));
+  await app.register(opsRoutes(deps));
   return app;
 }

@@ -16,6 +16,8 @@ describe('OpenAPI document', () => {
       '/dead-letters',
       '/dead-letters/{id}',
       '/dead-letters/{id}/redrive',
+      '/health/live',
+      '/health/ready',
       '/invoices/{id}',
       '/orders',
       '/orders/{id}',

@@ -1,0 +1,75 @@
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { startStores, type TestStores } from '../test/helpers/stores';
+import { testApp } from '../test/helpers/app';
+
+/** A Temporal client whose only call here, the system info, answers or fails as told. */
+const temporalThat = (answer: () => Promise<unknown>) =>
+  ({ workflowService: { getSystemInfo: answer } }) as unknown as Client;
+
+describe('health and metrics against the real Mongo-compatible store and Redis', () => {
+  let stores: TestStores;
+  let app: FastifyInstance;
+  let temporalUp = true;
+
+  beforeAll(async () => {
+    stores = await startStores('ops');
+    app = await testApp({
+      db: stores.db,
+      redis: stores.redis,
+      temporal: temporalThat(async () => {
+        if (!temporalUp) throw new Error('14 UNAVAILABLE: connection refused');
+        return {};
+      }),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await stores?.stop();
+  });
+
+  test('given every dependency answers, then live and ready are 200 with each check', async () => {
+    expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'live' });
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { temporal: { ok: true }, mongodb: { ok: true }, redis: { ok: true } },
+    });
+  });
+
+  test('given Temporal does not answer, then ready is 503 naming it, and live stays 200', async () => {
+    temporalUp = false;
+    try {
+      const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toMatchObject({
+        status: 'unavailable',
+        checks: {
+          temporal: { ok: false, error: '14 UNAVAILABLE: connection refused' },
+          mongodb: { ok: true },
+          redis: { ok: true },
+        },
+      });
+      expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      temporalUp = true;
+    }
+  });
+
+  test('given requests, then /metrics has their latency by route pattern and status, not by URL', async () => {
+    await app.inject({ method: 'GET', url: '/orders/no-such-order?consistency=eventual' });
+    await app.inject({ method: 'GET', url: '/nowhere' });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.body;
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{service="api",method="GET",route="\/orders\/:id",status_code="404"\} 1/,
+    );
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{service="api",method="GET",route="\(unmatched\)",status_code="404"\} 1/,
+    );
+    expect(text).not.toContain('no-such-order');
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+});

@@ -1,0 +1,69 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../app';
+import type { Metrics } from '../../infra/metrics';
+
+const Check = Type.Object({
+  ok: Type.Boolean(),
+  latencyMs: Type.Integer(),
+  error: Type.Optional(Type.String()),
+});
+const Ready = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  checks: Type.Record(Type.String(), Check),
+});
+
+/** One dependency check, bounded in time; its error message, never its stack, in the answer. */
+export async function check(probe: () => Promise<unknown>, timeoutMs = 2_000) {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Liveness (the process answers) and readiness (Temporal, MongoDB and Redis answer), and /metrics. */
+export function opsRoutes(deps: AppDeps & { metrics: Metrics }): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    const ops = { tags: ['operations'] };
+
+    app.get(
+      '/health/live',
+      { schema: { ...ops, response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+      async () => ({ status: 'live' as const }),
+    );
+
+    app.get(
+      '/health/ready',
+      { schema: { ...ops, response: { 200: Ready, 503: Ready } } },
+      async (_request, reply) => {
+        const [temporal, mongodb, redis] = await Promise.all([
+          check(() => deps.temporal.workflowService.getSystemInfo({})),
+          check(() => deps.db.command({ ping: 1 })),
+          check(() => deps.redis.ping()),
+        ]);
+        const checks = { temporal, mongodb, redis };
+        const ready = Object.values(checks).every((c) => c.ok);
+        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+      },
+    );
+
+    app.get('/metrics', { schema: { ...ops, hide: true } }, async (_request, reply) => {
+      const { registry } = deps.metrics;
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  };
+}
