@@ -17,25 +17,28 @@ export interface WebhookSettings {
   secretOverlapMs: number;
 }
 
-export const deliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`;
+/**
+ * The run of a delivery: its first run has the delivery's id, each redrive `-redrive-<n>` after it, so
+ * a redrive never collides with the tail of the run before it, and the same redrive twice is refused.
+ */
+export const deliveryWorkflowId = (deliveryId: string, redrives = 0) =>
+  redrives === 0 ? `webhook-${deliveryId}` : `webhook-${deliveryId}-redrive-${redrives}`;
 
 /**
- * Starts the delivery workflow of one event to one subscription. Its id is the delivery's, so a
- * retried start is the same delivery: a first start refuses any earlier run of that id (a re-projected
- * event is never sent twice); a redrive starts it again after the dead one. false when it already ran
- * (or runs).
+ * Starts the delivery workflow of one event to one subscription (or its n-th redrive). Its id comes
+ * from the delivery, so a retried start is the same run and any earlier run of that id is refused: a
+ * re-projected event is never sent twice, a redrive runs once. false when it already ran (or runs).
  */
 export async function startDelivery(
   client: Client,
   settings: WebhookSettings,
   delivery: WebhookDelivery,
-  mode: 'first' | 'redrive',
 ): Promise<boolean> {
   try {
     await client.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
       taskQueue: settings.taskQueue,
-      workflowId: deliveryWorkflowId(delivery.deliveryId),
-      workflowIdReusePolicy: mode === 'first' ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+      workflowId: deliveryWorkflowId(delivery.deliveryId, delivery.redrives),
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [
         {
           delivery,
@@ -61,7 +64,7 @@ export function createWebhookDispatcher(deps: { client: Client; db: Db; settings
     let started = 0;
     for (const sub of subs) {
       const delivery = newDelivery({ id: sub._id, url: sub.url }, event);
-      if (await startDelivery(deps.client, deps.settings, delivery, 'first')) started++;
+      if (await startDelivery(deps.client, deps.settings, delivery)) started++;
     }
     return started;
   };

@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { verdictOf, type AttemptOutcome, type WebhookPayload } from '../domain/webhooks';
 import { postJson, TargetRefused, type OutboundPolicy } from '../infra/outbound-http';
 import { activeSecrets, createSubscriptionStore } from './webhook-subscriptions';
+import type { Metrics } from '../infra/metrics';
 
 /**
  * The Standard Webhooks signature of one request: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`
@@ -30,11 +31,22 @@ export interface WebhookActivityDeps {
   db: Db;
   outbound: OutboundPolicy;
   now?: () => Date;
+  /** counts each attempt by outcome */
+  metrics?: Pick<Metrics, 'webhookDeliveries'>;
 }
 
 /** Activities of the webhook worker (task queue `webhooks`). */
-export function createWebhookActivities({ db, outbound, now = () => new Date() }: WebhookActivityDeps) {
+export function createWebhookActivities({
+  db,
+  outbound,
+  now = () => new Date(),
+  metrics,
+}: WebhookActivityDeps) {
   const subscriptions = createSubscriptionStore(db, now);
+  const counted = (outcome: AttemptOutcome): AttemptOutcome => {
+    metrics?.webhookDeliveries.inc({ outcome: outcome.verdict });
+    return outcome;
+  };
   return {
     /**
      * One signed POST of one event to one subscription. The HTTP outcome is the answer (never thrown:
@@ -63,7 +75,7 @@ export function createWebhookActivities({ db, outbound, now = () => new Date() }
       try {
         const res = await postJson(sub.url, body, headers, outbound);
         const verdict = verdictOf(res.status);
-        return {
+        return counted({
           status: res.status,
           latencyMs: latency(),
           error:
@@ -72,16 +84,16 @@ export function createWebhookActivities({ db, outbound, now = () => new Date() }
               : `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`,
           retryAfterMs: retryAfterMs(res.headers['retry-after'], now()),
           verdict,
-        };
+        });
       } catch (err) {
         const refused = err instanceof TargetRefused;
-        return {
+        return counted({
           status: null,
           latencyMs: latency(),
           error: `${refused ? 'target refused: ' : ''}${err instanceof Error ? err.message : String(err)}`,
           retryAfterMs: null,
           verdict: refused ? 'permanent' : 'retry',
-        };
+        });
       }
     },
   };

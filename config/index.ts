@@ -45,6 +45,11 @@ export interface Config {
   smsUrl: string | undefined;
   /** SMS_TOKEN: Bearer token for the gateway */
   smsToken: string | undefined;
+  /** a worker's operations port (/metrics, /health/*): OPS_HOST (127.0.0.1) and OPS_PORT (9464) */
+  opsHost: string;
+  opsPort: number;
+  /** the Temporal SDK's own Prometheus metrics of a worker: SDK_METRICS_PORT (9465) */
+  sdkMetricsPort: number;
   dataDir: string;
   cacheDir: string;
   logLevel: string;
@@ -197,6 +202,9 @@ export function loadConfig(env: Env = process.env): Config {
     smsProvider,
     smsUrl,
     smsToken: secret(env, 'SMS_TOKEN', 8),
+    opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
+    opsPort: port(env, 'OPS_PORT', 9464),
+    sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),
     dataDir,
     cacheDir: str(
       env,

@@ -4,7 +4,9 @@ import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
 import { customersCollection, evolveCustomer } from './customers/view';
 import { invoicesCollection } from './invoices/view';
-import { applyToOrders, toState } from './orders/mongo';
+import { applyToOrders, toState, type OrderDoc } from './orders/mongo';
+import type { OrderStatus } from '../domain/order';
+import type { Metrics } from '../infra/metrics';
 import { writeOrderToRedis } from './orders/redis';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { replaceIfNewer } from './upsert';
@@ -27,6 +29,32 @@ export interface ProjectionDeps {
   now?: () => Date;
   /** starts the webhook deliveries of an event once it is projected (none when absent) */
   dispatchWebhooks?: (event: OrderEvent) => Promise<number>;
+  /** the projector process's metrics: lag, orders placed and finished, saga duration */
+  metrics?: Metrics;
+}
+
+const FINAL: Partial<Record<OrderEvent['type'], OrderStatus>> = {
+  OrderCompleted: 'COMPLETED',
+  OrderRejected: 'REJECTED',
+  OrderCancelled: 'CANCELLED',
+  OrderFailed: 'FAILED',
+};
+
+/**
+ * Counts an event the moment it is applied (once in effect: a duplicate is not applied again), so the
+ * figures summed over projector replicas are exact.
+ */
+function observe(metrics: Metrics, event: OrderEvent, doc: OrderDoc, at: Date): void {
+  metrics.projectionLag.observe(
+    { event_type: event.type },
+    Math.max(0, at.getTime() - Date.parse(event.at)) / 1000,
+  );
+  if (event.type === 'OrderPlaced') metrics.ordersPlaced.inc();
+  const status = FINAL[event.type];
+  if (status) {
+    metrics.ordersFinished.inc({ status });
+    metrics.sagaDuration.observe({ status }, (Date.parse(event.at) - Date.parse(doc.placedAt)) / 1000);
+  }
 }
 
 /** Activities of the projector worker (task queue `projections`). */
@@ -35,6 +63,7 @@ export function createProjectionActivities({
   redis,
   now = () => new Date(),
   dispatchWebhooks,
+  metrics,
 }: ProjectionDeps) {
   // One customer's view is read, changed and written back: within this worker, one order at a time.
   const customerLock = new KeyedLock();
@@ -72,6 +101,7 @@ export function createProjectionActivities({
         return applied;
       });
       if (!doc) return { outcome };
+      if (metrics && outcome === 'applied') observe(metrics, event, doc, doc.projectedAt);
       const order = toState(doc);
       const at = doc.projectedAt;
       await customerLock.run(order.customer.id, async () => {

@@ -67,21 +67,26 @@ async function main(config: Config): Promise<void> {
       mailbox = sink.mailboxUrl ?? mailbox;
       await track(Promise.resolve({ name: 'smtp-sink', url: sink.smtpUrl, stop: sink.stop }));
     }
-    for (const [name, script, queue] of [
+    // Each worker gets its own ops port (/metrics, /health) and SDK metrics port, two apart.
+    const workers = [
       ['saga-worker', 'worker/saga-worker.js', config.ordersTaskQueue],
       ['projector-worker', 'worker/projector-worker.js', config.projectionsTaskQueue],
       ['webhook-worker', 'worker/webhook-worker.js', config.webhooksTaskQueue],
-    ] as const) {
+    ] as const;
+    for (const [i, [name, script, queue]] of workers.entries()) {
+      const opsPort = config.opsPort + 2 * i;
       const child = watched(
         spawnLogged({
           name,
           command: process.execPath,
           args: [entry(script)],
           logFile: join(logs, `${name}.log`),
+          env: { OPS_PORT: String(opsPort), SDK_METRICS_PORT: String(opsPort + 1) },
         }),
         name,
       );
-      await track(Promise.resolve({ name, url: `task queue "${queue}"`, stop: () => stopChild(child) }));
+      const url = `task queue "${queue}", http://${config.opsHost}:${opsPort}/metrics`;
+      await track(Promise.resolve({ name, url, stop: () => stopChild(child) }));
     }
     const api = await track(
       spawnService({

@@ -10,6 +10,9 @@ import { applyStockSnapshot } from '../projections/products/view';
 import { currentSnapshots, seedCatalog } from '../activities/catalog';
 import { connectMongo, connectRedis } from './clients';
 import { runUntilSignal } from './signals';
+import { countActivityFailures, installSdkMetrics, startWorkerOps } from './ops';
+import { createMetrics, type Metrics } from '../infra/metrics';
+import { deadLettersCollection } from '../projections/dead-letters/view';
 
 export interface ProjectorWorkerDeps {
   connection: NativeConnection;
@@ -19,6 +22,8 @@ export interface ProjectorWorkerDeps {
   redis: Redis;
   /** with these, each projected event starts its webhook deliveries */
   webhooks?: { client: Client; settings: WebhookSettings };
+  /** projection lag, orders placed and finished, saga duration, open dead letters, failed attempts */
+  metrics?: Metrics;
 }
 
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
@@ -26,6 +31,7 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
   await ensureReadModelIndexes(deps.db);
   // The catalog's read models start from the ledger as it is (movements made while no projector ran).
   await seedCatalog(deps.db);
+  deps.metrics?.deadLettersOpen(() => deadLettersCollection(deps.db).countDocuments({ status: 'open' }));
   const now = new Date();
   for (const snapshot of await currentSnapshots(deps.db)) {
     await applyStockSnapshot(deps.db, deps.redis, snapshot, now);
@@ -34,7 +40,9 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createProjectionActivities({
+      metrics: deps.metrics,
       db: deps.db,
       redis: deps.redis,
       dispatchWebhooks: deps.webhooks && createWebhookDispatcher({ ...deps.webhooks, db: deps.db }),
@@ -43,6 +51,8 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
 }
 
 export async function main(config: Config = loadConfig()): Promise<void> {
+  installSdkMetrics(config);
+  const metrics = createMetrics('projector-worker');
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
   const redis = connectRedis(serviceUrls(config).redis);
@@ -59,8 +69,16 @@ export async function main(config: Config = loadConfig()): Promise<void> {
       client: new Client({ connection: clientConnection, namespace: config.temporalNamespace }),
       settings: webhookSettings(config),
     },
+    metrics,
+  });
+  const stopOps = await startWorkerOps({
+    config,
+    metrics,
+    worker: () => worker,
+    probes: { mongodb: () => db.command({ ping: 1 }), redis: () => redis.ping() },
   });
   await runUntilSignal(worker, async () => {
+    await stopOps();
     await clientConnection.close();
     await connection.close();
     redis.disconnect();

@@ -17,6 +17,8 @@ export function createSmsProvider(config: Config): SmsProvider {
 }
 import { runUntilSignal } from './signals';
 import { workflowCode } from './workflow-code';
+import { countActivityFailures, installSdkMetrics, startWorkerOps } from './ops';
+import { createMetrics, type Metrics } from '../infra/metrics';
 
 export interface SagaWorkerDeps {
   connection: NativeConnection;
@@ -26,6 +28,8 @@ export interface SagaWorkerDeps {
   mailer: Transporter;
   mailFrom: string;
   sms: SmsProvider;
+  /** counts failed activity attempts */
+  metrics?: Metrics;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -39,6 +43,7 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...workflowCode(deps.workflowBundle),
+    ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createSagaActivities({
       db: deps.db,
       mailer: deps.mailer,
@@ -49,6 +54,8 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
 }
 
 export async function main(config: Config = loadConfig()): Promise<void> {
+  installSdkMetrics(config);
+  const metrics = createMetrics('saga-worker');
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
   const mailer = createMailer(serviceUrls(config).smtp);
@@ -61,8 +68,16 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     mailer,
     mailFrom: config.mailFrom,
     sms: createSmsProvider(config),
+    metrics,
+  });
+  const stopOps = await startWorkerOps({
+    config,
+    metrics,
+    worker: () => worker,
+    probes: { mongodb: () => db.command({ ping: 1 }) },
   });
   await runUntilSignal(worker, async () => {
+    await stopOps();
     mailer.close();
     await connection.close();
     await mongo.close();

@@ -7,6 +7,8 @@ import type { OutboundPolicy } from '../infra/outbound-http';
 import { connectMongo } from './clients';
 import { runUntilSignal } from './signals';
 import { workflowCode } from './workflow-code';
+import { countActivityFailures, installSdkMetrics, startWorkerOps } from './ops';
+import { createMetrics, type Metrics } from '../infra/metrics';
 
 export interface WebhookWorkerDeps {
   connection: NativeConnection;
@@ -14,6 +16,8 @@ export interface WebhookWorkerDeps {
   taskQueue: string;
   db: Db;
   outbound: OutboundPolicy;
+  /** webhook attempts by outcome, failed activity attempts */
+  metrics?: Metrics;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -29,11 +33,14 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...workflowCode(deps.workflowBundle),
-    activities: createWebhookActivities({ db: deps.db, outbound: deps.outbound }),
+    ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
+    activities: createWebhookActivities({ db: deps.db, outbound: deps.outbound, metrics: deps.metrics }),
   });
 }
 
 export async function main(config: Config = loadConfig()): Promise<void> {
+  installSdkMetrics(config);
+  const metrics = createMetrics('webhook-worker');
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -44,8 +51,16 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     taskQueue: settings.taskQueue,
     db,
     outbound: settings.outbound,
+    metrics,
+  });
+  const stopOps = await startWorkerOps({
+    config,
+    metrics,
+    worker: () => worker,
+    probes: { mongodb: () => db.command({ ping: 1 }) },
   });
   await runUntilSignal(worker, async () => {
+    await stopOps();
     await connection.close();
     await mongo.close();
   });

@@ -75,8 +75,8 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
       }
       const delivery = deliveryOf(view);
       const again = { ...delivery, redrives: delivery.redrives + 1 };
-      if (!(await startDelivery(deps.temporal, deps.webhooks, again, 'redrive'))) throw alreadyRedriving(id);
-      return deliveryWorkflowId(id);
+      if (!(await startDelivery(deps.temporal, deps.webhooks, again))) throw alreadyRedriving(id);
+      return deliveryWorkflowId(id, again.redrives);
     };
 
     /** A notification is sent again by a workflow of its own on the saga's queue (its activities). */
@@ -84,12 +84,13 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
       const { _id: id, projectedAt: _p, notification, ...rest } = letter;
       if (!notification)
         throw new HttpProblem(409, 'Not redrivable', `dead letter ${id} lacks what to resend`);
-      const workflowId = `redrive-${id}`;
+      // One run per redrive number: never collides with the tail of the previous run.
+      const workflowId = `redrive-${id}-${letter.redrives + 1}`;
       try {
         await deps.temporal.workflow.start(notificationRedriveWorkflow, {
           taskQueue: deps.ordersTaskQueue,
           workflowId,
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
           args: [
             {
               letter: {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app';
+import { check } from '../../infra/health-check';
 import type { Metrics } from '../../infra/metrics';
 
 const Check = Type.Object({
@@ -13,26 +14,6 @@ const Ready = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
   checks: Type.Record(Type.String(), Check),
 });
-
-/** One dependency check, bounded in time; its error message, never its stack, in the answer. */
-export async function check(probe: () => Promise<unknown>, timeoutMs = 2_000) {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
-  } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Liveness (the process answers) and readiness (Temporal, MongoDB and Redis answer), and /metrics. */
 export function opsRoutes(deps: AppDeps & { metrics: Metrics }): FastifyPluginAsync {

@@ -6,6 +6,7 @@ import { orderWorkflowId } from '../../domain/ids';
 import { binaries } from '../../infra/binaries';
 import { stockHead } from '../../activities/stock-ledger';
 import { eventually } from '../helpers/poll';
+import { metricValue } from '../helpers/metrics';
 import { cacheDir } from '../helpers/env';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -146,6 +147,17 @@ describe('an order flowing end to end', () => {
     );
     expect(hot).toMatchObject({ status: 'COMPLETED', version: 11 });
     expect(await stores.redis.hget(STATUS_COUNTERS_KEY, 'COMPLETED')).toBe('1');
+    // The projector counted it once, with its saga duration and each event's projection lag.
+    const { registry } = stack.metrics.projector;
+    expect(await metricValue(registry, 'orders_placed_total')).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(registry, 'orders_finished_total', { status: 'COMPLETED' })).toBe(1);
+    expect(await metricValue(registry, 'saga_duration_seconds_count', { status: 'COMPLETED' })).toBe(1);
+    expect(await metricValue(registry, 'saga_duration_seconds_sum', { status: 'COMPLETED' })).toBeGreaterThan(
+      0,
+    );
+    expect(
+      await metricValue(registry, 'projection_lag_seconds_count', { event_type: 'PaymentReceived' }),
+    ).toBe(1);
 
     const mail = await eventually(
       async () => sink.messages().filter((m) => m.to.includes('grace@example.com')),

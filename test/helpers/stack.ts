@@ -10,6 +10,7 @@ import { createWebhookWorker } from '../../worker/webhook-worker';
 import type { WebhookSettings } from '../../activities/webhook-dispatch';
 import { createMailer } from '../../worker/clients';
 import { LogSmsProvider } from '../../infra/sms';
+import { createMetrics, type Metrics } from '../../infra/metrics';
 import { startStores, type TestStores } from './stores';
 import { devServerEnv, quietWorkerLogs, workflowBundle } from './temporal';
 import { TEST_ADMIN_KEY, TEST_WEBHOOKS } from './app';
@@ -24,6 +25,8 @@ export interface TestStack {
   webhooks: WebhookSettings;
   /** every SMS the saga sent (the log provider, kept in memory) */
   sms: LogSmsProvider;
+  /** each worker's metrics, as its process would export them */
+  metrics: { saga: Metrics; projector: Metrics; webhooks: Metrics };
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,11 @@ export async function startTestStack(
   ]);
   const mailer = createMailer(sink.smtpUrl);
   const sms = new LogSmsProvider(() => undefined);
+  const metrics = {
+    saga: createMetrics('saga-worker'),
+    projector: createMetrics('projector-worker'),
+    webhooks: createMetrics('webhook-worker'),
+  };
   const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', db: stores.db };
   const workers: Worker[] = await Promise.all([
     createSagaWorker({
@@ -52,6 +60,7 @@ export async function startTestStack(
       mailer,
       mailFrom: 'Shop <shop@example.test>',
       sms,
+      metrics: metrics.saga,
       workflowBundle: await workflowBundle(),
     }),
     createProjectorWorker({
@@ -59,12 +68,14 @@ export async function startTestStack(
       taskQueue: 'projections',
       redis: stores.redis,
       webhooks: { client: env.client, settings: webhooks },
+      metrics: metrics.projector,
     }),
     createWebhookWorker({
       ...common,
       taskQueue: webhooks.taskQueue,
       outbound: webhooks.outbound,
       workflowBundle: await workflowBundle(),
+      metrics: metrics.webhooks,
     }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
@@ -88,6 +99,7 @@ export async function startTestStack(
     base: `http://127.0.0.1:${port}`,
     webhooks,
     sms,
+    metrics,
     stop: async () => {
       await app.close();
       for (const w of workers) w.shutdown();

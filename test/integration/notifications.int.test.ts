@@ -1,5 +1,6 @@
 import { notificationsCollection } from '../../projections/notifications/view';
 import { eventually } from '../helpers/poll';
+import { metricValue } from '../helpers/metrics';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { TEST_ADMIN_KEY } from '../helpers/app';
 import { recordHistory } from '../helpers/histories';
@@ -83,6 +84,12 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
       expect(l.lastError).toMatch(/550|unavailable/);
     }
     expect(stack.sink.messages().filter((m) => m.to.includes('bounce@example.com'))).toEqual([]);
+    expect(
+      await metricValue(stack.metrics.saga.registry, 'activity_failures_total', {
+        activity: 'sendOrderEmail',
+        error_type: 'EMAIL_REFUSED',
+      }),
+    ).toBe(3);
     // The SMS went, each recorded in the notifications read model.
     const sms = await eventually(
       () => notificationsCollection(stack.stores.db).find({ orderId, channel: 'sms' }).toArray(),

@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { freePort } from '../../infra/process';
 import { deliveryWorkflowId } from '../../activities/webhook-dispatch';
 import { eventually } from '../helpers/poll';
+import { metricValue } from '../helpers/metrics';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { TEST_ADMIN_KEY } from '../helpers/app';
@@ -93,13 +94,10 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
   const runEnded = async (deliveryId: string) =>
     (await stack.env.client.workflow.getHandle(deliveryWorkflowId(deliveryId)).describe()).status.name;
   /** With RECORD_HISTORIES=1, the delivery's (latest) run, once closed, becomes a replay fixture. */
-  const record = async (name: string, deliveryId: string) => {
+  const record = async (name: string, deliveryId: string, redrives = 0) => {
     if (process.env.RECORD_HISTORIES !== '1') return;
-    await eventually(
-      () => runEnded(deliveryId),
-      (s) => s === 'COMPLETED',
-    );
-    const handle = stack.env.client.workflow.getHandle(deliveryWorkflowId(deliveryId));
+    const handle = stack.env.client.workflow.getHandle(deliveryWorkflowId(deliveryId, redrives));
+    await handle.result();
     await recordHistory(`webhook-${name}`, await handle.fetchHistory());
   };
 
@@ -230,6 +228,11 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     expect(r.requests).toHaveLength(1);
     const letter = (await call('GET', `/dead-letters/${dead.deliveryId}`)).body as DeadLetter;
     expect(letter).toMatchObject({ kind: 'webhook', status: 'open', attempts: 1, orderId });
+    expect(
+      await metricValue(stack.metrics.webhooks.registry, 'webhook_deliveries_total', {
+        outcome: 'permanent',
+      }),
+    ).toBeGreaterThanOrEqual(1);
     await record('gone', dead.deliveryId);
     await call('DELETE', `/webhooks/${sub.id}`);
   });
@@ -260,6 +263,7 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     const redrive = await call('POST', `/dead-letters/${dead.deliveryId}/redrive`);
     expect(redrive.status).toBe(202);
     expect(redrive.headers.get('location')).toBe(`/dead-letters/${dead.deliveryId}`);
+    expect(redrive.body).toMatchObject({ workflowId: `webhook-${dead.deliveryId}-redrive-1` });
     const redriven = await eventually(
       async () => (await call('GET', `/dead-letters/${dead.deliveryId}`)).body as DeadLetter,
       (l) => l.status === 'redriven',
@@ -270,7 +274,7 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     );
     expect([...ids]).toEqual([dead.deliveryId]);
     expect(r.requests.at(-1)?.status).toBe(200);
-    await record('redriven', dead.deliveryId);
+    await record('redriven', dead.deliveryId, 1);
     // Redriven once is enough: again is a conflict, and so is an unknown one a 404.
     expect((await call('POST', `/dead-letters/${dead.deliveryId}/redrive`)).status).toBe(409);
     expect((await call('POST', '/dead-letters/msg_nothing/redrive')).status).toBe(404);

@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:http';
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
+import type { Config } from '../config';
+import { check } from '../infra/health-check';
+import type { Metrics } from '../infra/metrics';
+
+/** Counts every failed activity attempt by activity and error type (a business code, or the error's name). */
+export function countActivityFailures(
+  metrics: Pick<Metrics, 'activityFailures'>,
+): ActivityInterceptorsFactory {
+  return (ctx: Context) => ({
+    inbound: {
+      async execute(input, next) {
+        try {
+          return await next(input);
+        } catch (err) {
+          const type =
+            err instanceof ApplicationFailure
+              ? (err.type ?? 'ApplicationFailure')
+              : err instanceof Error
+                ? err.name
+                : 'unknown';
+          metrics.activityFailures.inc({ activity: ctx.info.activityType, error_type: type });
+          throw err;
+        }
+      },
+    },
+  });
+}
+
+/**
+ * A worker's operations port: `/metrics`, `/health/live`, and `/health/ready` (the worker polls and
+ * each store it needs answers). Loopback unless told otherwise.
+ */
+export async function startOpsServer(opts: {
+  port: number;
+  host: string;
+  metrics: Metrics;
+  worker: () => Worker | null;
+  probes: Record<string, () => Promise<unknown>>;
+}): Promise<Server> {
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown, type = 'application/json') => {
+      res
+        .writeHead(status, { 'content-type': type })
+        .end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') return send(405, { status: 405, title: 'Method not allowed' });
+    if (path === '/health/live') return send(200, { status: 'live' });
+    if (path === '/metrics') {
+      void opts.metrics.registry.metrics().then((text) => send(200, text, opts.metrics.registry.contentType));
+      return undefined;
+    }
+    if (path === '/health/ready') {
+      void (async () => {
+        const state = opts.worker()?.getState() ?? 'INITIALIZED';
+        const entries = await Promise.all(
+          Object.entries(opts.probes).map(async ([name, probe]) => [name, await check(probe)] as const),
+        );
+        const checks = {
+          worker: { ok: state === 'RUNNING', latencyMs: 0, ...(state === 'RUNNING' ? {} : { error: state }) },
+          ...Object.fromEntries(entries),
+        };
+        const ready = Object.values(checks).every((c) => c.ok);
+        send(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
+      })();
+      return undefined;
+    }
+    return send(404, { status: 404, title: 'Not found' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, resolve);
+  });
+  return server;
+}
+
+/**
+ * Everything a worker process runs beside its worker: the Temporal SDK's Prometheus exporter (installed
+ * once, before any connection), our metrics and health on the ops port. Returns the closer.
+ */
+export async function startWorkerOps(opts: {
+  config: Config;
+  metrics: Metrics;
+  worker: () => Worker | null;
+  probes: Record<string, () => Promise<unknown>>;
+}): Promise<() => Promise<void>> {
+  const server = await startOpsServer({
+    port: opts.config.opsPort,
+    host: opts.config.opsHost,
+    metrics: opts.metrics,
+    worker: opts.worker,
+    probes: opts.probes,
+  });
+  return () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+}
+
+/** The SDK's own metrics (task slots, polls, latencies) on SDK_METRICS_PORT; call before connecting. */
+export function installSdkMetrics(config: Config): void {
+  Runtime.install({
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress: `${config.opsHost}:${config.sdkMetricsPort}` } },
+    },
+  });
+}
