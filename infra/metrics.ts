@@ -12,6 +12,35 @@ export const METRIC_NAMES = {
   deadLettersOpen: 'dead_letters_open',
 } as const;
 
+/**
+ * Metrics the Temporal SDK's own Prometheus exporter serves on each worker's SDK_METRICS_PORT (read
+ * from a running worker's /metrics; the dashboard may use these too).
+ */
+export const SDK_METRICS = {
+  histograms: [
+    'temporal_activity_execution_latency',
+    'temporal_activity_schedule_to_start_latency',
+    'temporal_activity_succeed_endtoend_latency',
+    'temporal_long_request_latency',
+    'temporal_request_latency',
+    'temporal_workflow_task_execution_latency',
+    'temporal_workflow_task_replay_latency',
+    'temporal_workflow_task_schedule_to_start_latency',
+  ],
+  others: [
+    'temporal_activity_task_received',
+    'temporal_long_request',
+    'temporal_num_pollers',
+    'temporal_request',
+    'temporal_sticky_cache_hit',
+    'temporal_sticky_cache_size',
+    'temporal_worker_start',
+    'temporal_worker_task_slots_available',
+    'temporal_worker_task_slots_used',
+    'temporal_workflow_task_queue_poll_succeed',
+  ],
+} as const;
+
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
