@@ -1,6 +1,7 @@
 import type { Transporter } from 'nodemailer';
 import type { OrderState } from '../domain/order';
 import { formatMoney } from '../domain/money';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SmsProvider } from '../infra/sms';
 
@@ -149,6 +150,8 @@ export function createNotificationActivities({
         }
         throw err;
       }
+      // The activity's logger: the line carries the workflowId, runId and orderId. No address in it.
+      log.info('email sent', { kind: input.kind, messageId });
       return { messageId };
     },
 
@@ -158,6 +161,7 @@ export function createNotificationActivities({
       if (!to) throw ApplicationFailure.nonRetryable('the customer has no phone number', 'NO_PHONE');
       const messageId = messageIdOf(input.order.orderId, input.kind, 'sms', messageIdDomain);
       await sms.send({ to, text: renderSms(input.kind, input.order), reference: messageId });
+      log.info('sms sent', { kind: input.kind, messageId });
       return { messageId };
     },
   };

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
@@ -33,10 +34,13 @@ export interface AppDeps {
   metrics?: Metrics;
   /** bounds on waiting for the workflow (commands and strong reads) */
   commandTiming?: CommandTiming;
-  logger?: FastifyServerOptions['logger'];
+  /** the process's pino logger (none in tests) */
+  logger?: FastifyBaseLogger;
   /** bytes; larger bodies are refused with 413 */
   bodyLimit?: number;
 }
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const DEFAULT_COMMAND_TIMING: CommandTiming = { acceptWithinMs: 10_000, answerWithinMs: 5_000 };
 
@@ -44,7 +48,13 @@ export const DEFAULT_COMMAND_TIMING: CommandTiming = { acceptWithinMs: 10_000, a
 export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   const deps = { ...given, metrics: given.metrics ?? createMetrics('api') };
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // A caller's X-Request-Id is kept when it looks like an id; otherwise one is made. Echoed back.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Wrong body types are errors, not silently coerced; unknown fields are errors, not silently dropped.
@@ -52,6 +62,9 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   // Latency by route pattern (not by URL: ids would explode the label set) and status.
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.httpDuration.observe(

@@ -57,6 +57,23 @@ describe('health and metrics against the real Mongo-compatible store and Redis',
     }
   });
 
+  test('given a request id, then it is echoed; a missing or odd one is replaced by a fresh id', async () => {
+    const given = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const odd = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'a b\u0000' },
+    });
+    expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const none = await app.inject({ method: 'GET', url: '/health/live' });
+    expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   test('given requests, then /metrics has their latency by route pattern and status, not by URL', async () => {
     await app.inject({ method: 'GET', url: '/orders/no-such-order?consistency=eventual' });
     await app.inject({ method: 'GET', url: '/nowhere' });

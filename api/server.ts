@@ -2,6 +2,7 @@ import { Connection, Client } from '@temporalio/client';
 import { loadConfig, serviceUrls, webhookSettings, type Config } from '../config';
 import { connectMongo, connectRedis } from '../worker/clients';
 import { buildApp } from './app';
+import { createLogger } from '../infra/logger';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
 export async function main(config: Config = loadConfig()): Promise<void> {
@@ -18,7 +19,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     paymentTerms: { dueAfterMs: config.paymentDueAfterMs, reminderAfterMs: config.paymentReminderAfterMs },
     webhooks: webhookSettings(config),
     adminApiKey: config.adminApiKey,
-    logger: { level: config.logLevel },
+    logger: createLogger('api', config.logLevel),
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });
   let closing = false;

@@ -48,6 +48,8 @@ export interface Config {
   /** a worker's operations port (/metrics, /health/*): OPS_HOST (127.0.0.1) and OPS_PORT (9464) */
   opsHost: string;
   opsPort: number;
+  /** WORKER_SHUTDOWN_GRACE (30s): on SIGTERM a worker stops polling and lets running activities finish this long */
+  workerShutdownGraceMs: number;
   /** the Temporal SDK's own Prometheus metrics of a worker: SDK_METRICS_PORT (9465) */
   sdkMetricsPort: number;
   dataDir: string;
@@ -203,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     smsUrl,
     smsToken: secret(env, 'SMS_TOKEN', 8),
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
+    workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
     opsPort: port(env, 'OPS_PORT', 9464),
     sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),
     dataDir,

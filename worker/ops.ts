@@ -3,6 +3,8 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
 import type { Config } from '../config';
+import type { Logger as Pino } from 'pino';
+import { sdkLogger } from '../infra/logger';
 import { check } from '../infra/health-check';
 import type { Metrics } from '../infra/metrics';
 
@@ -102,10 +104,16 @@ export async function startWorkerOps(opts: {
     });
 }
 
-/** The SDK's own metrics (task slots, polls, latencies) on SDK_METRICS_PORT; call before connecting. */
-export function installSdkMetrics(config: Config): void {
+/**
+ * The SDK runtime of a worker process, installed once before any connection: its logger writes JSON
+ * through pino (workflow and activity lines with their workflowId, runId and orderId), its own metrics
+ * (task slots, polls, latencies) go to SDK_METRICS_PORT.
+ */
+export function installRuntime(config: Config, log: Pino): void {
   Runtime.install({
+    logger: sdkLogger(log, config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'INFO'),
     telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
       metrics: { prometheus: { bindAddress: `${config.opsHost}:${config.sdkMetricsPort}` } },
     },
   });

@@ -10,8 +10,9 @@ import { applyStockSnapshot } from '../projections/products/view';
 import { currentSnapshots, seedCatalog } from '../activities/catalog';
 import { connectMongo, connectRedis } from './clients';
 import { runUntilSignal } from './signals';
-import { countActivityFailures, installSdkMetrics, startWorkerOps } from './ops';
+import { countActivityFailures, installRuntime, startWorkerOps } from './ops';
 import { createMetrics, type Metrics } from '../infra/metrics';
+import { createLogger } from '../infra/logger';
 import { deadLettersCollection } from '../projections/dead-letters/view';
 
 export interface ProjectorWorkerDeps {
@@ -24,6 +25,8 @@ export interface ProjectorWorkerDeps {
   webhooks?: { client: Client; settings: WebhookSettings };
   /** projection lag, orders placed and finished, saga duration, open dead letters, failed attempts */
   metrics?: Metrics;
+  /** how long running activities may finish after SIGTERM (default 30 s) */
+  shutdownGraceMs?: number;
 }
 
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
@@ -40,6 +43,7 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createProjectionActivities({
       metrics: deps.metrics,
@@ -51,7 +55,8 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
 }
 
 export async function main(config: Config = loadConfig()): Promise<void> {
-  installSdkMetrics(config);
+  const log = createLogger('projector-worker', config.logLevel);
+  installRuntime(config, log);
   const metrics = createMetrics('projector-worker');
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
@@ -70,6 +75,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
       settings: webhookSettings(config),
     },
     metrics,
+    shutdownGraceMs: config.workerShutdownGraceMs,
   });
   const stopOps = await startWorkerOps({
     config,

@@ -9,16 +9,18 @@ import { connectMongo, createMailer } from './clients';
 import { HttpSmsProvider, LogSmsProvider, type SmsProvider } from '../infra/sms';
 
 /** The SMS provider the config names. */
-export function createSmsProvider(config: Config): SmsProvider {
+export function createSmsProvider(config: Config, log: Pino): SmsProvider {
   if (config.smsProvider === 'http' && config.smsUrl) {
     return new HttpSmsProvider(config.smsUrl, { token: config.smsToken, timeoutMs: 10_000 });
   }
-  return new LogSmsProvider((line) => console.log(JSON.stringify({ level: 'info', ...line })));
+  return new LogSmsProvider(({ msg, ...line }) => log.info(line, String(msg)));
 }
 import { runUntilSignal } from './signals';
 import { workflowCode } from './workflow-code';
-import { countActivityFailures, installSdkMetrics, startWorkerOps } from './ops';
+import { countActivityFailures, installRuntime, startWorkerOps } from './ops';
 import { createMetrics, type Metrics } from '../infra/metrics';
+import { createLogger } from '../infra/logger';
+import type { Logger as Pino } from 'pino';
 
 export interface SagaWorkerDeps {
   connection: NativeConnection;
@@ -30,6 +32,8 @@ export interface SagaWorkerDeps {
   sms: SmsProvider;
   /** counts failed activity attempts */
   metrics?: Metrics;
+  /** how long running activities may finish after SIGTERM (default 30 s) */
+  shutdownGraceMs?: number;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -42,6 +46,7 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createSagaActivities({
@@ -54,7 +59,8 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
 }
 
 export async function main(config: Config = loadConfig()): Promise<void> {
-  installSdkMetrics(config);
+  const log = createLogger('saga-worker', config.logLevel);
+  installRuntime(config, log);
   const metrics = createMetrics('saga-worker');
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
@@ -67,8 +73,9 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     db,
     mailer,
     mailFrom: config.mailFrom,
-    sms: createSmsProvider(config),
+    sms: createSmsProvider(config, log),
     metrics,
+    shutdownGraceMs: config.workerShutdownGraceMs,
   });
   const stopOps = await startWorkerOps({
     config,

@@ -7,8 +7,9 @@ import type { OutboundPolicy } from '../infra/outbound-http';
 import { connectMongo } from './clients';
 import { runUntilSignal } from './signals';
 import { workflowCode } from './workflow-code';
-import { countActivityFailures, installSdkMetrics, startWorkerOps } from './ops';
+import { countActivityFailures, installRuntime, startWorkerOps } from './ops';
 import { createMetrics, type Metrics } from '../infra/metrics';
+import { createLogger } from '../infra/logger';
 
 export interface WebhookWorkerDeps {
   connection: NativeConnection;
@@ -18,6 +19,8 @@ export interface WebhookWorkerDeps {
   outbound: OutboundPolicy;
   /** webhook attempts by outcome, failed activity attempts */
   metrics?: Metrics;
+  /** how long running activities may finish after SIGTERM (default 30 s) */
+  shutdownGraceMs?: number;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -32,6 +35,7 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createWebhookActivities({ db: deps.db, outbound: deps.outbound, metrics: deps.metrics }),
@@ -39,7 +43,8 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
 }
 
 export async function main(config: Config = loadConfig()): Promise<void> {
-  installSdkMetrics(config);
+  const log = createLogger('webhook-worker', config.logLevel);
+  installRuntime(config, log);
   const metrics = createMetrics('webhook-worker');
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
@@ -52,6 +57,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     db,
     outbound: settings.outbound,
     metrics,
+    shutdownGraceMs: config.workerShutdownGraceMs,
   });
   const stopOps = await startWorkerOps({
     config,

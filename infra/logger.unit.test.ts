@@ -1,0 +1,68 @@
+import { Writable } from 'node:stream';
+import { createLogger, sdkLogger } from './logger';
+
+/** A pino destination that keeps each JSON line. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('logs', () => {
+  test('given a workflow log line through the SDK logger, then it is JSON with the service, workflowId, runId and orderId', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('saga-worker', 'info', stream);
+    sdkLogger(log).warn('notification failed', {
+      workflowId: 'order-o-42',
+      runId: 'run-1',
+      namespace: 'default',
+      kind: 'order-paid',
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        service: 'saga-worker',
+        msg: 'notification failed',
+        orderId: 'o-42',
+        workflowId: 'order-o-42',
+        runId: 'run-1',
+        kind: 'order-paid',
+      }),
+    ]);
+    expect(typeof lines[0]?.time).toBe('string');
+  });
+
+  test('given personal data or secrets in a line, then they are redacted, wherever they sit', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('api', 'info', stream);
+    log.info(
+      {
+        customer: { id: 'c-1', email: 'ada@example.com', phone: '+4915112345678' },
+        subscription: { secret: 'whsec_abc' },
+        req: { headers: { authorization: 'Bearer admin-key-123' } },
+      },
+      'something about c-1',
+    );
+    const text = JSON.stringify(lines);
+    for (const leaked of ['ada@example.com', '+4915112345678', 'whsec_abc', 'admin-key-123']) {
+      expect(text).not.toContain(leaked);
+    }
+    expect(lines[0]).toMatchObject({ customer: { id: 'c-1', email: '[redacted]' } });
+  });
+
+  test('given a line below the level, then nothing is written; a non-order workflow gets no orderId', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('webhook-worker', 'warn', stream);
+    sdkLogger(log).info('quiet');
+    sdkLogger(log).error('delivery failed', { workflowId: 'webhook-msg_1', runId: 'r' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toHaveProperty('orderId');
+  });
+});
