@@ -48,13 +48,18 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 
 /**
  * The Temporal SDK's logger writing through pino: workflow lines (through the SDK's logger sink) and
- * activity lines (through their context) arrive with `workflowId` and `runId` in their metadata; an
- * order's lines get its `orderId` as well.
+ * activity lines (through their context) arrive with `workflowId` and `runId` (activities say
+ * `workflowRunId`: one name here); an order's lines get its `orderId` as well.
  */
 export function sdkLogger(log: Pino, level: LogLevel = 'INFO'): DefaultLogger {
   return new DefaultLogger(level, (entry: LogEntry) => {
-    const meta = (entry.meta ?? {}) as Record<string, unknown>;
+    // An activity's task token completes the activity: it is a credential, never logged.
+    const { taskToken: _token, workflowRunId, ...meta } = (entry.meta ?? {}) as Record<string, unknown>;
     const orderId = (meta.orderId as string | undefined) ?? orderIdOf(meta.workflowId);
-    log[LEVELS[entry.level]]({ ...meta, ...(orderId ? { orderId } : {}) }, entry.message);
+    const runId = meta.runId ?? workflowRunId;
+    log[LEVELS[entry.level]](
+      { ...meta, ...(runId ? { runId } : {}), ...(orderId ? { orderId } : {}) },
+      entry.message,
+    );
   });
 }

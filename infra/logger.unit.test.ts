@@ -39,6 +39,19 @@ describe('logs', () => {
     expect(typeof lines[0]?.time).toBe('string');
   });
 
+  test('given an activity line, then its run id is `runId` and its task token is left out', () => {
+    const { lines, stream } = capture();
+    sdkLogger(createLogger('saga-worker', 'info', stream)).info('email sent', {
+      workflowId: 'order-o-7',
+      workflowRunId: 'run-7',
+      taskToken: 'CiQwMWEy',
+      activityType: 'sendOrderEmail',
+    });
+    expect(lines[0]).toMatchObject({ orderId: 'o-7', workflowId: 'order-o-7', runId: 'run-7' });
+    expect(lines[0]).not.toHaveProperty('taskToken');
+    expect(lines[0]).not.toHaveProperty('workflowRunId');
+  });
+
   test('given personal data or secrets in a line, then they are redacted, wherever they sit', () => {
     const { lines, stream } = capture();
     const log = createLogger('api', 'info', stream);
