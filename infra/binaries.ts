@@ -18,6 +18,10 @@ export function binaries(cacheDir: string) {
     /** validators of the deployment files (`setup.sh --validators`) */
     hadolint: () => need(join(bin, 'hadolint')),
     dockerCompose: () => need(join(bin, 'docker-compose')),
+    kustomize: () => need(join(bin, 'kustomize')),
+    kubernetesValidate: () => need(join(bin, 'kubernetes-validate')),
+    /** the validators' Python, which has PyYAML */
+    toolsPython: () => need(join(bin, 'tools-python')),
   };
 }
 

