@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
+import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import type { Logger as Pino } from 'pino';
-import { sdkLogger } from '../infra/logger';
+import { createLogger, sdkLogger } from '../infra/logger';
 import { check } from '../infra/health-check';
-import type { Metrics } from '../infra/metrics';
+import { createMetrics, type Metrics } from '../infra/metrics';
+import { connectMongo } from './clients';
+import { runUntilSignal } from './signals';
 
 /** Counts every failed activity attempt by activity and error type (a business code, or the error's name). */
 export function countActivityFailures(
@@ -81,40 +84,66 @@ export async function startOpsServer(opts: {
 }
 
 /**
- * Everything a worker process runs beside its worker: the Temporal SDK's Prometheus exporter (installed
- * once, before any connection), our metrics and health on the ops port. Returns the closer.
- */
-export async function startWorkerOps(opts: {
-  config: Config;
-  metrics: Metrics;
-  worker: () => Worker | null;
-  probes: Record<string, () => Promise<unknown>>;
-}): Promise<() => Promise<void>> {
-  const server = await startOpsServer({
-    port: opts.config.opsPort,
-    host: opts.config.opsHost,
-    metrics: opts.metrics,
-    worker: opts.worker,
-    probes: opts.probes,
-  });
-  return () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-}
-
-/**
  * The SDK runtime of a worker process, installed once before any connection: its logger writes JSON
  * through pino (workflow and activity lines with their workflowId, runId and orderId), its own metrics
  * (task slots, polls, latencies) go to SDK_METRICS_PORT.
  */
-export function installRuntime(config: Config, log: Pino): void {
+function installRuntime(config: Config, log: Pino): void {
   Runtime.install({
     logger: sdkLogger(log, config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'INFO'),
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
       metrics: { prometheus: { bindAddress: `${config.opsHost}:${config.sdkMetricsPort}` } },
     },
+  });
+}
+
+/** What a worker process has made before its worker: handed to the function that builds the worker. */
+export interface WorkerProcess {
+  config: Config;
+  log: Pino;
+  metrics: Metrics;
+  db: Db;
+  connection: NativeConnection;
+}
+
+/**
+ * The life of one worker process, the same for the three: the SDK runtime (pino logger, SDK metrics)
+ * before any connection, this service's metrics, MongoDB and the Temporal connection; then `start`
+ * builds the worker; the ops port serves /metrics and /health (MongoDB always probed, plus the given
+ * probes) while it runs until SIGINT/SIGTERM; then the ops port, what `start` opened (`close`), the
+ * connection and MongoDB are closed in that order.
+ */
+export async function runWorkerProcess(
+  service: string,
+  config: Config,
+  start: (p: WorkerProcess) => Promise<{
+    worker: Worker;
+    probes?: Record<string, () => Promise<unknown>>;
+    close?: () => Promise<void>;
+  }>,
+): Promise<void> {
+  const log = createLogger(service, config.logLevel);
+  installRuntime(config, log);
+  const metrics = createMetrics(service);
+  const mongo = await connectMongo(config);
+  const db = mongo.db(config.mongodbDb);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const { worker, probes = {}, close } = await start({ config, log, metrics, db, connection });
+  const ops = await startOpsServer({
+    port: config.opsPort,
+    host: config.opsHost,
+    metrics,
+    worker: () => worker,
+    probes: { mongodb: () => db.command({ ping: 1 }), ...probes },
+  });
+  await runUntilSignal(worker, async () => {
+    await new Promise<void>((resolve) => {
+      ops.closeAllConnections();
+      ops.close(() => resolve());
+    });
+    await close?.();
+    await connection.close();
+    await mongo.close();
   });
 }

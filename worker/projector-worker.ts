@@ -8,11 +8,9 @@ import { createProjectionActivities } from '../projections/activities';
 import { ensureReadModelIndexes } from '../projections/indexes';
 import { applyStockSnapshot } from '../projections/products/view';
 import { currentSnapshots, seedCatalog } from '../activities/catalog';
-import { connectMongo, connectRedis } from './clients';
-import { runUntilSignal } from './signals';
-import { countActivityFailures, installRuntime, startWorkerOps } from './ops';
-import { createMetrics, type Metrics } from '../infra/metrics';
-import { createLogger } from '../infra/logger';
+import { connectRedis } from './clients';
+import { countActivityFailures, runWorkerProcess } from './ops';
+import type { Metrics } from '../infra/metrics';
 import { deadLettersCollection } from '../projections/dead-letters/view';
 
 export interface ProjectorWorkerDeps {
@@ -54,41 +52,32 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
   });
 }
 
-export async function main(config: Config = loadConfig()): Promise<void> {
-  const log = createLogger('projector-worker', config.logLevel);
-  installRuntime(config, log);
-  const metrics = createMetrics('projector-worker');
-  const mongo = await connectMongo(config);
-  const db = mongo.db(config.mongodbDb);
-  const redis = connectRedis(serviceUrls(config).redis);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  // The worker polls through the native connection; starting delivery workflows needs a client.
-  const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const worker = await createProjectorWorker({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.projectionsTaskQueue,
-    db,
-    redis,
-    webhooks: {
-      client: new Client({ connection: clientConnection, namespace: config.temporalNamespace }),
-      settings: webhookSettings(config),
-    },
-    metrics,
-    shutdownGraceMs: config.workerShutdownGraceMs,
-  });
-  const stopOps = await startWorkerOps({
-    config,
-    metrics,
-    worker: () => worker,
-    probes: { mongodb: () => db.command({ ping: 1 }), redis: () => redis.ping() },
-  });
-  await runUntilSignal(worker, async () => {
-    await stopOps();
-    await clientConnection.close();
-    await connection.close();
-    redis.disconnect();
-    await mongo.close();
+export function main(config: Config = loadConfig()): Promise<void> {
+  return runWorkerProcess('projector-worker', config, async ({ metrics, db, connection }) => {
+    const redis = connectRedis(serviceUrls(config).redis);
+    // The worker polls through the native connection; starting delivery workflows needs a client.
+    const clientConnection = await Connection.connect({ address: config.temporalAddress });
+    const worker = await createProjectorWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.projectionsTaskQueue,
+      db,
+      redis,
+      webhooks: {
+        client: new Client({ connection: clientConnection, namespace: config.temporalNamespace }),
+        settings: webhookSettings(config),
+      },
+      metrics,
+      shutdownGraceMs: config.workerShutdownGraceMs,
+    });
+    return {
+      worker,
+      probes: { redis: () => redis.ping() },
+      close: async () => {
+        await clientConnection.close();
+        redis.disconnect();
+      },
+    };
   });
 }
 

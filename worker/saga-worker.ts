@@ -5,7 +5,7 @@ import { loadConfig, serviceUrls, type Config } from '../config';
 import { createSagaActivities } from '../activities';
 import { ensureBillingIndexes } from '../activities/billing';
 import { seedCatalog } from '../activities/catalog';
-import { connectMongo, createMailer } from './clients';
+import { createMailer } from './clients';
 import { HttpSmsProvider, LogSmsProvider, type SmsProvider } from '../infra/sms';
 
 /** The SMS provider the config names. */
@@ -15,11 +15,9 @@ export function createSmsProvider(config: Config, log: Pino): SmsProvider {
   }
   return new LogSmsProvider(({ msg, ...line }) => log.info(line, String(msg)));
 }
-import { runUntilSignal } from './signals';
 import { workflowCode } from './workflow-code';
-import { countActivityFailures, installRuntime, startWorkerOps } from './ops';
-import { createMetrics, type Metrics } from '../infra/metrics';
-import { createLogger } from '../infra/logger';
+import { countActivityFailures, runWorkerProcess } from './ops';
+import type { Metrics } from '../infra/metrics';
 import type { Logger as Pino } from 'pino';
 
 export interface SagaWorkerDeps {
@@ -58,36 +56,21 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
   });
 }
 
-export async function main(config: Config = loadConfig()): Promise<void> {
-  const log = createLogger('saga-worker', config.logLevel);
-  installRuntime(config, log);
-  const metrics = createMetrics('saga-worker');
-  const mongo = await connectMongo(config);
-  const db = mongo.db(config.mongodbDb);
-  const mailer = createMailer(serviceUrls(config).smtp);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await createSagaWorker({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.ordersTaskQueue,
-    db,
-    mailer,
-    mailFrom: config.mailFrom,
-    sms: createSmsProvider(config, log),
-    metrics,
-    shutdownGraceMs: config.workerShutdownGraceMs,
-  });
-  const stopOps = await startWorkerOps({
-    config,
-    metrics,
-    worker: () => worker,
-    probes: { mongodb: () => db.command({ ping: 1 }) },
-  });
-  await runUntilSignal(worker, async () => {
-    await stopOps();
-    mailer.close();
-    await connection.close();
-    await mongo.close();
+export function main(config: Config = loadConfig()): Promise<void> {
+  return runWorkerProcess('saga-worker', config, async ({ log, metrics, db, connection }) => {
+    const mailer = createMailer(serviceUrls(config).smtp);
+    const worker = await createSagaWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.ordersTaskQueue,
+      db,
+      mailer,
+      mailFrom: config.mailFrom,
+      sms: createSmsProvider(config, log),
+      metrics,
+      shutdownGraceMs: config.workerShutdownGraceMs,
+    });
+    return { worker, close: async () => mailer.close() };
   });
 }
 

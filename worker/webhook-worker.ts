@@ -4,12 +4,9 @@ import { loadConfig, webhookSettings, type Config } from '../config';
 import { createWebhookActivities } from '../activities/webhooks';
 import { ensureSubscriptionIndexes } from '../activities/webhook-subscriptions';
 import type { OutboundPolicy } from '../infra/outbound-http';
-import { connectMongo } from './clients';
-import { runUntilSignal } from './signals';
 import { workflowCode } from './workflow-code';
-import { countActivityFailures, installRuntime, startWorkerOps } from './ops';
-import { createMetrics, type Metrics } from '../infra/metrics';
-import { createLogger } from '../infra/logger';
+import { countActivityFailures, runWorkerProcess } from './ops';
+import type { Metrics } from '../infra/metrics';
 
 export interface WebhookWorkerDeps {
   connection: NativeConnection;
@@ -42,33 +39,19 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
   });
 }
 
-export async function main(config: Config = loadConfig()): Promise<void> {
-  const log = createLogger('webhook-worker', config.logLevel);
-  installRuntime(config, log);
-  const metrics = createMetrics('webhook-worker');
-  const mongo = await connectMongo(config);
-  const db = mongo.db(config.mongodbDb);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const settings = webhookSettings(config);
-  const worker = await createWebhookWorker({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: settings.taskQueue,
-    db,
-    outbound: settings.outbound,
-    metrics,
-    shutdownGraceMs: config.workerShutdownGraceMs,
-  });
-  const stopOps = await startWorkerOps({
-    config,
-    metrics,
-    worker: () => worker,
-    probes: { mongodb: () => db.command({ ping: 1 }) },
-  });
-  await runUntilSignal(worker, async () => {
-    await stopOps();
-    await connection.close();
-    await mongo.close();
+export function main(config: Config = loadConfig()): Promise<void> {
+  return runWorkerProcess('webhook-worker', config, async ({ metrics, db, connection }) => {
+    const settings = webhookSettings(config);
+    const worker = await createWebhookWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: settings.taskQueue,
+      db,
+      outbound: settings.outbound,
+      metrics,
+      shutdownGraceMs: config.workerShutdownGraceMs,
+    });
+    return { worker };
   });
 }
 
