@@ -36,14 +36,10 @@ const IdParams = Type.Object({
 const errors = { '4xx': Problem, '5xx': Problem };
 const admin = { tags: ['admin'], security: [{ adminKey: [] }] };
 
-const answerOf = (
-  { _id, version: _v, projectedAt: _p, notification: _n, ...letter }: DeadLetter,
-  doc: DeadLetter,
-) => ({
-  id: _id,
-  ...letter,
-  freshness: freshnessOf(doc, 'mongodb'),
-});
+const answerOf = (doc: DeadLetter) => {
+  const { _id, version: _v, projectedAt: _p, notification: _n, ...letter } = doc;
+  return { id: _id, ...letter, freshness: freshnessOf(doc, 'mongodb') };
+};
 
 /** Dead letters and their redrive (the admin API). */
 export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
@@ -128,7 +124,7 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request) => {
         const { status, limit = 50 } = request.query;
         const docs = await listDeadLetters(deps.db, { status }, limit);
-        return { items: docs.map((d) => answerOf(d, d)) };
+        return { items: docs.map(answerOf) };
       },
     );
 
@@ -137,7 +133,7 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { ...admin, params: IdParams, response: { 200: Letter, ...errors } } },
       async (request) => {
         const doc = await find(request.params.id);
-        return answerOf(doc, doc);
+        return answerOf(doc);
       },
     );
 
