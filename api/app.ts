@@ -65,6 +65,15 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // Shutting down: requests already in flight are answered, each with `Connection: close`, so their
+  // keep-alive connections end with them and close() need not wait for the clients to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
   // Latency by route pattern (not by URL: ids would explode the label set) and status.
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.httpDuration.observe(

@@ -26,8 +26,15 @@ export async function main(config: Config = loadConfig()): Promise<void> {
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    // Stops accepting, finishes in-flight requests, then closes the clients.
+    // Stops accepting, answers the requests in flight (each then closes its connection), then closes
+    // the clients. A request still running after the grace time has its connection dropped.
+    app.log.info({ graceMs: config.apiShutdownGraceMs }, 'shutting down: no new connections');
+    const overdue = setTimeout(() => {
+      app.log.warn('shutdown grace time over: dropping the connections still open');
+      app.server.closeAllConnections();
+    }, config.apiShutdownGraceMs);
     await app.close();
+    clearTimeout(overdue);
     await connection.close();
     redis.disconnect();
     await mongo.close();

@@ -50,6 +50,8 @@ export interface Config {
   opsPort: number;
   /** WORKER_SHUTDOWN_GRACE (30s): on SIGTERM a worker stops polling and lets running activities finish this long */
   workerShutdownGraceMs: number;
+  /** API_SHUTDOWN_GRACE (10s): on SIGTERM the API answers requests in flight this long, then drops what is left */
+  apiShutdownGraceMs: number;
   /** the Temporal SDK's own Prometheus metrics of a worker: SDK_METRICS_PORT (9465) */
   sdkMetricsPort: number;
   dataDir: string;
@@ -206,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     smsToken: secret(env, 'SMS_TOKEN', 8),
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
     workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
+    apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
     opsPort: port(env, 'OPS_PORT', 9464),
     sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),
     dataDir,
