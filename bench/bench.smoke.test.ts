@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tempDir } from '../test/helpers/env';
+
+const run = promisify(execFile);
+const DIST = join(__dirname, '..', 'dist', 'bench', 'bench.js');
+
+/** `npm run bench` at its smoke size: the whole stack comes up, every order completes, every figure is measured. */
+describe('benchmark (smoke size)', () => {
+  const dir = tempDir('bench-smoke');
+  afterAll(() => dir.remove());
+
+  test('given the smoke size, then all orders complete and the report holds every figure and ratio', async () => {
+    if (!existsSync(DIST))
+      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
+    const out = join(dir.path, 'bench.json');
+    const { stdout } = await run(process.execPath, [DIST, '--smoke', '--out', out], {
+      timeout: 150_000,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    expect(stdout).toContain('ratio orders / no-op');
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      orders: number;
+      activitiesPerOrder: number;
+      results: {
+        ordersCompleted: number;
+        ordersPerSecond: number;
+        postOrderMs: { n: number; p50: number };
+        sagaPlacedToCompletedMs: { p50: number; p99: number };
+        projectionLagMs: { events: number; p50: number };
+        getOrder: { rps: number; non2xx: number; requests: number };
+      };
+      limits: { bareFastify: { rps: number }; noopSagaPerSecond: number };
+      ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number };
+    };
+    const r = report.results;
+    expect(r.ordersCompleted).toBe(report.orders);
+    expect(r.postOrderMs.n).toBe(report.orders);
+    // An order runs at least its reservation, invoice, emails and one projection per event.
+    expect(report.activitiesPerOrder).toBeGreaterThanOrEqual(10);
+    expect(r.sagaPlacedToCompletedMs.p50).toBeGreaterThan(0);
+    expect(r.sagaPlacedToCompletedMs.p99).toBeGreaterThanOrEqual(r.sagaPlacedToCompletedMs.p50);
+    // Every order projected its events in the measured window (placed … completed: 7 at least).
+    expect(r.projectionLagMs.events).toBeGreaterThanOrEqual(report.orders * 7);
+    expect(r.getOrder.requests).toBeGreaterThan(0);
+    expect(r.getOrder.non2xx).toBe(0);
+    expect(report.limits.bareFastify.rps).toBeGreaterThan(0);
+    expect(report.limits.noopSagaPerSecond).toBeGreaterThan(0);
+    expect(report.ratios.ordersToNoopSaga).toBeCloseTo(
+      r.ordersPerSecond / report.limits.noopSagaPerSecond,
+      6,
+    );
+    expect(report.ratios.getOrderToBareFastify).toBeCloseTo(
+      r.getOrder.rps / report.limits.bareFastify.rps,
+      6,
+    );
+  }, 180_000);
+});

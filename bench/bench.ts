@@ -1,0 +1,351 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { freePort, spawnLogged, waitFor } from '../infra/process';
+import { startStack, WORKERS, type Stack } from '../infra/stack';
+import {
+  histogramDiff,
+  histogramOf,
+  histogramQuantile,
+  summarize,
+  type Histogram,
+  type Summary,
+} from './stats';
+
+/**
+ * `npm run bench`: the whole stack (dev server, real stores, each process of its own) on free ports in
+ * a temporary folder; N orders placed at concurrency C through the API and paid as soon as they await
+ * payment; then `GET /orders/:id` under load; then, in the same run, the limits of this machine: a bare
+ * Fastify route and a no-op workflow with as many no-op activities as an order ran. Prints the figures
+ * and their ratios, and saves them as JSON.
+ */
+
+interface Options {
+  orders: number;
+  concurrency: number;
+  warmup: number;
+  readSeconds: number;
+  out: string;
+  keep: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string' },
+      concurrency: { type: 'string' },
+      'read-seconds': { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const smoke = values.smoke ?? false;
+  const int = (v: string | undefined, fallback: number, name: string) => {
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    orders: int(values.orders, smoke ? 30 : 1000, 'orders'),
+    concurrency: int(values.concurrency, smoke ? 4 : 32, 'concurrency'),
+    warmup: smoke ? 4 : 50,
+    readSeconds: int(values['read-seconds'], smoke ? 2 : 10, 'read-seconds'),
+    out: resolve(values.out ?? join('bench', 'results', `bench-${stamp}.json`)),
+    keep: values.keep ?? false,
+  };
+}
+
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+interface OrderView {
+  orderId: string;
+  status: string;
+  total: number;
+  currency: string | null;
+  timeline: { type: string; at: string }[];
+  freshness: { projectedAt: string };
+}
+
+interface OrderRun {
+  postMs: number;
+  endToEndMs: number;
+  sagaMs: number;
+  status: string;
+}
+
+/** Runs `jobs` jobs at most `concurrency` at a time. */
+async function pool<T>(jobs: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, jobs) }, async () => {
+      for (let i = next++; i < jobs; i = next++) results[i] = await job(i);
+    }),
+  );
+  return results;
+}
+
+async function json<T>(res: Response, expect: number[]): Promise<T> {
+  const text = await res.text();
+  if (!expect.includes(res.status)) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** One customer's order, paid as soon as it awaits payment; resolves when it is completed. */
+async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun> {
+  const t0 = performance.now();
+  const placed = await fetch(`${api}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': id },
+    body: JSON.stringify({
+      customer: { id: `bench-customer-${n % 100}`, email: `customer${n % 100}@example.test` },
+      items: [{ sku: 'CB-004', quantity: 1 }],
+    }),
+  });
+  await json(placed, [202]);
+  const postMs = performance.now() - t0;
+  const read = () => fetch(`${api}/orders/${id}`).then((r) => json<OrderView>(r, [200, 404]));
+  let order = await read();
+  const deadline = Date.now() + 60_000;
+  while (order.status !== 'AWAITING_PAYMENT') {
+    if (['REJECTED', 'CANCELLED', 'FAILED', 'COMPLETED'].includes(order.status)) break;
+    if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
+    await new Promise((r) => setTimeout(r, 5));
+    order = await read();
+  }
+  if (order.status === 'AWAITING_PAYMENT') {
+    const paid = await fetch(`${api}/orders/${id}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: order.total, currency: order.currency, reference: `pay-${id}` }),
+    });
+    await json(paid, [200, 202]);
+    while (order.status !== 'COMPLETED') {
+      if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
+      order = await read();
+      if (order.status !== 'COMPLETED') await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  const endToEndMs = performance.now() - t0;
+  const at = (type: string) => Date.parse(order.timeline.find((e) => e.type === type)?.at ?? '');
+  return { postMs, endToEndMs, sagaMs: at('OrderCompleted') - at('OrderPlaced'), status: order.status };
+}
+
+/** autocannon against GET /orders/:id over the given ids; requests per second and latency. */
+async function hammer(base: string, ids: string[], connections: number, seconds: number) {
+  let i = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      { method: 'GET', setupRequest: (req) => ({ ...req, path: `/orders/${ids[i++ % ids.length]}` }) },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+  };
+}
+
+/** A helper process of the benchmark (bare Fastify, no-op worker), its output in `logFile`. */
+const child = (script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess =>
+  spawnLogged({ name: script, command: process.execPath, args: [join(__dirname, script)], logFile, env });
+
+const scrape = async (url: string, name: string): Promise<Histogram> =>
+  histogramOf(await fetch(`${url}/metrics`).then((r) => r.text()), name);
+
+async function main(): Promise<void> {
+  const o = options();
+  const data = mkdtempSync(join(tmpdir(), 'order-saga-bench-'));
+  const port = () => freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: data,
+    TEMPORAL_PORT: String(await port()),
+    TEMPORAL_UI_PORT: String(await port()),
+    MONGO_PORT: String(await port()),
+    REDIS_PORT: String(await port()),
+    SMTP_PORT: String(await port()),
+    MAILBOX_PORT: String(await port()),
+    API_PORT: String(await port()),
+    ADMIN_API_KEY: randomBytes(24).toString('hex'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  for (const k of ['MONGODB_URL', 'REDIS_URL', 'SMTP_URL', 'TEMPORAL_ADDRESS']) delete env[k];
+  const config = loadConfig(env);
+  const workerPorts = [];
+  for (let i = 0; i < WORKERS.length; i++) workerPorts.push({ ops: await port(), sdk: await port() });
+
+  const children: ChildProcess[] = [];
+  let stack: Stack | null = null;
+  let unexpected: string | null = null;
+  try {
+    log(`${o.orders} orders at concurrency ${o.concurrency}; ${cpus().length} CPUs; data in ${data}`);
+    stack = await startStack(config, {
+      env,
+      workerPorts,
+      onUnexpectedExit: (name, how) => (unexpected = `${name} exited (${how})`),
+    });
+    const api = stack.apiUrl;
+    const ready = (url: string) => fetch(url).then((r) => r.status === 200);
+    await waitFor('the API ready', () => ready(`${api}/health/ready`), { timeoutMs: 120_000 });
+    for (const w of WORKERS) {
+      await waitFor(`${w} ready`, () => ready(`${stack?.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
+    }
+    const adjust = await fetch(`${api}/products/CB-004/stock-adjustments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${env.ADMIN_API_KEY}` },
+      body: JSON.stringify({ delta: o.orders + o.warmup, reason: 'benchmark stock' }),
+    });
+    await json(adjust, [200]);
+    const run = randomBytes(3).toString('hex');
+    const check = () => {
+      if (unexpected) throw new Error(unexpected);
+    };
+
+    log(`warm-up: ${o.warmup} orders`);
+    await pool(o.warmup, o.concurrency, (i) => placeAndPay(api, `warm-${run}-${i}`, i));
+    check();
+
+    log('orders…');
+    const lagBefore = await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds');
+    const ids = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
+    const t0 = performance.now();
+    const runs = await pool(o.orders, o.concurrency, (i) => placeAndPay(api, ids[i] ?? '', i));
+    const ordersSeconds = (performance.now() - t0) / 1000;
+    check();
+    const lag = histogramDiff(
+      await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds'),
+      lagBefore,
+    );
+    const completed = runs.filter((r) => r.status === 'COMPLETED').length;
+    const orderRate = completed / ordersSeconds;
+
+    const connection = await Connection.connect({ address: config.temporalAddress });
+    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const history = await client.workflow.getHandle(`order-${ids[0]}`).fetchHistory();
+    const activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+
+    log(`GET /orders/:id for ${o.readSeconds} s…`);
+    const reads = await hammer(api, ids, o.concurrency, o.readSeconds);
+    check();
+
+    log('limit 1: bare Fastify…');
+    const barePort = await port();
+    children.push(child('bare-http.js', { PORT: String(barePort) }, join(data, 'logs', 'bare.log')));
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await waitFor('bare Fastify', () => fetch(`${bareUrl}/orders/x`).then((r) => r.ok));
+    const bare = await hammer(bareUrl, ids, o.concurrency, o.readSeconds);
+
+    log(`limit 2: no-op workflow with ${activities} no-op activities…`);
+    const queue = `bench-noop-${run}`;
+    const noopWorker = child(
+      'noop-worker.js',
+      { TEMPORAL_ADDRESS: config.temporalAddress, NOOP_TASK_QUEUE: queue },
+      join(data, 'logs', 'noop.log'),
+    );
+    children.push(noopWorker);
+    const noop = (i: number, prefix: string) =>
+      client.workflow.execute('noopSaga', {
+        taskQueue: queue,
+        workflowId: `${prefix}-${run}-${i}`,
+        args: [activities],
+      });
+    await pool(o.warmup, o.concurrency, (i) => noop(i, 'noop-warm'));
+    const n0 = performance.now();
+    await pool(o.orders, o.concurrency, (i) => noop(i, 'noop'));
+    const noopSeconds = (performance.now() - n0) / 1000;
+    const noopRate = o.orders / noopSeconds;
+    await connection.close();
+
+    const saga = summarize(runs.map((r) => r.sagaMs));
+    const report = {
+      at: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      orders: o.orders,
+      concurrency: o.concurrency,
+      activitiesPerOrder: activities,
+      results: {
+        ordersCompleted: completed,
+        ordersPerSecond: orderRate,
+        postOrderMs: summarize(runs.map((r) => r.postMs)),
+        sagaPlacedToCompletedMs: saga,
+        endToEndMs: summarize(runs.map((r) => r.endToEndMs)),
+        projectionLagMs: {
+          events: lag.count,
+          p50: histogramQuantile(lag, 0.5) * 1000,
+          p99: histogramQuantile(lag, 0.99) * 1000,
+          mean: lag.count ? (lag.sum / lag.count) * 1000 : Number.NaN,
+        },
+        getOrder: reads,
+      },
+      limits: { bareFastify: bare, noopSagaPerSecond: noopRate },
+      ratios: {
+        getOrderToBareFastify: reads.rps / bare.rps,
+        ordersToNoopSaga: orderRate / noopRate,
+      },
+      targets: {
+        getOrderToBareFastify: 0.6,
+        ordersToNoopSaga: 0.7,
+        sagaP50Ms: 300,
+      },
+    };
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
+    print(report.results, report.limits, report.ratios, saga, o);
+    log(`saved ${o.out}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await stack?.stop();
+    if (!o.keep) rmSync(data, { recursive: true, force: true });
+  }
+}
+
+function print(
+  r: {
+    ordersCompleted: number;
+    ordersPerSecond: number;
+    postOrderMs: Summary;
+    endToEndMs: Summary;
+    projectionLagMs: { p50: number; p99: number; events: number };
+    getOrder: { rps: number; latencyP99Ms: number; non2xx: number };
+  },
+  limits: { bareFastify: { rps: number; latencyP99Ms: number }; noopSagaPerSecond: number },
+  ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number },
+  saga: Summary,
+  o: Options,
+): void {
+  const mark = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
+  console.log(`
+orders                 ${r.ordersCompleted}/${o.orders} completed, ${r.ordersPerSecond.toFixed(1)} orders/s (concurrency ${o.concurrency})
+POST /orders           p50 ${ms(r.postOrderMs.p50)}  p99 ${ms(r.postOrderMs.p99)}
+saga placed→completed  p50 ${ms(saga.p50)}  p99 ${ms(saga.p99)}   (target p50 < 300 ms: ${mark(saga.p50 < 300)})
+client end to end      p50 ${ms(r.endToEndMs.p50)}  p99 ${ms(r.endToEndMs.p99)}
+projection lag         p50 ${ms(r.projectionLagMs.p50)}  p99 ${ms(r.projectionLagMs.p99)}  (${r.projectionLagMs.events} events)
+GET /orders/:id        ${r.getOrder.rps.toFixed(0)} req/s  p99 ${ms(r.getOrder.latencyP99Ms)}  non-2xx ${r.getOrder.non2xx}
+limit: bare Fastify    ${limits.bareFastify.rps.toFixed(0)} req/s  p99 ${ms(limits.bareFastify.latencyP99Ms)}
+limit: no-op saga      ${limits.noopSagaPerSecond.toFixed(1)} workflows/s
+ratio GET / bare       ${ratios.getOrderToBareFastify.toFixed(2)}   (target ≥ 0.6: ${mark(ratios.getOrderToBareFastify >= 0.6)})
+ratio orders / no-op   ${ratios.ordersToNoopSaga.toFixed(2)}   (target ≥ 0.7: ${mark(ratios.ordersToNoopSaga >= 0.7)})
+`);
+}
+
+main().catch((err: unknown) => {
+  console.error('[bench] failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,240 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { serviceUrls, type Config } from '../config';
+import { spawnLogged, spawnService, stopChild, type Service } from './process';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startMongo, startRedis } from './stores';
+import { startTemporal } from './temporal';
+
+/** One running piece of the stack that can be stopped, killed and started again (same port, same data). */
+export interface Part {
+  readonly name: string;
+  /** where to reach it (for a worker: its task queue and metrics URL) */
+  readonly url: string;
+  running(): boolean;
+  start(): Promise<void>;
+  /** SIGTERM (a server's or worker's own graceful stop), SIGKILL after a grace period */
+  stop(): Promise<void>;
+  /** a signal, as a crash would; resolves once the process has exited */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export const WORKERS = ['saga-worker', 'projector-worker', 'webhook-worker'] as const;
+export type PartName = 'temporal' | 'redis' | 'mongo' | 'smtp-sink' | (typeof WORKERS)[number] | 'api';
+
+export interface Stack {
+  config: Config;
+  part(name: PartName): Part;
+  /** started parts, oldest first */
+  parts(): Part[];
+  /** the SMTP sink when the stack runs its own (no SMTP_URL given) */
+  sink: SmtpSink | null;
+  apiUrl: string;
+  temporalUiUrl: string;
+  /** where each worker serves /metrics and /health */
+  opsUrls: Record<(typeof WORKERS)[number], string>;
+  logsDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** the environment the processes get (the config was read from it) */
+  env: NodeJS.ProcessEnv;
+  /** each worker's ops and SDK metrics ports; by default OPS_PORT, +2, +4 (the SDK's one above each) */
+  workerPorts?: { ops: number; sdk: number }[];
+  /** a process of ours exited without being asked to */
+  onUnexpectedExit?: (name: string, how: string) => void;
+  /** a part has started */
+  onStarted?: (part: Part) => void;
+}
+
+/** A part whose life is a Service: started by `boot`, stopped with SIGTERM. */
+function servicePart(
+  name: string,
+  boot: () => Promise<Service & { child?: ChildProcess }>,
+): Part & {
+  service(): Service | null;
+} {
+  let current: (Service & { child?: ChildProcess }) | null = null;
+  let url = '';
+  return {
+    name,
+    get url() {
+      return url;
+    },
+    running: () => current !== null,
+    service: () => current,
+    async start() {
+      if (current) return;
+      current = await boot();
+      url = current.url;
+    },
+    async stop() {
+      const s = current;
+      current = null;
+      await s?.stop();
+    },
+    async kill(signal = 'SIGKILL') {
+      const s = current;
+      current = null;
+      const child = s?.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return s?.stop();
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/**
+ * Brings the whole system up on 127.0.0.1: Temporal dev server with its Web UI, the Mongo-compatible
+ * store, Redis, the SMTP sink, the saga, projector and webhook workers and the API, each a process of
+ * its own (the built `dist/` entry points). State lives under the config's DATA_DIR and survives a
+ * restart of any part. `npm start`, the benchmark and the reliability suite all run this.
+ */
+export async function startStack(config: Config, opts: StackOptions): Promise<Stack> {
+  const { cacheDir, dataDir } = config;
+  const logsDir = join(dataDir, 'logs');
+  const urls = serviceUrls(config);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...opts.env,
+    MONGODB_URL: urls.mongodb,
+    REDIS_URL: urls.redis,
+    SMTP_URL: urls.smtp,
+    TEMPORAL_ADDRESS: config.temporalAddress,
+    DATA_DIR: dataDir,
+  };
+  const started: Part[] = [];
+  const byName = new Map<string, Part>();
+  const add = async (part: Part): Promise<Part> => {
+    await part.start();
+    started.push(part);
+    byName.set(part.name, part);
+    opts.onStarted?.(part);
+    return part;
+  };
+  const entry = (script: string) => join(__dirname, '..', script);
+  const ports = WORKERS.map(
+    (_, i) => opts.workerPorts?.[i] ?? { ops: config.opsPort + 2 * i, sdk: config.opsPort + 2 * i + 1 },
+  );
+  const opsUrls = Object.fromEntries(
+    WORKERS.map((w, i) => [w, `http://${config.opsHost}:${ports[i]?.ops}`]),
+  ) as Stack['opsUrls'];
+
+  /** One of our processes; an exit nobody asked for is reported. */
+  const processPart = (name: string, url: string, spawnIt: () => Promise<ChildProcess>): Part => {
+    let child: ChildProcess | null = null;
+    return {
+      name,
+      url,
+      running: () => child !== null,
+      async start() {
+        if (child) return;
+        const c = await spawnIt();
+        child = c;
+        c.once('exit', (code, signal) => {
+          if (child !== c) return; // stopped or killed on purpose
+          child = null;
+          opts.onUnexpectedExit?.(name, String(signal ?? code));
+        });
+      },
+      async stop() {
+        const c = child;
+        child = null;
+        if (c) await stopChild(c, config.workerShutdownGraceMs + 5_000);
+      },
+      async kill(signal = 'SIGKILL') {
+        const c = child;
+        child = null;
+        if (!c || c.exitCode !== null || c.signalCode !== null) return;
+        await new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.kill(signal);
+        });
+      },
+    };
+  };
+
+  const stop = async () => {
+    for (const p of [...started].reverse()) {
+      await p.stop().catch((err: unknown) => console.error(`stopping ${p.name}:`, err));
+    }
+  };
+
+  try {
+    const temporalPort = Number(config.temporalAddress.split(':')[1]);
+    const temporal = servicePart('temporal', () =>
+      startTemporal({
+        cacheDir,
+        dataDir,
+        port: temporalPort,
+        uiPort: config.temporalUiPort,
+        namespace: config.temporalNamespace,
+      }),
+    );
+    await Promise.all([
+      add(temporal),
+      config.redisUrl
+        ? null
+        : add(servicePart('redis', () => startRedis({ cacheDir, dataDir, port: config.redisPort }))),
+      config.mongodbUrl
+        ? null
+        : add(servicePart('mongo', () => startMongo({ cacheDir, dataDir, port: config.mongoPort }))),
+    ]);
+    let sink: SmtpSink | null = null;
+    if (!config.smtpUrl) {
+      sink = await startSmtpSink({ smtpPort: config.smtpPort, mailboxPort: config.mailboxPort });
+      const s = sink;
+      await add(servicePart('smtp-sink', async () => ({ name: 'smtp-sink', url: s.smtpUrl, stop: s.stop })));
+    }
+    const queues = [config.ordersTaskQueue, config.projectionsTaskQueue, config.webhooksTaskQueue];
+    for (const [i, name] of WORKERS.entries()) {
+      const url = `task queue "${queues[i]}", ${opsUrls[name]}/metrics`;
+      await add(
+        processPart(name, url, async () =>
+          spawnLogged({
+            name,
+            command: process.execPath,
+            args: [entry(`worker/${name}.js`)],
+            logFile: join(logsDir, `${name}.log`),
+            env: { ...childEnv, OPS_PORT: String(ports[i]?.ops), SDK_METRICS_PORT: String(ports[i]?.sdk) },
+          }),
+        ),
+      );
+    }
+    const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
+    await add(
+      processPart('api', apiUrl, async () => {
+        const s = await spawnService({
+          name: 'api',
+          command: process.execPath,
+          args: [entry('api/server.js')],
+          port: config.apiPort,
+          url: apiUrl,
+          logFile: join(logsDir, 'api.log'),
+          env: childEnv,
+        });
+        return s.child;
+      }),
+    );
+    return {
+      config,
+      part: (name) => {
+        const p = byName.get(name);
+        if (!p) throw new Error(`no part "${name}" in this stack`);
+        return p;
+      },
+      parts: () => [...started],
+      sink,
+      apiUrl,
+      temporalUiUrl: temporal.url,
+      opsUrls,
+      logsDir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
