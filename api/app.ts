@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import type { OrderChanges } from './order-changes';
 import type { Db } from 'mongodb';
 import { registerProblemHandlers } from './problem';
 import { validatorCompiler } from './validation';
@@ -38,6 +39,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** bytes; larger bodies are refused with 413 */
   bodyLimit?: number;
+  /** wakes `minSeq` reads when the projector announces a version (they poll without it) */
+  changes?: OrderChanges;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

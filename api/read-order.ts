@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { findOrder, type OrderDoc } from '../projections/orders/mongo';
 import { readOrderFromRedis } from '../projections/orders/redis';
+import type { OrderChanges } from './order-changes';
 
 export type ReadSource = 'redis' | 'mongodb';
 
@@ -23,11 +24,13 @@ export async function readOrderDoc(
 }
 
 /**
- * Reads until the answer reflects at least event `minSeq` (a client waiting for its own write), polling
- * for at most `waitMs`; then answers with what there is, its `freshness.seq` telling how far it got.
+ * Reads until the answer reflects at least event `minSeq` (a client waiting for its own write), for at
+ * most `waitMs`; then answers with what there is, its `freshness.seq` telling how far it got. With
+ * `changes` the read is retried the moment the projector announces a newer version (a bounded poll
+ * stays as the fallback for a missed message); without, it polls every 50 ms.
  */
 export async function readOrderAtLeast(
-  deps: { db: Db; redis: Redis },
+  deps: { db: Db; redis: Redis; changes?: OrderChanges },
   orderId: string,
   minSeq: number,
   log: FastifyBaseLogger,
@@ -36,8 +39,15 @@ export async function readOrderAtLeast(
   if (minSeq <= 0) return readOrderDoc(deps, orderId, log);
   const deadline = Date.now() + waitMs;
   for (;;) {
+    const left = deadline - Date.now();
+    // Listen before reading, so a version announced between the read and the wait is not missed.
+    const wait = deps.changes?.until(orderId, minSeq, Math.min(left, 250));
     const found = await readOrderDoc(deps, orderId, log);
-    if ((found && found.doc.version >= minSeq) || Date.now() >= deadline) return found;
-    await new Promise((r) => setTimeout(r, 50));
+    if ((found && found.doc.version >= minSeq) || left <= 0) {
+      wait?.cancel();
+      return found;
+    }
+    if (wait) await wait.done;
+    else await new Promise((r) => setTimeout(r, Math.min(left, 50)));
   }
 }

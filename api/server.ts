@@ -2,12 +2,14 @@ import { Connection, Client } from '@temporalio/client';
 import { loadConfig, serviceUrls, webhookSettings, type Config } from '../config';
 import { connectMongo, connectRedis } from '../worker/clients';
 import { buildApp } from './app';
+import { OrderChanges } from './order-changes';
 import { createLogger } from '../infra/logger';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
 export async function main(config: Config = loadConfig()): Promise<void> {
   const mongo = await connectMongo(config);
   const redis = connectRedis(serviceUrls(config).redis);
+  const changes = new OrderChanges(redis.duplicate());
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const app = await buildApp({
@@ -20,6 +22,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     webhooks: webhookSettings(config),
     adminApiKey: config.adminApiKey,
     logger: createLogger('api', config.logLevel),
+    changes,
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });
   let closing = false;
@@ -36,6 +39,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     await app.close();
     clearTimeout(overdue);
     await connection.close();
+    changes.close();
     redis.disconnect();
     await mongo.close();
   };

@@ -73,7 +73,7 @@ interface OrderView {
   total: number;
   currency: string | null;
   timeline: { type: string; at: string }[];
-  freshness: { projectedAt: string };
+  freshness: { projectedAt: string; seq: number };
 }
 
 interface OrderRun {
@@ -114,14 +114,16 @@ async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun
   });
   await json(placed, [202]);
   const postMs = performance.now() - t0;
-  const read = () => fetch(`${api}/orders/${id}`).then((r) => json<OrderView>(r, [200, 404]));
-  let order = await read();
+  // Long-poll: each read waits (server side, woken by the projector) for the next version.
+  const read = (minSeq: number) =>
+    fetch(`${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
+  const seqOf = (o: OrderView) => o.freshness.seq;
+  let order = await read(1);
   const deadline = Date.now() + 60_000;
   while (order.status !== 'AWAITING_PAYMENT') {
     if (['REJECTED', 'CANCELLED', 'FAILED', 'COMPLETED'].includes(order.status)) break;
     if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
-    await new Promise((r) => setTimeout(r, 5));
-    order = await read();
+    order = await read(seqOf(order) + 1);
   }
   if (order.status === 'AWAITING_PAYMENT') {
     const paid = await fetch(`${api}/orders/${id}/payments`, {
@@ -132,8 +134,7 @@ async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun
     await json(paid, [200, 202]);
     while (order.status !== 'COMPLETED') {
       if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
-      order = await read();
-      if (order.status !== 'COMPLETED') await new Promise((r) => setTimeout(r, 5));
+      order = await read(seqOf(order) + 1);
     }
   }
   const endToEndMs = performance.now() - t0;

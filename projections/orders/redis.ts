@@ -8,6 +8,8 @@ export const STATUS_COUNTERS_KEY = 'orders:by-status';
 export const REVENUE_KEY = 'orders:revenue';
 /** events reflected by the hot documents (sum of their versions) and when the last one landed */
 export const PROJECTED_KEY = 'orders:projected';
+/** channel where every applied hot document is announced as `<orderId> <version>` (readers waiting for a write) */
+export const ORDER_CHANGES_CHANNEL = 'orders:changes';
 /** how many of a customer's orders the recent list keeps */
 export const RECENT_ORDERS = 50;
 
@@ -31,6 +33,7 @@ redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -1 - tonumber(ARGV[8]))
 redis.call('HINCRBY', KEYS[5], 'events', tonumber(ARGV[1]) - version)
 local at = redis.call('HGET', KEYS[5], 'at')
 if not at or at < ARGV[9] then redis.call('HSET', KEYS[5], 'at', ARGV[9]) end
+redis.call('PUBLISH', ARGV[10], ARGV[7] .. ' ' .. ARGV[1])
 return 1`;
 
 export async function writeOrderToRedis(redis: Redis, doc: OrderDoc): Promise<boolean> {
@@ -51,6 +54,7 @@ export async function writeOrderToRedis(redis: Redis, doc: OrderDoc): Promise<bo
     doc._id,
     String(RECENT_ORDERS),
     doc.projectedAt.toISOString(),
+    ORDER_CHANGES_CHANNEL,
   );
   return res === 1;
 }

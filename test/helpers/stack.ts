@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
+import { OrderChanges } from '../../api/order-changes';
 import { freePort } from '../../infra/process';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp-sink';
 import { createProjectorWorker } from '../../worker/projector-worker';
@@ -79,6 +80,7 @@ export async function startTestStack(
     }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
+  const changes = new OrderChanges(stores.redis.duplicate());
   const app = await buildApp({
     temporal: env.client,
     db: stores.db,
@@ -88,6 +90,7 @@ export async function startTestStack(
     paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
     webhooks,
     adminApiKey: TEST_ADMIN_KEY,
+    changes,
   });
   const port = await freePort();
   await app.listen({ host: '127.0.0.1', port });
@@ -102,6 +105,7 @@ export async function startTestStack(
     metrics,
     stop: async () => {
       await app.close();
+      changes.close();
       for (const w of workers) w.shutdown();
       await running;
       mailer.close();

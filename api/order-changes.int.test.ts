@@ -1,0 +1,85 @@
+import { Redis } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+import { MongoClient } from 'mongodb';
+import { freePort, type Service } from '../infra/process';
+import { startRedis } from '../infra/stores';
+import { writeOrderToRedis } from '../projections/orders/redis';
+import type { OrderDoc } from '../projections/orders/mongo';
+import { cacheDir, tempDir } from '../test/helpers/env';
+import { OrderChanges } from './order-changes';
+import { readOrderAtLeast } from './read-order';
+
+const doc = (id: string, version: number): OrderDoc => ({
+  _id: id,
+  version,
+  status: version < 4 ? 'PLACED' : 'AWAITING_PAYMENT',
+  customer: { id: 'c-1', email: 'c@example.com' },
+  items: [],
+  lines: [],
+  total: 900,
+  currency: 'EUR',
+  invoice: null,
+  payment: null,
+  reason: null,
+  placedAt: '2026-11-24T10:00:00.000Z',
+  updatedAt: '2026-11-24T10:00:00.000Z',
+  timeline: [],
+  projectedAt: new Date(),
+});
+
+/** The projector's Redis script announces each applied version; a waiting reader wakes on it. */
+describe('order change announcements on real Redis', () => {
+  const dir = tempDir('changes');
+  let server: Service;
+  let redis: Redis;
+  let changes: OrderChanges;
+
+  beforeAll(async () => {
+    server = await startRedis({ cacheDir, dataDir: dir.path, port: await freePort() });
+    redis = new Redis(server.url);
+    changes = new OrderChanges(redis.duplicate());
+    // The subscription is up once an announcement arrives.
+    const warm = changes.until('warm', 1, 5000);
+    await writeOrderToRedis(redis, doc('warm', 1));
+    await warm.done;
+  });
+  afterAll(async () => {
+    changes.close();
+    redis.disconnect();
+    await server.stop();
+    dir.remove();
+  });
+
+  test('given a reader waiting for version 3, then a write of 2 does not wake it and a write of 3 does', async () => {
+    await writeOrderToRedis(redis, doc('o-1', 1));
+    let woke: string | null = null;
+    const wait = changes.until('o-1', 3, 10_000);
+    void wait.done.then((how) => (woke = how));
+    await writeOrderToRedis(redis, doc('o-1', 2));
+    // a later announcement of another order arriving proves the one of version 2 was already handled
+    const other = changes.until('other', 1, 5000);
+    await writeOrderToRedis(redis, doc('other', 1));
+    expect(await other.done).toBe('changed');
+    expect(woke).toBeNull();
+    await writeOrderToRedis(redis, doc('o-1', 3));
+    expect(await wait.done).toBe('changed');
+    expect(changes.waiting()).toBe(0);
+  });
+
+  test('given no write, then the wait ends at its timeout and leaves nothing behind', async () => {
+    expect(await changes.until('o-none', 1, 100).done).toBe('timeout');
+    expect(changes.waiting()).toBe(0);
+  });
+
+  test('given a minSeq read, then it answers with the version written while it waited', async () => {
+    // MongoDB is not reached: Redis holds the document (a client that never connects is enough).
+    const db = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 100 }).db('none');
+    const log = { warn: () => undefined } as unknown as FastifyBaseLogger;
+    await writeOrderToRedis(redis, doc('o-2', 3));
+    const reading = readOrderAtLeast({ db, redis, changes }, 'o-2', 4, log, 10_000);
+    await writeOrderToRedis(redis, doc('o-2', 4));
+    const found = await reading;
+    expect(found?.doc.version).toBe(4);
+    expect(found?.source).toBe('redis');
+  });
+});
