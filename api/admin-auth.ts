@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { AppDeps } from './app';
 import { HttpProblem } from './problem';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -33,4 +34,22 @@ export function requireAdminKey(key: string | undefined): onRequestAsyncHookHand
       );
     }
   };
+}
+
+/**
+ * Guards an admin plugin: its own, tighter rate limit per client address (counted apart from the
+ * global one, so it also bounds guessing the key), then the key check.
+ */
+export function guardAdmin(app: FastifyInstance, deps: Pick<AppDeps, 'adminApiKey' | 'rateLimit'>): void {
+  if (deps.rateLimit) {
+    app.addHook(
+      'onRequest',
+      app.rateLimit({
+        max: deps.rateLimit.adminMax,
+        timeWindow: deps.rateLimit.windowMs,
+        keyGenerator: (request) => `admin:${request.ip}`,
+      }),
+    );
+  }
+  app.addHook('onRequest', requireAdminKey(deps.adminApiKey));
 }

@@ -4,8 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { OrderChanges } from './order-changes';
+import rateLimit from '@fastify/rate-limit';
 import type { Db } from 'mongodb';
-import { registerProblemHandlers } from './problem';
+import { HttpProblem, registerProblemHandlers } from './problem';
 import { validatorCompiler } from './validation';
 import { registerDocs } from './docs';
 import { orderRoutes } from './routes/orders';
@@ -41,6 +42,16 @@ export interface AppDeps {
   bodyLimit?: number;
   /** wakes `minSeq` reads when the projector announces a version (they poll without it) */
   changes?: OrderChanges;
+  /** requests per client address and window; none: no limit (tests) */
+  rateLimit?: RateLimit;
+}
+
+export interface RateLimit {
+  /** every route, per client address */
+  max: number;
+  /** the admin API (webhooks, dead letters), per client address: also bounds guessing the key */
+  adminMax: number;
+  windowMs: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -65,6 +76,20 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
+  if (deps.rateLimit) {
+    // In memory, per API process: one more Redis round trip per request would halve the read rate.
+    await app.register(rateLimit, {
+      global: true,
+      max: deps.rateLimit.max,
+      timeWindow: deps.rateLimit.windowMs,
+      errorResponseBuilder: (_request, ctx) =>
+        new HttpProblem(
+          429,
+          'Too many requests',
+          `at most ${ctx.max} requests per ${ctx.after} from one client; retry after the time in Retry-After`,
+        ),
+    });
+  }
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

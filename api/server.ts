@@ -23,6 +23,10 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     adminApiKey: config.adminApiKey,
     logger: createLogger('api', config.logLevel),
     changes,
+    rateLimit:
+      config.rateLimitMax > 0
+        ? { max: config.rateLimitMax, adminMax: config.adminRateLimitMax, windowMs: config.rateLimitWindowMs }
+        : undefined,
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });
   let closing = false;

@@ -50,6 +50,11 @@ export interface Config {
   opsPort: number;
   /** WORKER_SHUTDOWN_GRACE (30s): on SIGTERM a worker stops polling and lets running activities finish this long */
   workerShutdownGraceMs: number;
+  /** RATE_LIMIT_MAX (6000) requests per client address per RATE_LIMIT_WINDOW (1m); 0 turns the limit off */
+  rateLimitMax: number;
+  /** ADMIN_RATE_LIMIT_MAX (60) admin API requests per client address per window */
+  adminRateLimitMax: number;
+  rateLimitWindowMs: number;
   /** API_SHUTDOWN_GRACE (10s): on SIGTERM the API answers requests in flight this long, then drops what is left */
   apiShutdownGraceMs: number;
   /** the Temporal SDK's own Prometheus metrics of a worker: SDK_METRICS_PORT (9465) */
@@ -131,6 +136,13 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name, String(fallback));
+  if (!/^(0|[1-9]\d{0,9})$/.test(raw))
+    throw new ConfigError(name, `must be 0 or a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
 /** A secret: absent, or long enough; never echoed. */
 function secret(env: Env, name: string, minLength: number): string | undefined {
   const value = env[name];
@@ -209,6 +221,9 @@ export function loadConfig(env: Env = process.env): Config {
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
     workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
     apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
+    rateLimitMax: nonNegativeInt(env, 'RATE_LIMIT_MAX', 6000),
+    adminRateLimitMax: positiveInt(env, 'ADMIN_RATE_LIMIT_MAX', 60),
+    rateLimitWindowMs: duration(env, 'RATE_LIMIT_WINDOW', '1m'),
     opsPort: port(env, 'OPS_PORT', 9464),
     sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),
     dataDir,

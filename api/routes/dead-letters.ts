@@ -9,7 +9,7 @@ import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deli
 import type { NotificationKind } from '../../activities/notifications';
 import { notificationRedriveWorkflow } from '../../workflows';
 import type { AppDeps } from '../app';
-import { requireAdminKey } from '../admin-auth';
+import { guardAdmin } from '../admin-auth';
 import { freshnessOf } from '../freshness';
 import { HttpProblem } from '../problem';
 import { Freshness } from '../query-schemas';
@@ -45,7 +45,7 @@ const answerOf = (doc: DeadLetter) => {
 export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireAdminKey(deps.adminApiKey));
+    guardAdmin(fastify, deps);
     const subscriptions = createSubscriptionStore(deps.db);
     const find = async (id: string) => {
       const doc = await deadLettersCollection(deps.db).findOne({ _id: id });

@@ -6,7 +6,7 @@ import { SUBSCRIBABLE_EVENTS } from '../../domain/webhooks';
 import { checkTarget, TargetRefused } from '../../infra/outbound-http';
 import { deliveriesOf } from '../../projections/webhook-deliveries/view';
 import type { AppDeps } from '../app';
-import { requireAdminKey } from '../admin-auth';
+import { guardAdmin } from '../admin-auth';
 import { HttpProblem } from '../problem';
 import { literals, Problem } from '../schemas';
 
@@ -60,7 +60,7 @@ const notFound = (id: string) =>
 export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireAdminKey(deps.adminApiKey));
+    guardAdmin(fastify, deps);
     const store = createSubscriptionStore(deps.db);
 
     app.post(
