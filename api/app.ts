@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { OrderChanges } from './order-changes';
 import rateLimit from '@fastify/rate-limit';
 import type { Db } from 'mongodb';
-import { HttpProblem, registerProblemHandlers } from './problem';
+import { HttpProblem, registerProblemHandlers, sendProblem } from './problem';
 import { validatorCompiler } from './validation';
 import { registerDocs } from './docs';
 import { orderRoutes } from './routes/orders';
@@ -70,6 +70,17 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    // Errors the router raises before any route (a malformed URL, a path parameter past its length):
+    // problem+json like every other error, not Fastify's own JSON.
+    frameworkErrors: (err, request, reply) =>
+      sendProblem(reply, {
+        type: 'about:blank',
+        title: err.statusCode === 414 ? 'URI too long' : 'Invalid request',
+        status: err.statusCode ?? 400,
+        detail: err.statusCode === 414 ? 'a path parameter is too long' : 'the URL is not valid',
+        instance: request.url.slice(0, 200),
+        errors: [{ field: 'params', message: err.code }],
+      }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Wrong body types are errors, not silently coerced; unknown fields are errors, not silently dropped.
   app.setValidatorCompiler(validatorCompiler());

@@ -24,7 +24,9 @@ export class OrderChanges {
       const version = Number(message.slice(space + 1));
       for (const w of this.waiters.get(orderId) ?? []) if (version >= w.minSeq) w.wake();
     });
-    // ioredis subscribes again after a reconnect; while Redis is down, waits end at their timeout.
+    // ioredis subscribes again after a reconnect; while Redis is down, waits end at their timeout
+    // (the reads themselves fall back to MongoDB and log the outage).
+    subscriber.on('error', () => undefined);
     subscriber.subscribe(ORDER_CHANGES_CHANNEL).catch(() => undefined);
   }
 

@@ -1,15 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../config';
 import { freePort, spawnLogged, waitFor } from '../infra/process';
 import { startStack, WORKERS, type Stack } from '../infra/stack';
+import { json, placeAndPay, pool, stackEnvironment } from './load';
 import {
   histogramDiff,
   histogramOf,
@@ -67,81 +67,6 @@ function options(): Options {
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-interface OrderView {
-  orderId: string;
-  status: string;
-  total: number;
-  currency: string | null;
-  timeline: { type: string; at: string }[];
-  freshness: { projectedAt: string; seq: number };
-}
-
-interface OrderRun {
-  postMs: number;
-  endToEndMs: number;
-  sagaMs: number;
-  status: string;
-}
-
-/** Runs `jobs` jobs at most `concurrency` at a time. */
-async function pool<T>(jobs: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array<T>(jobs);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, jobs) }, async () => {
-      for (let i = next++; i < jobs; i = next++) results[i] = await job(i);
-    }),
-  );
-  return results;
-}
-
-async function json<T>(res: Response, expect: number[]): Promise<T> {
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
-/** One customer's order, paid as soon as it awaits payment; resolves when it is completed. */
-async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun> {
-  const t0 = performance.now();
-  const placed = await fetch(`${api}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': id },
-    body: JSON.stringify({
-      customer: { id: `bench-customer-${n % 100}`, email: `customer${n % 100}@example.test` },
-      items: [{ sku: 'CB-004', quantity: 1 }],
-    }),
-  });
-  await json(placed, [202]);
-  const postMs = performance.now() - t0;
-  // Long-poll: each read waits (server side, woken by the projector) for the next version.
-  const read = (minSeq: number) =>
-    fetch(`${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
-  const seqOf = (o: OrderView) => o.freshness.seq;
-  let order = await read(1);
-  const deadline = Date.now() + 60_000;
-  while (order.status !== 'AWAITING_PAYMENT') {
-    if (['REJECTED', 'CANCELLED', 'FAILED', 'COMPLETED'].includes(order.status)) break;
-    if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
-    order = await read(seqOf(order) + 1);
-  }
-  if (order.status === 'AWAITING_PAYMENT') {
-    const paid = await fetch(`${api}/orders/${id}/payments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: order.total, currency: order.currency, reference: `pay-${id}` }),
-    });
-    await json(paid, [200, 202]);
-    while (order.status !== 'COMPLETED') {
-      if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
-      order = await read(seqOf(order) + 1);
-    }
-  }
-  const endToEndMs = performance.now() - t0;
-  const at = (type: string) => Date.parse(order.timeline.find((e) => e.type === type)?.at ?? '');
-  return { postMs, endToEndMs, sagaMs: at('OrderCompleted') - at('OrderPlaced'), status: order.status };
-}
-
 /** autocannon against GET /orders/:id over the given ids; requests per second and latency. */
 async function hammer(base: string, ids: string[], connections: number, seconds: number) {
   let i = 0;
@@ -172,26 +97,10 @@ const scrape = async (url: string, name: string): Promise<Histogram> =>
 
 async function main(): Promise<void> {
   const o = options();
-  const data = mkdtempSync(join(tmpdir(), 'order-saga-bench-'));
+  const { data, env, config, workerPorts } = await stackEnvironment('bench', {
+    RATE_LIMIT_MAX: '1000000000',
+  });
   const port = () => freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: data,
-    TEMPORAL_PORT: String(await port()),
-    TEMPORAL_UI_PORT: String(await port()),
-    MONGO_PORT: String(await port()),
-    REDIS_PORT: String(await port()),
-    SMTP_PORT: String(await port()),
-    MAILBOX_PORT: String(await port()),
-    API_PORT: String(await port()),
-    ADMIN_API_KEY: randomBytes(24).toString('hex'),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  };
-  for (const k of ['MONGODB_URL', 'REDIS_URL', 'SMTP_URL', 'TEMPORAL_ADDRESS']) delete env[k];
-  const config = loadConfig(env);
-  const workerPorts = [];
-  for (let i = 0; i < WORKERS.length; i++) workerPorts.push({ ops: await port(), sdk: await port() });
-
   const children: ChildProcess[] = [];
   let stack: Stack | null = null;
   let unexpected: string | null = null;

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tempDir } from '../test/helpers/env';
+
+const run = promisify(execFile);
+const DIST = join(__dirname, '..', 'dist', 'bench', 'chaos.js');
+
+/** `npm run chaos` at its smoke size: every fault case runs for real and every invariant holds. */
+describe('reliability suite (smoke size)', () => {
+  const dir = tempDir('chaos-smoke');
+  afterAll(() => dir.remove());
+
+  test('given every fault at smoke size, then each case reports all its invariants holding', async () => {
+    if (!existsSync(DIST))
+      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
+    const out = join(dir.path, 'chaos.json');
+    // exit 1 (a rejected promise here) if any invariant is broken; the report says which
+    await run(process.execPath, [DIST, '--smoke', '--out', out], { timeout: 420_000 });
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      cases: {
+        name: string;
+        ok: boolean;
+        orders: number;
+        invariants: Record<string, { ok: boolean; detail: string }>;
+      }[];
+    };
+    const byName = new Map(report.cases.map((c) => [c.name, c]));
+    expect([...byName.keys()]).toEqual([
+      'kill-saga-worker',
+      'restart-temporal',
+      'redis-outage',
+      'mongo-outage',
+      'flaky-webhooks',
+      'hostile-input',
+      'admin-auth',
+    ]);
+    for (const c of report.cases) {
+      const broken = Object.entries(c.invariants).filter(([, v]) => !v.ok);
+      expect({ case: c.name, broken }).toEqual({ case: c.name, broken: [] });
+    }
+    // The fault cases ran orders and checked the seven order invariants each.
+    for (const name of [
+      'kill-saga-worker',
+      'restart-temporal',
+      'redis-outage',
+      'mongo-outage',
+      'flaky-webhooks',
+    ]) {
+      const c = byName.get(name);
+      expect(c?.orders).toBeGreaterThan(0);
+      expect(Object.keys(c?.invariants ?? {})).toEqual(
+        expect.arrayContaining([
+          'everyOrderTerminal',
+          'oneInvoicePerOrderGapFree',
+          'stockConserved',
+          'redisCaughtUp',
+          'noEmailLost',
+          'noWebhookLost',
+          'readModelsMatchHistories',
+        ]),
+      );
+    }
+    expect(byName.get('redis-outage')?.invariants.readsFellBackToMongo?.ok).toBe(true);
+    expect(byName.get('admin-auth')?.invariants.rateLimited429?.ok).toBe(true);
+  }, 480_000);
+});

@@ -1,0 +1,640 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { MongoClient, type Db } from 'mongodb';
+import { serviceUrls } from '../config';
+import { waitFor } from '../infra/process';
+import { startStack, WORKERS, type Stack } from '../infra/stack';
+import { verifyReadModels } from '../projections/rebuild';
+import { orderKey } from '../projections/orders/redis';
+import { json, pool, stackEnvironment, type OrderView } from './load';
+import { startReceiver, type Receiver } from './receiver';
+import { hostileRequests } from './hostile';
+
+/**
+ * `npm run chaos`: the whole stack on its own ports; each case runs orders through the API while a
+ * real fault happens (a worker SIGKILLed, the Temporal server restarted, Redis or the Mongo-compatible
+ * store stopped, a receiver failing half its webhooks), then checks the invariants: every order
+ * terminal, one invoice per order and gap-free numbers, stock conserved and its ledger adding up,
+ * read models equal to the histories (the verify command's check), Redis caught up, no email or
+ * webhook lost (duplicates recognisable by id). Two more cases send hostile input and admin calls.
+ */
+
+const CASES = [
+  'kill-saga-worker',
+  'restart-temporal',
+  'redis-outage',
+  'mongo-outage',
+  'flaky-webhooks',
+  'hostile-input',
+  'admin-auth',
+] as const;
+type CaseName = (typeof CASES)[number];
+const SKU = 'CB-004';
+const EMAIL_KINDS = ['order-received', 'order-confirmed', 'order-paid'];
+
+interface Options {
+  orders: number;
+  concurrency: number;
+  outageMs: number;
+  hostile: number;
+  cases: CaseName[];
+  out: string;
+  keep: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string' },
+      concurrency: { type: 'string' },
+      outage: { type: 'string' },
+      case: { type: 'string', multiple: true },
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const smoke = values.smoke ?? false;
+  const int = (v: string | undefined, fallback: number, name: string) => {
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  const cases = (values.case ?? [...CASES]) as CaseName[];
+  for (const c of cases)
+    if (!CASES.includes(c)) throw new Error(`unknown case ${c}; cases: ${CASES.join(', ')}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    orders: int(values.orders, smoke ? 12 : 300, 'orders'),
+    concurrency: int(values.concurrency, smoke ? 4 : 16, 'concurrency'),
+    outageMs: int(values.outage, smoke ? 2 : 10, 'outage') * 1000,
+    hostile: smoke ? 200 : 1000,
+    cases,
+    out: resolve(values.out ?? join('bench', 'results', `chaos-${stamp}.json`)),
+    keep: values.keep ?? false,
+  };
+}
+
+const log = (msg: string) => console.log(`[chaos] ${msg}`);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Check {
+  ok: boolean;
+  detail: string;
+}
+interface CaseReport {
+  name: CaseName;
+  fault: string;
+  seconds: number;
+  orders: number;
+  observed: Record<string, unknown>;
+  invariants: Record<string, Check>;
+  ok: boolean;
+}
+
+interface Context {
+  o: Options;
+  stack: Stack;
+  api: string;
+  adminKey: string;
+  db: Db;
+  redis: Redis;
+  temporal: Client;
+  receiver: Receiver;
+}
+
+/**
+ * A client that behaves as a real one under faults: it retries what failed on the way (a network
+ * error, a 5xx, a 503 while Temporal restarts) with the same Idempotency-Key, so an order is placed
+ * once however often it is sent. Returns the order once completed, and what it had to retry.
+ */
+async function placeAndPayThroughFaults(
+  api: string,
+  id: string,
+  n: number,
+  placed: () => void,
+): Promise<{ status: string; retries: number; errors: string[] }> {
+  let retries = 0;
+  const errors = new Set<string>();
+  const deadline = Date.now() + 180_000;
+  const attempt = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        return await call();
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`${what} of ${id}: ${String(err)}`);
+        retries++;
+        errors.add(`${what}: ${err instanceof Error ? err.message.slice(0, 80) : String(err)}`);
+        await pause(wait);
+      }
+    }
+  };
+  await attempt('place', async () => {
+    const res = await fetch(`${api}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': id },
+      body: JSON.stringify({
+        customer: { id: `chaos-customer-${n % 20}`, email: `chaos${n % 20}@example.test` },
+        items: [{ sku: SKU, quantity: 1 }],
+      }),
+    });
+    return json(res, [202]);
+  });
+  placed();
+  const read = (minSeq: number) =>
+    attempt('read', async () => json<OrderView>(await fetch(`${api}/orders/${id}?minSeq=${minSeq}`), [200]));
+  let order = await read(1);
+  while (order.status !== 'AWAITING_PAYMENT' && order.status !== 'COMPLETED') {
+    if (['REJECTED', 'CANCELLED', 'FAILED'].includes(order.status))
+      return { status: order.status, retries, errors: [...errors] };
+    if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status}`);
+    order = await read(order.freshness.seq + 1);
+  }
+  if (order.status === 'AWAITING_PAYMENT') {
+    const { total, currency } = order;
+    await attempt('pay', async () => {
+      const res = await fetch(`${api}/orders/${id}/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: total, currency, reference: `pay-${id}` }),
+      });
+      return json(res, [200, 202]);
+    });
+    while (order.status !== 'COMPLETED') {
+      if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after paying`);
+      order = await read(order.freshness.seq + 1);
+    }
+  }
+  return { status: order.status, retries, errors: [...errors] };
+}
+
+/** Runs the case's orders with `fault` started once a third of them are placed. */
+async function ordersUnderFault(
+  ctx: Context,
+  name: string,
+  fault: () => Promise<Record<string, unknown>>,
+): Promise<{ ids: string[]; observed: Record<string, unknown> }> {
+  const ids = Array.from({ length: ctx.o.orders }, (_, i) => `${name}-${i}`);
+  let placed = 0;
+  let trigger!: () => void;
+  const third = new Promise<void>((r) => (trigger = r));
+  const faulted = third.then(fault);
+  const runs = await pool(ids.length, ctx.o.concurrency, (i) =>
+    placeAndPayThroughFaults(ctx.api, ids[i] ?? '', i, () => {
+      if (++placed >= Math.ceil(ids.length / 3)) trigger();
+    }),
+  );
+  const observed = await faulted;
+  const statuses: Record<string, number> = {};
+  for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  return {
+    ids,
+    observed: {
+      ...observed,
+      statuses,
+      clientRetries: runs.reduce((a, r) => a + r.retries, 0),
+      retriedErrors: [...new Set(runs.flatMap((r) => r.errors))].slice(0, 6),
+    },
+  };
+}
+
+const check = (ok: boolean, detail: string): Check => ({ ok, detail });
+
+/** The invariants after a case, over its orders and over the whole store. */
+async function invariants(ctx: Context, ids: string[]): Promise<Record<string, Check>> {
+  const out: Record<string, Check> = {};
+  const { db } = ctx;
+
+  // Every order terminal, in Temporal and in the read model. A run closes after its last email and
+  // that email's event are projected, a moment after the client saw COMPLETED: wait for it.
+  const closed = async () => {
+    const runs = await Promise.all(
+      ids.map((id) =>
+        ctx.temporal.workflow
+          .getHandle(`order-${id}`)
+          .describe()
+          .then((d) => d.status.name),
+      ),
+    );
+    return runs.filter((s) => s === 'COMPLETED').length;
+  };
+  await waitFor('every run closed', async () => (await closed()) === ids.length, {
+    timeoutMs: 120_000,
+    intervalMs: 250,
+  }).catch(() => undefined);
+  const runsClosed = await closed();
+  const docs = await db
+    .collection<{ _id: string; status: string; version: number }>('orders')
+    .find({ _id: { $in: ids } })
+    .toArray();
+  const notDone = ids.filter((id) => docs.find((d) => d._id === id)?.status !== 'COMPLETED');
+  out.everyOrderTerminal = check(
+    notDone.length === 0 && runsClosed === ids.length,
+    `${ids.length - notDone.length}/${ids.length} COMPLETED in the read model, ${runsClosed}/${ids.length} runs closed`,
+  );
+
+  // Exactly one invoice per order; numbers 1..n without gap or repeat over the whole register.
+  const invoices = await db
+    .collection<{ orderId: string; number: number }>('billing_invoices')
+    .find({}, { projection: { orderId: 1, number: 1 } })
+    .toArray();
+  const perOrder = new Map<string, number>();
+  for (const inv of invoices) perOrder.set(inv.orderId, (perOrder.get(inv.orderId) ?? 0) + 1);
+  const wrongCount = ids.filter((id) => perOrder.get(id) !== 1);
+  const numbers = invoices.map((i) => i.number).sort((a, b) => a - b);
+  const gapFree = numbers.every((n, i) => n === i + 1);
+  out.oneInvoicePerOrderGapFree = check(
+    wrongCount.length === 0 && gapFree,
+    `${ids.length - wrongCount.length}/${ids.length} orders with exactly one invoice; register 1..${numbers.length} ${gapFree ? 'gap-free' : 'HAS GAPS OR REPEATS'}`,
+  );
+
+  // Stock conserved: initial (seed + adjustments) − sold = available, and each movement adds up.
+  const moves = await db
+    .collection<{ seq: number; kind: string; delta: number; available: number; orderId: string | null }>(
+      'stock_movements',
+    )
+    .find({ sku: SKU })
+    .sort({ seq: 1 })
+    .toArray();
+  let balance = 0;
+  let addsUp = true;
+  for (const [i, m] of moves.entries()) {
+    balance += m.delta;
+    if (m.seq !== i + 1 || m.available !== balance) addsUp = false;
+  }
+  const initial = moves
+    .filter((m) => m.kind === 'seed' || m.kind === 'adjust')
+    .reduce((a, m) => a + m.delta, 0);
+  const sold = await db.collection('orders').countDocuments({ status: 'COMPLETED', 'items.sku': SKU });
+  const available = moves.at(-1)?.available ?? 0;
+  const product = await db.collection<{ _id: string; available?: number }>('products').findOne({ _id: SKU });
+  out.stockConserved = check(
+    addsUp && initial - sold === available && product?.available === available,
+    `ledger of ${moves.length} movements ${addsUp ? 'adds up' : 'DOES NOT ADD UP'}; initial ${initial} − sold ${sold} = ${initial - sold}, available ${available}, products view ${product?.available}`,
+  );
+
+  // Redis caught up: each hot document at the version MongoDB holds (projections retry after an outage).
+  const behind = async () => {
+    const late: string[] = [];
+    const now = await db
+      .collection<{ _id: string; version: number }>('orders')
+      .find({ _id: { $in: ids } }, { projection: { version: 1 } })
+      .toArray();
+    for (const d of now) {
+      if (Number(await ctx.redis.hget(orderKey(d._id), 'version')) !== d.version) late.push(d._id);
+    }
+    return late;
+  };
+  await waitFor('Redis caught up', async () => (await behind()).length === 0, {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  }).catch(() => undefined);
+  const late = await behind();
+  out.redisCaughtUp = check(
+    late.length === 0,
+    `${ids.length - late.length}/${ids.length} hot documents at MongoDB's version`,
+  );
+
+  // No email lost: each order's three emails arrived, duplicates recognisable by Message-ID.
+  const sink = ctx.stack.sink;
+  const wanted = ids.flatMap((id) => EMAIL_KINDS.map((k) => `<${id}.${k}@orders.local>`));
+  const seen = await waitFor(
+    'every email',
+    async () => {
+      const got = new Set((sink?.messages() ?? []).map((m) => m.messageId));
+      return wanted.every((w) => got.has(w));
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  ).then(
+    () => true,
+    () => false,
+  );
+  const messages = (sink?.messages() ?? []).filter((m) => m.messageId && wanted.includes(m.messageId));
+  const missing = wanted.filter((w) => !messages.some((m) => m.messageId === w));
+  out.noEmailLost = check(
+    seen && missing.length === 0,
+    `${wanted.length - missing.length}/${wanted.length} emails delivered (${messages.length - new Set(messages.map((m) => m.messageId)).size} duplicates by Message-ID)${missing.length ? `; missing ${missing.slice(0, 3).join(', ')}` : ''}`,
+  );
+
+  // No webhook lost: each order's OrderCompleted acknowledged (2xx) at least once; repeats share a webhook-id.
+  const delivered = () => {
+    const byOrder = new Map<string, Set<string>>();
+    let acks = 0;
+    for (const r of ctx.receiver.requests) {
+      if (r.status >= 300) continue;
+      const body = JSON.parse(r.body) as { type: string; data: { orderId: string } };
+      if (body.type !== 'OrderCompleted' || !ids.includes(body.data.orderId)) continue;
+      acks++;
+      const set = byOrder.get(body.data.orderId) ?? new Set<string>();
+      set.add(String(r.headers['webhook-id']));
+      byOrder.set(body.data.orderId, set);
+    }
+    return { byOrder, acks };
+  };
+  const allHooks = await waitFor('every webhook', async () => delivered().byOrder.size === ids.length, {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+  }).then(
+    () => true,
+    () => false,
+  );
+  const { byOrder, acks } = delivered();
+  const oneIdEach = [...byOrder.values()].every((s) => s.size === 1);
+  out.noWebhookLost = check(
+    allHooks && oneIdEach,
+    `${byOrder.size}/${ids.length} OrderCompleted webhooks acknowledged, ${acks - byOrder.size} duplicate deliveries, ${oneIdEach ? 'one webhook-id per order' : 'SEVERAL IDS FOR ONE EVENT'}`,
+  );
+  // Read models equal to the histories: the verify command's own check, once deliveries have settled
+  // (verify reads a history, then the model: a delivery still retrying would show as drift).
+  const verified = await verifyReadModels({ db, redis: ctx.redis, temporal: ctx.temporal });
+  out.readModelsMatchHistories = check(
+    verified.drift.length === 0,
+    `verify: ${verified.orders} orders, ${verified.drift.length} drift${verified.drift.length ? `: ${JSON.stringify(verified.drift.slice(0, 3))}` : ''}`,
+  );
+
+  return out;
+}
+
+/** A read during an outage: the order still answers, and from where. */
+async function readDuring(api: string, id: string): Promise<{ status: number; source?: string }> {
+  const res = await fetch(`${api}/orders/${id}`).catch(() => null);
+  if (!res) return { status: 0 };
+  const body = (await res.json().catch(() => ({}))) as { freshness?: { source?: string } };
+  return { status: res.status, source: body.freshness?.source };
+}
+
+async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
+  const started = Date.now();
+  const { stack, o, api } = ctx;
+  let fault = '';
+  let result: { ids: string[]; observed: Record<string, unknown> } = { ids: [], observed: {} };
+  let checks: Record<string, Check> = {};
+  switch (name) {
+    case 'kill-saga-worker':
+      fault = 'SIGKILL the saga worker a third of the way in, start it again';
+      result = await ordersUnderFault(ctx, name, async () => {
+        await stack.part('saga-worker').kill('SIGKILL');
+        await stack.part('saga-worker').start();
+        return {};
+      });
+      break;
+    case 'restart-temporal':
+      fault =
+        'stop the Temporal dev server (SIGTERM) a third of the way in, start it again on the same database';
+      result = await ordersUnderFault(ctx, name, async () => {
+        await stack.part('temporal').stop();
+        await stack.part('temporal').start();
+        return {};
+      });
+      break;
+    case 'redis-outage':
+      fault = `stop Redis for ${o.outageMs / 1000} s a third of the way in`;
+      result = await ordersUnderFault(ctx, name, async () => {
+        await stack.part('redis').stop();
+        await pause(o.outageMs / 2);
+        const during = await readDuring(api, `${name}-0`);
+        await pause(o.outageMs / 2);
+        await stack.part('redis').start();
+        return { readDuringOutage: during };
+      });
+      checks.readsFellBackToMongo = check(
+        (result.observed.readDuringOutage as { status: number; source?: string }).source === 'mongodb',
+        `GET /orders/:id during the outage: ${JSON.stringify(result.observed.readDuringOutage)}`,
+      );
+      break;
+    case 'mongo-outage':
+      fault = `stop the Mongo-compatible store for ${o.outageMs / 1000} s a third of the way in`;
+      result = await ordersUnderFault(ctx, name, async () => {
+        await stack.part('mongo').stop();
+        await pause(o.outageMs / 2);
+        const during = await readDuring(api, `${name}-0`);
+        await pause(o.outageMs / 2);
+        await stack.part('mongo').start();
+        return { readDuringOutage: during };
+      });
+      break;
+    case 'flaky-webhooks':
+      fault = 'the webhook receiver answers 503 to every other request for the whole case';
+      ctx.receiver.respondWith((n) => (n % 2 === 0 ? 503 : 204));
+      result = await ordersUnderFault(ctx, name, async () => ({}));
+      break;
+    case 'hostile-input':
+      fault = `${o.hostile} malformed or hostile requests`;
+      return hostileCase(ctx, fault, started);
+    case 'admin-auth':
+      fault = 'admin calls without a key, with wrong keys, then past the admin rate limit';
+      return adminCase(ctx, fault, started);
+  }
+  checks = { ...checks, ...(await invariants(ctx, result.ids)) };
+  ctx.receiver.respondWith(204);
+  return {
+    name,
+    fault,
+    seconds: (Date.now() - started) / 1000,
+    orders: result.ids.length,
+    observed: result.observed,
+    invariants: checks,
+    ok: Object.values(checks).every((c) => c.ok),
+  };
+}
+
+/** What a request may have changed: workflows in Temporal and documents in every collection. */
+async function footprint(ctx: Context): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  counts.workflows = (await ctx.temporal.workflow.count()).count;
+  for (const c of await ctx.db.listCollections({}, { nameOnly: true }).toArray()) {
+    counts[c.name] = await ctx.db.collection(c.name).countDocuments();
+  }
+  return counts;
+}
+
+async function hostileCase(ctx: Context, fault: string, started: number): Promise<CaseReport> {
+  const before = await footprint(ctx);
+  const requests = hostileRequests(ctx.o.hostile);
+  const statuses: Record<string, number> = {};
+  const bad: string[] = [];
+  await pool(requests.length, ctx.o.concurrency, async (i) => {
+    const r = requests[i];
+    if (!r) return;
+    const res = await fetch(`${ctx.api}${r.path}`, {
+      method: r.method,
+      headers: r.headers,
+      ...(r.body === undefined ? {} : { body: r.body }),
+    }).catch((err: unknown) => ({ status: 0, headers: new Headers(), text: async () => String(err) }));
+    const text = await res.text();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    const problem = (res.headers.get('content-type') ?? '').includes('application/problem+json');
+    if (res.status < 400 || res.status >= 500 || !problem) {
+      bad.push(`${r.kind} ${r.method} ${r.path.slice(0, 60)} → ${res.status} ${text.slice(0, 80)}`);
+    }
+  });
+  const after = await footprint(ctx);
+  const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+  const invariants = {
+    only4xxProblems: check(
+      bad.length === 0,
+      `${requests.length - bad.length}/${requests.length} answered 4xx problem+json${bad.length ? `; e.g. ${bad.slice(0, 3).join(' | ')}` : ''}`,
+    ),
+    nothingStartedOrWritten: check(
+      changed.length === 0,
+      changed.length === 0
+        ? `no workflow started, no document written (${before.workflows} workflows, ${Object.keys(before).length - 1} collections unchanged)`
+        : `changed: ${changed.map((k) => `${k} ${before[k]}→${after[k]}`).join(', ')}`,
+    ),
+  };
+  return {
+    name: 'hostile-input',
+    fault,
+    seconds: (Date.now() - started) / 1000,
+    orders: 0,
+    observed: { statuses, kinds: [...new Set(requests.map((r) => r.kind))] },
+    invariants,
+    ok: Object.values(invariants).every((c) => c.ok),
+  };
+}
+
+async function adminCase(ctx: Context, fault: string, started: number): Promise<CaseReport> {
+  const call = (auth?: string) =>
+    fetch(`${ctx.api}/webhooks`, { headers: auth ? { authorization: auth } : {} }).then(async (r) => ({
+      status: r.status,
+      retryAfter: r.headers.get('retry-after'),
+      type: r.headers.get('content-type') ?? '',
+    }));
+  const none = await call();
+  const wrong = await call('Bearer not-the-key-0123456789');
+  const right = await call(`Bearer ${ctx.adminKey}`);
+  const burst: { status: number; retryAfter: string | null; type: string }[] = [];
+  for (let i = 0; i < ctx.stack.config.adminRateLimitMax + 5; i++)
+    burst.push(await call('Bearer guess-' + i));
+  const limited = burst.filter((b) => b.status === 429);
+  const invariants = {
+    missingKey401: check(
+      none.status === 401 && none.type.includes('problem+json'),
+      `no key → ${none.status}`,
+    ),
+    wrongKey403: check(
+      wrong.status === 403 && wrong.type.includes('problem+json'),
+      `wrong key → ${wrong.status}`,
+    ),
+    rightKey200: check(right.status === 200, `the key → ${right.status}`),
+    rateLimited429: check(
+      limited.length > 0 && limited.every((b) => Number(b.retryAfter) > 0 && b.type.includes('problem+json')),
+      `${burst.length} more calls: ${burst.length - limited.length} answered 401/403, then ${limited.length} × 429 with Retry-After ${limited[0]?.retryAfter ?? '—'} s`,
+    ),
+  };
+  return {
+    name: 'admin-auth',
+    fault,
+    seconds: (Date.now() - started) / 1000,
+    orders: 0,
+    observed: { statuses: burst.map((b) => b.status).join(',') },
+    invariants,
+    ok: Object.values(invariants).every((c) => c.ok),
+  };
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const { data, env, config, workerPorts } = await stackEnvironment('chaos', {
+    RATE_LIMIT_MAX: '1000000000',
+    ADMIN_RATE_LIMIT_MAX: '20',
+    WEBHOOK_ALLOW_LOOPBACK: 'true',
+    WEBHOOK_BACKOFF_INITIAL: '200ms',
+    WEBHOOK_BACKOFF_MAX: '2s',
+    WORKER_SHUTDOWN_GRACE: '5s',
+  });
+  let stack: Stack | null = null;
+  const receiver = await startReceiver();
+  const reports: CaseReport[] = [];
+  let mongo: MongoClient | null = null;
+  let redis: Redis | null = null;
+  let connection: Connection | null = null;
+  try {
+    log(
+      `cases: ${o.cases.join(', ')}; ${o.orders} orders each at concurrency ${o.concurrency}; data in ${data}`,
+    );
+    stack = await startStack(config, {
+      env,
+      workerPorts,
+      onUnexpectedExit: (name, how) => log(`${name} exited on its own (${how})`),
+    });
+    const api = stack.apiUrl;
+    const ready = (url: string) => fetch(url).then((r) => r.status === 200);
+    await waitFor('the API ready', () => ready(`${api}/health/ready`), { timeoutMs: 120_000 });
+    for (const w of WORKERS) {
+      await waitFor(`${w} ready`, () => ready(`${stack?.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
+    }
+    const admin = { 'content-type': 'application/json', authorization: `Bearer ${env.ADMIN_API_KEY}` };
+    await json(
+      await fetch(`${api}/products/${SKU}/stock-adjustments`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ delta: o.orders * o.cases.length, reason: 'reliability suite stock' }),
+      }),
+      [200],
+    );
+    await json(
+      await fetch(`${api}/webhooks`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ url: receiver.url, events: ['OrderCompleted'] }),
+      }),
+      [201],
+    );
+    const urls = serviceUrls(config);
+    mongo = await MongoClient.connect(urls.mongodb, { serverSelectionTimeoutMS: 30_000 });
+    redis = new Redis(urls.redis, { maxRetriesPerRequest: 20 });
+    redis.on('error', () => undefined); // down on purpose in the Redis case; commands retry
+    connection = await Connection.connect({ address: config.temporalAddress });
+    const ctx: Context = {
+      o,
+      stack,
+      api,
+      adminKey: env.ADMIN_API_KEY ?? '',
+      db: mongo.db(config.mongodbDb),
+      redis,
+      temporal: new Client({ connection, namespace: config.temporalNamespace }),
+      receiver,
+    };
+    for (const name of o.cases) {
+      log(`${name}…`);
+      const report = await runCase(ctx, name);
+      reports.push(report);
+      log(
+        `${name}: ${report.ok ? 'all invariants hold' : 'INVARIANT BROKEN'} (${report.seconds.toFixed(0)} s)`,
+      );
+      for (const [k, c] of Object.entries(report.invariants))
+        log(`  ${c.ok ? 'ok ' : 'BAD'} ${k}: ${c.detail}`);
+    }
+  } finally {
+    await connection?.close();
+    redis?.disconnect();
+    await mongo?.close();
+    await stack?.stop();
+    await receiver.stop();
+    if (!o.keep) rmSync(data, { recursive: true, force: true });
+  }
+  const report = {
+    at: new Date().toISOString(),
+    orders: o.orders,
+    concurrency: o.concurrency,
+    outageMs: o.outageMs,
+    cases: reports,
+  };
+  mkdirSync(dirname(o.out), { recursive: true });
+  writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`saved ${o.out}`);
+  const failed = reports.filter((r) => !r.ok).map((r) => r.name);
+  if (failed.length) {
+    console.error(`[chaos] invariants broken in: ${failed.join(', ')}`);
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('[chaos] failed:', err instanceof Error ? err.stack : err);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig, type Config } from '../config';
+import { freePort } from '../infra/process';
+import { WORKERS } from '../infra/stack';
+
+/** What the benchmark and the reliability suite share: a stack's environment, load, HTTP helpers. */
+
+/**
+ * The environment of a stack of our own: a temporary data folder, free loopback ports for every
+ * server, a random admin key; nothing from the caller's MONGODB_URL/REDIS_URL/SMTP_URL/TEMPORAL_ADDRESS.
+ */
+export async function stackEnvironment(
+  name: string,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<{
+  data: string;
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  workerPorts: { ops: number; sdk: number }[];
+}> {
+  const data = mkdtempSync(join(tmpdir(), `order-saga-${name}-`));
+  const port = () => freePort().then(String);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: data,
+    TEMPORAL_PORT: await port(),
+    TEMPORAL_UI_PORT: await port(),
+    MONGO_PORT: await port(),
+    REDIS_PORT: await port(),
+    SMTP_PORT: await port(),
+    MAILBOX_PORT: await port(),
+    API_PORT: await port(),
+    ADMIN_API_KEY: randomBytes(24).toString('hex'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...extra,
+  };
+  for (const k of ['MONGODB_URL', 'REDIS_URL', 'SMTP_URL', 'TEMPORAL_ADDRESS']) delete env[k];
+  const workerPorts = [];
+  for (let i = 0; i < WORKERS.length; i++) workerPorts.push({ ops: await freePort(), sdk: await freePort() });
+  return { data, env, config: loadConfig(env), workerPorts };
+}
+
+export interface OrderView {
+  orderId: string;
+  status: string;
+  total: number;
+  currency: string | null;
+  timeline: { type: string; at: string }[];
+  freshness: { projectedAt: string; seq: number };
+}
+
+export interface OrderRun {
+  postMs: number;
+  endToEndMs: number;
+  sagaMs: number;
+  status: string;
+}
+
+/** Runs `jobs` jobs at most `concurrency` at a time. */
+export async function pool<T>(
+  jobs: number,
+  concurrency: number,
+  job: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, jobs) }, async () => {
+      for (let i = next++; i < jobs; i = next++) results[i] = await job(i);
+    }),
+  );
+  return results;
+}
+
+export async function json<T>(res: Response, expect: number[]): Promise<T> {
+  const text = await res.text();
+  if (!expect.includes(res.status)) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** One customer's order, paid as soon as it awaits payment; resolves when it is completed. */
+export async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun> {
+  const t0 = performance.now();
+  const placed = await fetch(`${api}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': id },
+    body: JSON.stringify({
+      customer: { id: `bench-customer-${n % 100}`, email: `customer${n % 100}@example.test` },
+      items: [{ sku: 'CB-004', quantity: 1 }],
+    }),
+  });
+  await json(placed, [202]);
+  const postMs = performance.now() - t0;
+  // Long-poll: each read waits (server side, woken by the projector) for the next version.
+  const read = (minSeq: number) =>
+    fetch(`${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
+  const seqOf = (o: OrderView) => o.freshness.seq;
+  let order = await read(1);
+  const deadline = Date.now() + 60_000;
+  while (order.status !== 'AWAITING_PAYMENT') {
+    if (['REJECTED', 'CANCELLED', 'FAILED', 'COMPLETED'].includes(order.status)) break;
+    if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
+    order = await read(seqOf(order) + 1);
+  }
+  if (order.status === 'AWAITING_PAYMENT') {
+    const paid = await fetch(`${api}/orders/${id}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: order.total, currency: order.currency, reference: `pay-${id}` }),
+    });
+    await json(paid, [200, 202]);
+    while (order.status !== 'COMPLETED') {
+      if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
+      order = await read(seqOf(order) + 1);
+    }
+  }
+  const endToEndMs = performance.now() - t0;
+  const at = (type: string) => Date.parse(order.timeline.find((e) => e.type === type)?.at ?? '');
+  return { postMs, endToEndMs, sagaMs: at('OrderCompleted') - at('OrderPlaced'), status: order.status };
+}
