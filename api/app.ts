@@ -72,15 +72,16 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
     // Errors the router raises before any route (a malformed URL, a path parameter past its length):
     // problem+json like every other error, not Fastify's own JSON.
-    frameworkErrors: (err, request, reply) =>
-      sendProblem(reply, {
+    frameworkErrors: (err, request, reply) => {
+      void sendProblem(reply, {
         type: 'about:blank',
         title: err.statusCode === 414 ? 'URI too long' : 'Invalid request',
         status: err.statusCode ?? 400,
         detail: err.statusCode === 414 ? 'a path parameter is too long' : 'the URL is not valid',
         instance: request.url.slice(0, 200),
         errors: [{ field: 'params', message: err.code }],
-      }),
+      });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Wrong body types are errors, not silently coerced; unknown fields are errors, not silently dropped.
   app.setValidatorCompiler(validatorCompiler());
