@@ -137,3 +137,17 @@ describe('POST /orders input validation', () => {
     await app.close();
   });
 });
+
+describe('errors the router raises before any route', () => {
+  test('given a path parameter past its length or a malformed URL, then problem+json, not Fastify JSON', async () => {
+    const app = await testApp();
+    const long = await app.inject({ method: 'GET', url: `/orders/${'a'.repeat(300)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toContain('application/problem+json');
+    expect(long.json()).toMatchObject({ status: 414, title: 'URI too long' });
+    const bad = await app.inject({ method: 'GET', url: '/orders/%E0%A4%A' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    await app.close();
+  });
+});

@@ -2,14 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, spawnLogged, waitFor } from '../infra/process';
 import { startStack, WORKERS, type Stack } from '../infra/stack';
-import { json, placeAndPay, pool, stackEnvironment } from './load';
+import { json, placeAndPay, pool, stackEnvironment, positiveInt, resultFile, RUN_FLAGS } from './load';
 import {
   histogramDiff,
   histogramOf,
@@ -38,28 +38,15 @@ interface Options {
 
 function options(): Options {
   const { values } = parseArgs({
-    options: {
-      orders: { type: 'string' },
-      concurrency: { type: 'string' },
-      'read-seconds': { type: 'string' },
-      smoke: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
+    options: { ...RUN_FLAGS, 'read-seconds': { type: 'string' } },
   });
   const smoke = values.smoke ?? false;
-  const int = (v: string | undefined, fallback: number, name: string) => {
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-    return n;
-  };
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
-    orders: int(values.orders, smoke ? 30 : 1000, 'orders'),
-    concurrency: int(values.concurrency, smoke ? 4 : 32, 'concurrency'),
+    orders: positiveInt(values.orders, smoke ? 30 : 1000, 'orders'),
+    concurrency: positiveInt(values.concurrency, smoke ? 4 : 32, 'concurrency'),
     warmup: smoke ? 4 : 50,
-    readSeconds: int(values['read-seconds'], smoke ? 2 : 10, 'read-seconds'),
-    out: resolve(values.out ?? join('bench', 'results', `bench-${stamp}.json`)),
+    readSeconds: positiveInt(values['read-seconds'], smoke ? 2 : 10, 'read-seconds'),
+    out: resultFile(values.out, 'bench'),
     keep: values.keep ?? false,
   };
 }

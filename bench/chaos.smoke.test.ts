@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../test/helpers/env';
+import { CASES } from './chaos-cases';
 
 const run = promisify(execFile);
 const DIST = join(__dirname, '..', 'dist', 'bench', 'chaos.js');
@@ -27,15 +28,7 @@ describe('reliability suite (smoke size)', () => {
       }[];
     };
     const byName = new Map(report.cases.map((c) => [c.name, c]));
-    expect([...byName.keys()]).toEqual([
-      'kill-saga-worker',
-      'restart-temporal',
-      'redis-outage',
-      'mongo-outage',
-      'flaky-webhooks',
-      'hostile-input',
-      'admin-auth',
-    ]);
+    expect([...byName.keys()]).toEqual([...CASES]);
     for (const c of report.cases) {
       const broken = Object.entries(c.invariants).filter(([, v]) => !v.ok);
       expect({ case: c.name, broken }).toEqual({ case: c.name, broken: [] });

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
@@ -9,9 +9,10 @@ import { waitFor } from '../infra/process';
 import { startStack, WORKERS, type Stack } from '../infra/stack';
 import { verifyReadModels } from '../projections/rebuild';
 import { orderKey } from '../projections/orders/redis';
-import { json, pool, stackEnvironment, type OrderView } from './load';
+import { json, pool, stackEnvironment, type OrderView, positiveInt, resultFile, RUN_FLAGS } from './load';
 import { startReceiver, type Receiver } from './receiver';
 import { hostileRequests } from './hostile';
+import { CASES, type CaseName } from './chaos-cases';
 
 /**
  * `npm run chaos`: the whole stack on its own ports; each case runs orders through the API while a
@@ -22,16 +23,6 @@ import { hostileRequests } from './hostile';
  * webhook lost (duplicates recognisable by id). Two more cases send hostile input and admin calls.
  */
 
-const CASES = [
-  'kill-saga-worker',
-  'restart-temporal',
-  'redis-outage',
-  'mongo-outage',
-  'flaky-webhooks',
-  'hostile-input',
-  'admin-auth',
-] as const;
-type CaseName = (typeof CASES)[number];
 const SKU = 'CB-004';
 const EMAIL_KINDS = ['order-received', 'order-confirmed', 'order-paid'];
 
@@ -47,33 +38,19 @@ interface Options {
 
 function options(): Options {
   const { values } = parseArgs({
-    options: {
-      orders: { type: 'string' },
-      concurrency: { type: 'string' },
-      outage: { type: 'string' },
-      case: { type: 'string', multiple: true },
-      smoke: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
+    options: { ...RUN_FLAGS, outage: { type: 'string' }, case: { type: 'string', multiple: true } },
   });
   const smoke = values.smoke ?? false;
-  const int = (v: string | undefined, fallback: number, name: string) => {
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-    return n;
-  };
   const cases = (values.case ?? [...CASES]) as CaseName[];
   for (const c of cases)
     if (!CASES.includes(c)) throw new Error(`unknown case ${c}; cases: ${CASES.join(', ')}`);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return {
-    orders: int(values.orders, smoke ? 12 : 300, 'orders'),
-    concurrency: int(values.concurrency, smoke ? 4 : 16, 'concurrency'),
-    outageMs: int(values.outage, smoke ? 2 : 10, 'outage') * 1000,
+    orders: positiveInt(values.orders, smoke ? 12 : 300, 'orders'),
+    concurrency: positiveInt(values.concurrency, smoke ? 4 : 16, 'concurrency'),
+    outageMs: positiveInt(values.outage, smoke ? 2 : 10, 'outage') * 1000,
     hostile: smoke ? 200 : 1000,
     cases,
-    out: resolve(values.out ?? join('bench', 'results', `chaos-${stamp}.json`)),
+    out: resultFile(values.out, 'chaos'),
     keep: values.keep ?? false,
   };
 }

@@ -1,13 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../config';
 import { freePort } from '../infra/process';
 import { WORKERS } from '../infra/stack';
 
 /** What the benchmark and the reliability suite share: a stack's environment, load, HTTP helpers. */
+
+/** The flags both scripts take: --orders N --concurrency C --smoke --out FILE --keep (the data folder). */
+export const RUN_FLAGS = {
+  orders: { type: 'string' },
+  concurrency: { type: 'string' },
+  smoke: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+} as const;
+
+/** A command-line count: the given value, else the default; anything but a positive integer is refused. */
+export function positiveInt(value: string | undefined, fallback: number, flag: string): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** Where a run's JSON goes: the given path, else bench/results/<kind>-<time>.json. */
+export const resultFile = (given: string | undefined, kind: string): string =>
+  resolve(
+    given ?? join('bench', 'results', `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  );
 
 /**
  * The environment of a stack of our own: a temporary data folder, free loopback ports for every

@@ -1,0 +1,11 @@
+/** The reliability suite's cases, in the order it runs them. */
+export const CASES = [
+  'kill-saga-worker',
+  'restart-temporal',
+  'redis-outage',
+  'mongo-outage',
+  'flaky-webhooks',
+  'hostile-input',
+  'admin-auth',
+] as const;
+export type CaseName = (typeof CASES)[number];
