@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -474,12 +475,27 @@ async function hostileCase(ctx: Context, fault: string, started: number): Promis
 }
 
 async function adminCase(ctx: Context, fault: string, started: number): Promise<CaseReport> {
+  // From a client address of its own (127.0.0.2): the admin limit counts per address, and the hostile
+  // case's calls from 127.0.0.1 must not have used this client's budget.
   const call = (auth?: string) =>
-    fetch(`${ctx.api}/webhooks`, { headers: auth ? { authorization: auth } : {} }).then(async (r) => ({
-      status: r.status,
-      retryAfter: r.headers.get('retry-after'),
-      type: r.headers.get('content-type') ?? '',
-    }));
+    new Promise<{ status: number; retryAfter: string | null; type: string }>((done, fail) => {
+      const req = request(
+        `${ctx.api}/webhooks`,
+        { localAddress: '127.0.0.2', headers: auth ? { authorization: auth } : {} },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            done({
+              status: res.statusCode ?? 0,
+              retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+              type: res.headers['content-type'] ?? '',
+            }),
+          );
+        },
+      );
+      req.on('error', fail);
+      req.end();
+    });
   const none = await call();
   const wrong = await call('Bearer not-the-key-0123456789');
   const right = await call(`Bearer ${ctx.adminKey}`);
