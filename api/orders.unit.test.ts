@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import type { Redis } from 'ioredis';
 import { testApp } from '../test/helpers/app';
 
 /** The app with a Temporal client whose `workflow.start` is `start` (recording by default). */
@@ -149,5 +151,23 @@ describe('errors the router raises before any route', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
     await app.close();
+  });
+});
+
+describe('GET /orders/:id when the stores cannot answer', () => {
+  test('given Redis misses and MongoDB is unreachable, then 503 problem with Retry-After, no internals', async () => {
+    const mongo = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 100 });
+    const app = await testApp({
+      db: mongo.db('none'),
+      redis: { hget: async () => null } as unknown as Redis,
+    });
+    const res = await app.inject({ method: 'GET', url: '/orders/o-1' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toMatchObject({ status: 503, title: 'Service unavailable' });
+    expect(res.body).not.toContain('127.0.0.1');
+    await app.close();
+    await mongo.close();
   });
 });

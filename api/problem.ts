@@ -1,3 +1,4 @@
+import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 /** RFC 9457 problem details; `errors` names each offending field. */
@@ -21,6 +22,12 @@ export class HttpProblem extends Error {
     super(detail ?? title);
   }
 }
+
+/** The MongoDB driver's errors for a server it cannot reach (as opposed to a refused operation). */
+export const storeUnreachable = (err: unknown): boolean =>
+  err instanceof MongoNetworkError ||
+  err instanceof MongoServerSelectionError ||
+  err instanceof MongoTopologyClosedError;
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.status(problem.status).type('application/problem+json').send(problem);
@@ -94,6 +101,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       });
     }
     request.log.error({ err }, 'request failed');
+    // A store that cannot be reached (MongoDB down while Redis misses) is a 503 to retry, not a bug.
+    if (status === 500 && storeUnreachable(err)) {
+      void reply.header('retry-after', '1');
+      return sendProblem(reply, { type: 'about:blank', title: 'Service unavailable', status: 503, instance });
+    }
     // 5xx details stay in the log, never in the answer.
     return sendProblem(reply, {
       type: 'about:blank',
