@@ -487,7 +487,7 @@ async function adminCase(ctx: Context, fault: string, started: number): Promise<
           res.on('end', () =>
             done({
               status: res.statusCode ?? 0,
-              retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+              retryAfter: res.headers['retry-after'] ?? null,
               type: res.headers['content-type'] ?? '',
             }),
           );
