@@ -12,6 +12,21 @@ export const SQLITE_PRAGMAS = [
   'synchronous=NORMAL',
 ];
 
+/**
+ * The dev server runs one history shard, and each shard loads its transfer, timer and visibility tasks
+ * at most 20 times a second by default (`history.*ProcessorMaxPollRPS`): every step of a workflow
+ * (a workflow task, an activity task) then waits for the next load, ~50 ms each once busy, whatever
+ * the CPU. Measured: a workflow of 13 no-op activities took 700 ms, 165 ms with these raised.
+ */
+export const DEV_SERVER_TUNING = [
+  '--dynamic-config-value',
+  'history.transferProcessorMaxPollRPS=10000',
+  '--dynamic-config-value',
+  'history.timerProcessorMaxPollRPS=10000',
+  '--dynamic-config-value',
+  'history.visibilityProcessorMaxPollRPS=10000',
+];
+
 export interface TemporalOptions {
   cacheDir: string;
   dataDir: string;
@@ -40,6 +55,7 @@ export function startTemporal(o: TemporalOptions): Promise<Service> {
       '--db-filename',
       join(o.dataDir, 'temporal.db'),
       ...SQLITE_PRAGMAS,
+      ...DEV_SERVER_TUNING,
       ...SEARCH_ATTRIBUTE_ARGS,
       '--log-level',
       'warn',

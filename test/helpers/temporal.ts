@@ -7,6 +7,7 @@ import {
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { binaries } from '../../infra/binaries';
+import { DEV_SERVER_TUNING } from '../../infra/temporal';
 import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL } from '../../workflows/search-attributes';
 import { cacheDir } from './env';
 
@@ -38,6 +39,7 @@ export function devServerEnv(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: binaries(cacheDir).temporal() },
       ip: '127.0.0.1',
       searchAttributes: [CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL],
+      extraArgs: DEV_SERVER_TUNING,
     },
   });
 }
