@@ -8,6 +8,7 @@ import type { OrderDoc } from '../projections/orders/mongo';
 import { cacheDir, tempDir } from '../test/helpers/env';
 import { OrderChanges } from './order-changes';
 import { readOrderAtLeast } from './read-order';
+import { eventually } from '../test/helpers/poll';
 
 const doc = (id: string, version: number): OrderDoc => ({
   _id: id,
@@ -81,5 +82,36 @@ describe('order change announcements on real Redis', () => {
     const found = await reading;
     expect(found?.doc.version).toBe(4);
     expect(found?.source).toBe('redis');
+  });
+
+  test('given an answer kept at version 3, then it is served until version 4 is announced, and never older than asked', async () => {
+    await writeOrderToRedis(redis, doc('o-3', 3));
+    expect(changes.answer('o-3')).toBeNull();
+    changes.remember('o-3', 3, '{"v":3}');
+    expect(changes.answer('o-3')).toBe('{"v":3}');
+    expect(changes.answer('o-3', 4)).toBeNull(); // a reader waiting for its write bypasses it
+    const next = changes.until('o-3', 4, 5000);
+    await writeOrderToRedis(redis, doc('o-3', 4));
+    expect(await next.done).toBe('changed');
+    expect(changes.answer('o-3')).toBeNull();
+    // an answer read before version 4 but sent after its announcement is not kept
+    changes.remember('o-3', 3, '{"v":3}');
+    expect(changes.answer('o-3')).toBeNull();
+    changes.remember('o-3', 4, '{"v":4}');
+    expect(changes.answer('o-3')).toBe('{"v":4}');
+  });
+
+  test('given the subscription drops, then every kept answer is dropped (announcements may be missed)', async () => {
+    const own = new OrderChanges(redis.duplicate());
+    // answers are kept once the subscription is confirmed
+    await eventually(
+      async () => {
+        own.remember('o-4', 1, '{"v":1}');
+        return own.answer('o-4');
+      },
+      (kept) => kept === '{"v":1}',
+    );
+    own.close();
+    expect(own.answer('o-4')).toBeNull();
   });
 });

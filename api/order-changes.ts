@@ -8,26 +8,82 @@ export interface ChangeWait {
 }
 
 /**
- * Wakes readers waiting for their own write (`GET /orders/:id?minSeq=`) the moment the projector
- * announces the order's new version on Redis pub/sub, instead of polling. One subscriber connection
- * per API process. Pub/sub is fire-and-forget: a missed message only means the reader's next poll
- * (its timeout) finds the write, so callers keep a bounded poll as the fallback.
+ * Follows the projector's announcements of each order's new version on Redis pub/sub (one subscriber
+ * connection per API process), for two things:
+ *
+ * - readers waiting for their own write (`GET /orders/:id?minSeq=`) are woken at once instead of
+ *   polling; pub/sub is fire-and-forget, so callers keep a bounded poll as the fallback;
+ * - answers of `GET /orders/:id` are kept in memory, exactly as they were sent, until the order's next
+ *   version is announced. An answer is only kept while the subscription is up (any disconnect drops
+ *   them all, since announcements may have been missed) and never when a newer version was already
+ *   announced, so a kept answer is the Redis hot copy as of its `freshness.seq`, like any other.
  */
 export class OrderChanges {
   private readonly waiters = new Map<string, Set<{ minSeq: number; wake: () => void }>>();
+  /** answers by order, least recently used first; `body: null` marks a version announced but not kept */
+  private readonly answers = new Map<string, { version: number; body: string | null }>();
+  private live = false;
 
-  constructor(private readonly subscriber: Redis) {
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly maxAnswers = 10_000,
+  ) {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== ORDER_CHANGES_CHANNEL) return;
       const space = message.lastIndexOf(' ');
       const orderId = message.slice(0, space);
       const version = Number(message.slice(space + 1));
+      const kept = this.answers.get(orderId);
+      if (!kept || kept.version < version) this.keep(orderId, { version, body: null });
       for (const w of this.waiters.get(orderId) ?? []) if (version >= w.minSeq) w.wake();
     });
-    // ioredis subscribes again after a reconnect; while Redis is down, waits end at their timeout
-    // (the reads themselves fall back to MongoDB and log the outage).
+    // While Redis is down, waits end at their timeout and the reads fall back to MongoDB (logged there).
     subscriber.on('error', () => undefined);
-    subscriber.subscribe(ORDER_CHANGES_CHANNEL).catch(() => undefined);
+    const down = () => {
+      this.live = false;
+      this.answers.clear();
+    };
+    subscriber.on('close', down);
+    subscriber.on('reconnecting', down);
+    // On (re)connecting: subscribe, and keep answers only once the subscription is confirmed.
+    subscriber.on('ready', () => this.subscribe());
+    this.subscribe();
+  }
+
+  private subscribe(): void {
+    this.subscriber.subscribe(ORDER_CHANGES_CHANNEL).then(
+      () => {
+        this.live = true;
+      },
+      () => undefined,
+    );
+  }
+
+  private keep(orderId: string, entry: { version: number; body: string | null }): void {
+    this.answers.delete(orderId);
+    this.answers.set(orderId, entry);
+    while (this.answers.size > this.maxAnswers) {
+      const oldest = this.answers.keys().next().value;
+      if (oldest === undefined) break;
+      this.answers.delete(oldest);
+    }
+  }
+
+  /** The answer kept for the order, when it reflects at least `minSeq`. */
+  answer(orderId: string, minSeq = 0): string | null {
+    if (!this.live) return null;
+    const kept = this.answers.get(orderId);
+    if (!kept?.body || kept.version < minSeq) return null;
+    this.keep(orderId, kept);
+    return kept.body;
+  }
+
+  /** Keeps an answer sent for the order at `version`, unless a newer version was announced meanwhile. */
+  remember(orderId: string, version: number, body: string): void {
+    if (!this.live) return;
+    const kept = this.answers.get(orderId);
+    if (kept && kept.version > version) return;
+    this.keep(orderId, { version, body });
   }
 
   /** Resolves 'changed' once the order reaches `minSeq`, or 'timeout' after `timeoutMs`. */
@@ -56,6 +112,8 @@ export class OrderChanges {
   }
 
   close(): void {
+    this.live = false;
+    this.answers.clear();
     this.subscriber.disconnect();
   }
 }

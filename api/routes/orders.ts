@@ -72,25 +72,41 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
       },
     );
 
+    const keep = new WeakMap<object, number>();
     app.get(
       '/orders/:id',
       {
+        onSend: async (request, reply, payload) => {
+          const version = keep.get(request);
+          if (version !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
+            deps.changes?.remember(request.params.id, version, payload);
+          }
+          return payload;
+        },
         schema: {
           params: OrderIdParams,
           querystring: ConsistencyQuery,
           response: { 200: OrderView, '4xx': Problem, '5xx': Problem },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { id } = request.params;
+        const minSeq = request.query.minSeq ?? 0;
+        if (request.query.consistency !== 'strong') {
+          const kept = deps.changes?.answer(id, minSeq);
+          // The kept string is this route's own serialized answer: Fastify sends a JSON string as is.
+          if (kept) return reply.type('application/json; charset=utf-8').send(kept as unknown as OrderView);
+        }
         if (request.query.consistency === 'strong') {
           const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
           const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
           if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
           return viewOfSnapshot(snapshot);
         }
-        const found = await readOrderAtLeast(deps, id, request.query.minSeq ?? 0, request.log);
+        const found = await readOrderAtLeast(deps, id, minSeq, request.log);
         if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+        // A Redis answer is kept, as sent, until the order's next version is announced.
+        if (found.source === 'redis' && deps.changes) keep.set(request, found.doc.version);
         const { version: _v, ...state } = toState(found.doc);
         return { ...state, freshness: freshnessOf(found.doc, found.source) };
       },
