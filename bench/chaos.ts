@@ -594,7 +594,18 @@ async function main(): Promise<void> {
     };
     for (const name of o.cases) {
       log(`${name}…`);
-      const report = await runCase(ctx, name);
+      const started = Date.now();
+      // A case whose orders do not finish in time is a broken case, reported like the others; the
+      // remaining cases still run.
+      const report = await runCase(ctx, name).catch((err: unknown): CaseReport => ({
+        name,
+        fault: 'see the error',
+        seconds: (Date.now() - started) / 1000,
+        orders: ctx.o.orders,
+        observed: {},
+        invariants: { ordersFinished: check(false, err instanceof Error ? err.message : String(err)) },
+        ok: false,
+      }));
       reports.push(report);
       log(
         `${name}: ${report.ok ? 'all invariants hold' : 'INVARIANT BROKEN'} (${report.seconds.toFixed(0)} s)`,
