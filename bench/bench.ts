@@ -8,8 +8,17 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, spawnLogged, waitFor } from '../infra/process';
-import { startStack, WORKERS, type Stack } from '../infra/stack';
-import { json, placeAndPay, pool, stackEnvironment, positiveInt, resultFile, RUN_FLAGS } from './load';
+import type { Stack } from '../infra/stack';
+import {
+  addStock,
+  placeAndPay,
+  pool,
+  stackEnvironment,
+  positiveInt,
+  resultFile,
+  RUN_FLAGS,
+  startReadyStack,
+} from './load';
 import {
   histogramDiff,
   histogramOf,
@@ -93,23 +102,13 @@ async function main(): Promise<void> {
   let unexpected: string | null = null;
   try {
     log(`${o.orders} orders at concurrency ${o.concurrency}; ${cpus().length} CPUs; data in ${data}`);
-    stack = await startStack(config, {
+    stack = await startReadyStack(config, {
       env,
       workerPorts,
       onUnexpectedExit: (name, how) => (unexpected = `${name} exited (${how})`),
     });
     const api = stack.apiUrl;
-    const ready = (url: string) => fetch(url).then((r) => r.status === 200);
-    await waitFor('the API ready', () => ready(`${api}/health/ready`), { timeoutMs: 120_000 });
-    for (const w of WORKERS) {
-      await waitFor(`${w} ready`, () => ready(`${stack?.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
-    }
-    const adjust = await fetch(`${api}/products/CB-004/stock-adjustments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${env.ADMIN_API_KEY}` },
-      body: JSON.stringify({ delta: o.orders + o.warmup, reason: 'benchmark stock' }),
-    });
-    await json(adjust, [200]);
+    await addStock(api, env.ADMIN_API_KEY ?? '', 'CB-004', o.orders + o.warmup, 'benchmark stock');
     const run = randomBytes(3).toString('hex');
     const check = () => {
       if (unexpected) throw new Error(unexpected);

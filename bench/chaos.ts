@@ -7,10 +7,20 @@ import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { serviceUrls } from '../config';
 import { waitFor } from '../infra/process';
-import { startStack, WORKERS, type Stack } from '../infra/stack';
+import type { Stack } from '../infra/stack';
 import { verifyReadModels } from '../projections/rebuild';
 import { orderKey } from '../projections/orders/redis';
-import { json, pool, stackEnvironment, type OrderView, positiveInt, resultFile, RUN_FLAGS } from './load';
+import {
+  addStock,
+  json,
+  pool,
+  stackEnvironment,
+  type OrderView,
+  positiveInt,
+  resultFile,
+  RUN_FLAGS,
+  startReadyStack,
+} from './load';
 import { startReceiver, type Receiver } from './receiver';
 import { hostileRequests } from './hostile';
 import { CASES, type CaseName } from './chaos-cases';
@@ -336,17 +346,23 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
   return out;
 }
 
-/** A read during an outage: the order still answers, and from where. */
-async function readDuring(api: string, id: string): Promise<{ status: number; source?: string }> {
-  const res = await fetch(`${api}/orders/${id}`).catch(() => null);
-  if (!res) return { status: 0 };
-  const body = (await res.json().catch(() => ({}))) as { freshness?: { source?: string } };
-  return { status: res.status, source: body.freshness?.source };
+/**
+ * Stops a store for the outage's length and starts it again on its data; halfway through, reads an
+ * order placed before it: whether it still answers, and from where.
+ */
+async function outage(ctx: Context, store: 'redis' | 'mongo', id: string): Promise<Record<string, unknown>> {
+  await ctx.stack.part(store).stop();
+  await pause(ctx.o.outageMs / 2);
+  const res = await fetch(`${ctx.api}/orders/${id}`).catch(() => null);
+  const body = (await res?.json().catch(() => ({}))) as { freshness?: { source?: string } } | undefined;
+  await pause(ctx.o.outageMs / 2);
+  await ctx.stack.part(store).start();
+  return { readDuringOutage: { status: res?.status ?? 0, source: body?.freshness?.source } };
 }
 
 async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
   const started = Date.now();
-  const { stack, o, api } = ctx;
+  const { stack, o } = ctx;
   let fault = '';
   let result: { ids: string[]; observed: Record<string, unknown> } = { ids: [], observed: {} };
   let checks: Record<string, Check> = {};
@@ -370,14 +386,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       break;
     case 'redis-outage':
       fault = `stop Redis for ${o.outageMs / 1000} s a third of the way in`;
-      result = await ordersUnderFault(ctx, name, async () => {
-        await stack.part('redis').stop();
-        await pause(o.outageMs / 2);
-        const during = await readDuring(api, `${name}-0`);
-        await pause(o.outageMs / 2);
-        await stack.part('redis').start();
-        return { readDuringOutage: during };
-      });
+      result = await ordersUnderFault(ctx, name, () => outage(ctx, 'redis', `${name}-0`));
       checks.readsFellBackToMongo = check(
         (result.observed.readDuringOutage as { status: number; source?: string }).source === 'mongodb',
         `GET /orders/:id during the outage: ${JSON.stringify(result.observed.readDuringOutage)}`,
@@ -385,14 +394,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       break;
     case 'mongo-outage':
       fault = `stop the Mongo-compatible store for ${o.outageMs / 1000} s a third of the way in`;
-      result = await ordersUnderFault(ctx, name, async () => {
-        await stack.part('mongo').stop();
-        await pause(o.outageMs / 2);
-        const during = await readDuring(api, `${name}-0`);
-        await pause(o.outageMs / 2);
-        await stack.part('mongo').start();
-        return { readDuringOutage: during };
-      });
+      result = await ordersUnderFault(ctx, name, () => outage(ctx, 'mongo', `${name}-0`));
       break;
     case 'flaky-webhooks':
       fault = 'the webhook receiver answers 503 to every other request for the whole case';
@@ -549,30 +551,17 @@ async function main(): Promise<void> {
     log(
       `cases: ${o.cases.join(', ')}; ${o.orders} orders each at concurrency ${o.concurrency}; data in ${data}`,
     );
-    stack = await startStack(config, {
+    stack = await startReadyStack(config, {
       env,
       workerPorts,
       onUnexpectedExit: (name, how) => log(`${name} exited on its own (${how})`),
     });
     const api = stack.apiUrl;
-    const ready = (url: string) => fetch(url).then((r) => r.status === 200);
-    await waitFor('the API ready', () => ready(`${api}/health/ready`), { timeoutMs: 120_000 });
-    for (const w of WORKERS) {
-      await waitFor(`${w} ready`, () => ready(`${stack?.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
-    }
-    const admin = { 'content-type': 'application/json', authorization: `Bearer ${env.ADMIN_API_KEY}` };
-    await json(
-      await fetch(`${api}/products/${SKU}/stock-adjustments`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ delta: o.orders * o.cases.length, reason: 'reliability suite stock' }),
-      }),
-      [200],
-    );
+    await addStock(api, env.ADMIN_API_KEY ?? '', SKU, o.orders * o.cases.length, 'reliability suite stock');
     await json(
       await fetch(`${api}/webhooks`, {
         method: 'POST',
-        headers: admin,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${env.ADMIN_API_KEY}` },
         body: JSON.stringify({ url: receiver.url, events: ['OrderCompleted'] }),
       }),
       [201],

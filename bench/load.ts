@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../config';
-import { freePort } from '../infra/process';
-import { WORKERS } from '../infra/stack';
+import { freePort, waitFor } from '../infra/process';
+import { startStack, WORKERS, type Stack, type StackOptions } from '../infra/stack';
 
 /** What the benchmark and the reliability suite share: a stack's environment, load, HTTP helpers. */
 
@@ -17,6 +17,27 @@ export const RUN_FLAGS = {
   out: { type: 'string' },
   keep: { type: 'boolean', default: false },
 } as const;
+
+/** The stack started and ready: the API's and each worker's `/health/ready` answer 200. */
+export async function startReadyStack(config: Config, opts: StackOptions): Promise<Stack> {
+  const stack = await startStack(config, opts);
+  const ready = (url: string) => fetch(url).then((r) => r.status === 200);
+  await waitFor('the API ready', () => ready(`${stack.apiUrl}/health/ready`), { timeoutMs: 120_000 });
+  for (const w of WORKERS) {
+    await waitFor(`${w} ready`, () => ready(`${stack.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
+  }
+  return stack;
+}
+
+/** Stock for a run: `delta` more units of `sku`, through the admin API. */
+export async function addStock(api: string, adminKey: string, sku: string, delta: number, reason: string) {
+  const res = await fetch(`${api}/products/${sku}/stock-adjustments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+    body: JSON.stringify({ delta, reason }),
+  });
+  return json(res, [200]);
+}
 
 /** A command-line count: the given value, else the default; anything but a positive integer is refused. */
 export function positiveInt(value: string | undefined, fallback: number, flag: string): number {

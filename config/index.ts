@@ -130,16 +130,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   return value === 'true';
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+/** A whole number of up to ten digits; 0 only where it means something (`zero: true`). */
+function integer(env: Env, name: string, fallback: number, { zero = false } = {}): number {
   const raw = str(env, name, String(fallback));
-  if (!/^[1-9]\d{0,9}$/.test(raw)) throw new ConfigError(name, `must be a positive integer, got "${raw}"`);
-  return Number(raw);
-}
-
-function nonNegativeInt(env: Env, name: string, fallback: number): number {
-  const raw = str(env, name, String(fallback));
-  if (!/^(0|[1-9]\d{0,9})$/.test(raw))
-    throw new ConfigError(name, `must be 0 or a positive integer, got "${raw}"`);
+  if (!(/^[1-9]\d{0,9}$/.test(raw) || (zero && raw === '0'))) {
+    throw new ConfigError(name, `must be ${zero ? '0 or ' : ''}a positive integer, got "${raw}"`);
+  }
   return Number(raw);
 }
 
@@ -212,7 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookBackoffInitialMs,
     webhookBackoffMaxMs,
     webhookTimeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s'),
-    webhookMaxResponseBytes: positiveInt(env, 'WEBHOOK_MAX_RESPONSE_BYTES', 65536),
+    webhookMaxResponseBytes: integer(env, 'WEBHOOK_MAX_RESPONSE_BYTES', 65536),
     webhookAllowLoopback: bool(env, 'WEBHOOK_ALLOW_LOOPBACK', false),
     webhookSecretOverlapMs: duration(env, 'WEBHOOK_SECRET_OVERLAP', '24h'),
     smsProvider,
@@ -221,8 +217,8 @@ export function loadConfig(env: Env = process.env): Config {
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
     workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
     apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
-    rateLimitMax: nonNegativeInt(env, 'RATE_LIMIT_MAX', 6000),
-    adminRateLimitMax: positiveInt(env, 'ADMIN_RATE_LIMIT_MAX', 60),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 6000, { zero: true }),
+    adminRateLimitMax: integer(env, 'ADMIN_RATE_LIMIT_MAX', 60),
     rateLimitWindowMs: duration(env, 'RATE_LIMIT_WINDOW', '1m'),
     opsPort: port(env, 'OPS_PORT', 9464),
     sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),

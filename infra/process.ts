@@ -102,6 +102,15 @@ export async function spawnService(opts: SpawnOptions): Promise<Service & { chil
   };
 }
 
+/** Sends `signal` (as a crash would) and resolves once the process has exited; at once if it already has. */
+export function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
 /** SIGTERM, then SIGKILL if the process has not exited within the grace period. */
 export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { serviceUrls, type Config } from '../config';
-import { spawnLogged, spawnService, stopChild, type Service } from './process';
+import { killAndWait, spawnLogged, spawnService, stopChild, type Service } from './process';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startMongo, startRedis } from './stores';
 import { startTemporal } from './temporal';
@@ -49,12 +49,7 @@ export interface StackOptions {
 }
 
 /** A part whose life is a Service: started by `boot`, stopped with SIGTERM. */
-function servicePart(
-  name: string,
-  boot: () => Promise<Service & { child?: ChildProcess }>,
-): Part & {
-  service(): Service | null;
-} {
+function servicePart(name: string, boot: () => Promise<Service & { child?: ChildProcess }>): Part {
   let current: (Service & { child?: ChildProcess }) | null = null;
   let url = '';
   return {
@@ -63,7 +58,6 @@ function servicePart(
       return url;
     },
     running: () => current !== null,
-    service: () => current,
     async start() {
       if (current) return;
       current = await boot();
@@ -77,12 +71,9 @@ function servicePart(
     async kill(signal = 'SIGKILL') {
       const s = current;
       current = null;
-      const child = s?.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return s?.stop();
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      });
+      // A part without a process of its own (the in-process SMTP sink) is simply stopped.
+      if (s?.child) await killAndWait(s.child, signal);
+      else await s?.stop();
     },
   };
 }
@@ -147,11 +138,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       async kill(signal = 'SIGKILL') {
         const c = child;
         child = null;
-        if (!c || c.exitCode !== null || c.signalCode !== null) return;
-        await new Promise<void>((resolve) => {
-          c.once('exit', () => resolve());
-          c.kill(signal);
-        });
+        if (c) await killAndWait(c, signal);
       },
     };
   };

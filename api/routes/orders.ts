@@ -91,18 +91,16 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { id } = request.params;
-        const minSeq = request.query.minSeq ?? 0;
-        if (request.query.consistency !== 'strong') {
-          const kept = deps.changes?.answer(id, minSeq);
-          // The kept string is this route's own serialized answer: Fastify sends a JSON string as is.
-          if (kept) return reply.type('application/json; charset=utf-8').send(kept as unknown as OrderView);
-        }
         if (request.query.consistency === 'strong') {
           const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
           const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
           if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
           return viewOfSnapshot(snapshot);
         }
+        const minSeq = request.query.minSeq ?? 0;
+        const kept = deps.changes?.answer(id, minSeq);
+        // The kept string is this route's own serialized answer: Fastify sends a JSON string as is.
+        if (kept) return reply.type('application/json; charset=utf-8').send(kept as unknown as OrderView);
         const found = await readOrderAtLeast(deps, id, minSeq, request.log);
         if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
         // A Redis answer is kept, as sent, until the order's next version is announced.

@@ -5,7 +5,7 @@ import { REBUILT, rebuildReadModels, verifyReadModels } from '../../projections/
 import { deadLettersCollection } from '../../projections/dead-letters/view';
 import { deliveriesCollection } from '../../projections/webhook-deliveries/view';
 import { eventually } from '../helpers/poll';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { startReceiver, type Receiver } from '../../bench/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { TEST_ADMIN_KEY } from '../helpers/app';
 

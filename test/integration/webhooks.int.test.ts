@@ -3,7 +3,7 @@ import { freePort } from '../../infra/process';
 import { deliveryWorkflowId } from '../../activities/webhook-dispatch';
 import { eventually } from '../helpers/poll';
 import { metricValue } from '../helpers/metrics';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { startReceiver, type Receiver } from '../../bench/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { TEST_ADMIN_KEY } from '../helpers/app';
 import { recordHistory } from '../helpers/histories';
