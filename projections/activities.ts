@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
+import { ApplicationFailure } from '@temporalio/common';
 import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
 import { customersCollection, evolveCustomer } from './customers/view';
@@ -71,37 +72,50 @@ export function createProjectionActivities({
   const orderLock = new KeyedLock();
   const deliveryLock = new KeyedLock();
 
-  return {
+  const activities = {
     /**
+     * One order's events, in one go (the saga sends what it recorded since its last projection).
      * MongoDB `orders` first (the read model of record, which decides applied / duplicate / gap), then
-     * the views derived from the same fold, then the Redis copies; every write is idempotent and never
-     * goes backwards, so a duplicate may safely redo them (it may follow a crash between two writes).
-     * Last, the event's webhook deliveries start (each once, whatever the retries: their ids are fixed).
+     * the views derived from the same fold, then the Redis copies: each document read and written once
+     * per batch, not once per event. Every write is idempotent and never goes backwards, so a duplicate
+     * batch may safely redo them (it may follow a crash between two writes). Last, the events' webhook
+     * deliveries start (each once, whatever the retries: their ids are fixed).
      */
-    async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
-      if (event.type === 'StockReserved' || event.type === 'StockReleased') {
+    async projectEvents(events: OrderEvent[]): Promise<{ applied: number; duplicates: number }> {
+      const first = events[0];
+      if (!first) return { applied: 0, duplicates: 0 };
+      if (events.some((e) => e.orderId !== first.orderId)) {
+        // A bug in the caller, not a passing fault: retrying would not help.
+        throw ApplicationFailure.nonRetryable(
+          `a batch mixes orders (${first.orderId} and others)`,
+          'PROJECTION_BATCH',
+        );
+      }
+      for (const event of events) {
+        if (event.type !== 'StockReserved' && event.type !== 'StockReleased') continue;
         // Orders of one SKU project concurrently; one SKU's snapshots are applied one at a time here,
         // because FerretDB does not make the conditional replace atomic (MongoDB does).
         for (const snapshot of event.data.stock) {
           await productLock.run(snapshot.sku, () => applyStockSnapshot(db, redis, snapshot, now()));
         }
       }
-      // One order's events (and their retries) are written in turn: the order's documents are
+      // One order's batches (and their retries) are written in turn: the order's documents are
       // compared and replaced by `_id` on FerretDB, which is only safe one writer at a time.
-      const { outcome, doc } = await orderLock.run(event.orderId, async () => {
-        const applied = await applyToOrders(db, event, now());
-        if (applied.doc) {
-          const views = derivedViews(toState(applied.doc), applied.doc.projectedAt);
+      const { applied, doc } = await orderLock.run(first.orderId, async () => {
+        const result = await applyToOrders(db, events, now());
+        if (result.doc) {
+          const views = derivedViews(toState(result.doc), result.doc.projectedAt);
           if (views.invoice) await replaceIfNewer(db, invoicesCollection(db), views.invoice);
           await replaceIfNewer(db, ordersWithInvoicesCollection(db), views.withInvoice);
-          if (event.type === 'NotificationSent' || event.type === 'PaymentReminderSent') {
+          if (events.some((e) => e.type === 'NotificationSent' || e.type === 'PaymentReminderSent')) {
             for (const n of views.notifications) await replaceIfNewer(db, notificationsCollection(db), n);
           }
         }
-        return applied;
+        return result;
       });
-      if (!doc) return { outcome };
-      if (metrics && outcome === 'applied') observe(metrics, event, doc, doc.projectedAt);
+      const outcome = { applied: applied.length, duplicates: events.length - applied.length };
+      if (!doc) return outcome;
+      if (metrics) for (const event of applied) observe(metrics, event, doc, doc.projectedAt);
       const order = toState(doc);
       const at = doc.projectedAt;
       await customerLock.run(order.customer.id, async () => {
@@ -113,8 +127,8 @@ export function createProjectionActivities({
       await writeOrderToRedis(redis, doc);
       // Also on a duplicate: it may be the retry of a run that projected but did not get to dispatch.
       // Last, so that a receiver reading the order back finds what the webhook told it.
-      if (dispatchWebhooks) await dispatchWebhooks(event);
-      return { outcome };
+      if (dispatchWebhooks) for (const event of events) await dispatchWebhooks(event);
+      return outcome;
     },
 
     /** A notification the saga gave up on becomes a dead letter (once: its id is per order, kind, channel). */
@@ -141,6 +155,14 @@ export function createProjectionActivities({
         const letter = deadLetterOfDelivery(delivery, at);
         if (letter) await replaceIfNewer(db, deadLettersCollection(db), letter);
       });
+    },
+  };
+  return {
+    ...activities,
+    /** One event: the activity that runs started before batches (their histories name it) still call. */
+    async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
+      const { applied } = await activities.projectEvents([event]);
+      return { outcome: applied > 0 ? 'applied' : 'duplicate' };
     },
   };
 }

@@ -136,4 +136,58 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
     expect(await stores.redis.hget(REVENUE_KEY, 'EUR')).toBe('17800');
     expect(await recentOrderIds(stores.redis, 'c-9', 10)).toEqual(['void-1', 'paid-1']);
   });
+
+  test('given a batch of one order, when projected, then it is applied in one write and a repeat is all duplicates', async () => {
+    const t = new Date('2026-04-01T10:00:00Z');
+    const evs = paidOrder('batch-1', t);
+    expect(await projector.projectEvents(evs)).toEqual({ applied: 5, duplicates: 0 });
+    expect(await findOrder(stores.db, 'batch-1')).toMatchObject({ version: 5, status: 'COMPLETED' });
+    expect((await findOrder(stores.db, 'batch-1'))?.timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(await readOrderFromRedis(stores.redis, 'batch-1')).toMatchObject({
+      version: 5,
+      status: 'COMPLETED',
+    });
+    expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-batch-1' })).toMatchObject({
+      status: 'PAID',
+      version: 5,
+    });
+    expect(await projector.projectEvents(evs)).toEqual({ applied: 0, duplicates: 5 });
+    expect((await findOrder(stores.db, 'batch-1'))?.timeline).toHaveLength(5);
+  });
+
+  test('given a batch that overlaps what is applied, then only the new events apply, in seq order', async () => {
+    const evs = paidOrder('batch-2', new Date('2026-04-02T10:00:00Z'));
+    await projector.projectEvents(evs.slice(0, 2));
+    // A retried batch (1–3) after its first two landed, handed over out of order.
+    const retried = [evs[2], evs[0], evs[1]] as OrderEvent[];
+    expect(await projector.projectEvents(retried)).toEqual({ applied: 1, duplicates: 2 });
+    expect(await findOrder(stores.db, 'batch-2')).toMatchObject({ version: 3, status: 'AWAITING_PAYMENT' });
+  });
+
+  test('given a batch with a gap before or inside it, then it fails retryably and nothing of it is written', async () => {
+    const evs = paidOrder('batch-3', new Date('2026-04-03T10:00:00Z')) as [
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+      OrderEvent,
+    ];
+    await projector.projectEvents([evs[0]]);
+    await expect(projector.projectEvents([evs[2], evs[3]])).rejects.toMatchObject({ type: 'PROJECTION_GAP' });
+    await expect(projector.projectEvents([evs[1], evs[3]])).rejects.toMatchObject({ type: 'PROJECTION_GAP' });
+    expect((await findOrder(stores.db, 'batch-3'))?.version).toBe(1);
+    expect(await projector.projectEvents(evs.slice(1))).toEqual({ applied: 4, duplicates: 0 });
+    expect((await findOrder(stores.db, 'batch-3'))?.version).toBe(5);
+  });
+
+  test('given a batch that mixes two orders, then it is refused for good and neither order is written', async () => {
+    const [a] = paidOrder('batch-4a', at);
+    const [b] = paidOrder('batch-4b', at);
+    await expect(projector.projectEvents([a as OrderEvent, b as OrderEvent])).rejects.toMatchObject({
+      type: 'PROJECTION_BATCH',
+      nonRetryable: true,
+    });
+    expect(await findOrder(stores.db, 'batch-4a')).toBeNull();
+    expect(await findOrder(stores.db, 'batch-4b')).toBeNull();
+  });
 });

@@ -5,25 +5,32 @@ import { quietWorkerLogs, workflowBundle } from '../test/helpers/temporal';
 describe('workflow replay (order saga and webhook delivery)', () => {
   const histories = loadHistories();
 
+  const sagaPaths = [
+    'order-happy',
+    'order-short',
+    'order-unknown',
+    'order-invoice-fails',
+    'order-reserve-fails',
+    'order-mail-fails',
+    'order-payment-timeout',
+    'order-cancel-before-reservation',
+    'order-cancel-in-flight',
+    'order-cancel-after-invoice',
+    'order-void-retries',
+    'order-duplicate-payment',
+    'order-payment-retried',
+    'order-wrong-amount',
+    'order-sms',
+    'order-sms-refused',
+  ];
+
   test('given the committed histories, there is one for every saga path and every delivery outcome', () => {
     expect(histories.map((h) => h.workflowId)).toEqual(
       expect.arrayContaining([
-        'order-happy',
-        'order-short',
-        'order-unknown',
-        'order-invoice-fails',
-        'order-reserve-fails',
-        'order-mail-fails',
-        'order-payment-timeout',
-        'order-cancel-before-reservation',
-        'order-cancel-in-flight',
-        'order-cancel-after-invoice',
-        'order-void-retries',
-        'order-duplicate-payment',
-        'order-payment-retried',
-        'order-wrong-amount',
-        'order-sms',
-        'order-sms-refused',
+        ...sagaPaths,
+        'order-slow-projector',
+        // Runs that projected each event before going on, from before the `projection-batches` patch.
+        ...sagaPaths.map((path) => `before-projection-batches/${path}`),
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { HOUR, mockSaga, runOrder, stepsOf, TOTAL } from '../test/helpers/order-harness';
+import { gate, HOUR, mockSaga, runOrder, stepsOf, TOTAL } from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { payOrderUpdate } from './order';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
@@ -53,6 +53,33 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       expect(await order.state()).toMatchObject({ status: 'COMPLETED', version: 8 });
     });
     expect(stepsOf(saga)).toEqual(['reserveStock', 'issueInvoice', 'sendOrderEmail', 'sendOrderEmail']);
+  });
+
+  test('given the projector holds the first batch, then the saga goes on without it and closes only once every event is projected', async () => {
+    const held = gate();
+    await runOrder(
+      env,
+      'slow-projector',
+      mockSaga(),
+      async (order) => {
+        await held.reached;
+        // The workflow moved on to the payment while the read models still hold nothing.
+        await order.until('AWAITING_PAYMENT');
+        expect(order.projected).toEqual([]);
+        await order.handle.startUpdate(payOrderUpdate, { args: [PAYMENT], waitForStage: 'ACCEPTED' });
+        await order.until('COMPLETED');
+        expect((await order.handle.describe()).status.name).toBe('RUNNING');
+        expect(order.projected).toEqual([]);
+
+        held.open();
+        expect(await order.handle.result()).toMatchObject({ status: 'COMPLETED' });
+        expect(order.projected.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        // The first batch held OrderPlaced alone; the rest of the log came in far fewer than 7 calls.
+        expect(order.batches.length).toBeLessThan(5);
+        expect(order.batches[0]?.map((e) => e.type)).toEqual(['OrderPlaced']);
+      },
+      { beforeProject: (batch) => (batch[0]?.seq === 1 ? held.pass() : Promise.resolve()) },
+    );
   });
 
   test('given one item of several is short, when the order is placed, then it is REJECTED with nothing to release', async () => {

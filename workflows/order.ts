@@ -6,6 +6,7 @@ import {
   defineQuery,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -16,7 +17,7 @@ import { isBusinessCode, POLICIES } from './policies';
 import type { createSagaActivities } from '../activities';
 import type { NotificationKind } from '../activities/notifications';
 import type { createProjectionActivities } from '../projections/activities';
-import type { Channel, Customer, DataOf, OrderEventType, OrderItem } from '../domain/events';
+import type { Channel, Customer, DataOf, OrderEvent, OrderEventType, OrderItem } from '../domain/events';
 import { makeEvent } from '../domain/events';
 import type { OrderState, OrderStatus } from '../domain/order';
 import { evolve, isTerminal } from '../domain/order';
@@ -95,8 +96,11 @@ function orRefuse(decision: Decision): void {
 export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult> {
   const { orderId, customer, items, paymentTerms } = input;
   const projection = { ...POLICIES.projection, taskQueue: input.projectionsTaskQueue };
-  const { projectEvent, recordNotificationFailure } =
+  const { projectEvent, projectEvents, recordNotificationFailure } =
     proxyActivities<ReturnType<typeof createProjectionActivities>>(projection);
+  // Runs started before this marker project each event before going on; newer runs hand them over
+  // in batches, off the saga's path (see `emit`).
+  const batched = patched('projection-batches');
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
@@ -111,6 +115,11 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   /** The order has ended and its final event is in the read models: a command's caller reads its write. */
   const settled = () => endSeq !== null && projectedUpTo >= endSeq;
 
+  // A command can reach the run in its first task, before `OrderPlaced` is recorded (a worker that was
+  // down when the order was placed then cancelled): it is decided as of that first event.
+  const placing = evolve(null, makeEvent('OrderPlaced', orderId, 1, new Date(), { customer, items }));
+  const decidable = () => state ?? placing;
+
   setHandler(getOrderQuery, () => state && snapshot());
   setHandler(
     payOrderUpdate,
@@ -119,7 +128,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
       await condition(settled);
       return snapshot();
     },
-    { validator: (cmd: PayOrder) => orRefuse(decidePayment(state, pending, cmd)) },
+    { validator: (cmd: PayOrder) => orRefuse(decidePayment(decidable(), pending, cmd)) },
   );
   setHandler(
     cancelOrderUpdate,
@@ -128,8 +137,38 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
       await condition(settled);
       return snapshot();
     },
-    { validator: (_cmd: CancelOrder) => orRefuse(decideCancel(state, pending)) },
+    { validator: (_cmd: CancelOrder) => orRefuse(decideCancel(decidable(), pending)) },
   );
+
+  // Events recorded but not yet handed to the projector, and the batch it is working on. One batch at
+  // a time keeps them in seq order; whatever was recorded meanwhile goes in the next one.
+  const outbox: OrderEvent[] = [];
+  let projecting = false;
+  let projectionFailure: Error | null = null;
+  function pump(): void {
+    if (projecting || outbox.length === 0) return;
+    const batch = outbox.splice(0, outbox.length);
+    const first = batch[0] as OrderEvent;
+    const last = batch[batch.length - 1] as OrderEvent;
+    const summary = `#${first.seq}${batch.length > 1 ? `–${last.seq}` : ''} ${batch.map((e) => e.type).join(', ')}`;
+    projecting = true;
+    projectEvents.executeWithOptions({ ...projection, summary }, [batch]).then(
+      () => {
+        projecting = false;
+        projectedUpTo = last.seq;
+        pump();
+      },
+      (err: unknown) => {
+        // Projections retry without end; this is a cancellation or a bug: the run fails with it.
+        projectionFailure = err instanceof Error ? err : new Error(String(err));
+      },
+    );
+  }
+  /** Until every recorded event is in the read models. */
+  async function projected(): Promise<void> {
+    await condition(() => projectedUpTo >= seq || projectionFailure !== null);
+    if (projectionFailure !== null) throw projectionFailure;
+  }
 
   async function emit<T extends OrderEventType>(type: T, data: DataOf<T>): Promise<OrderState> {
     const event = makeEvent(type, orderId, ++seq, new Date(), data);
@@ -144,6 +183,12 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
     }
     state = next;
     if (endSeq === null && isTerminal(next.status)) endSeq = event.seq;
+    if (batched) {
+      // The saga goes on while the projector works; a reader catches up at most one batch behind.
+      outbox.push(event);
+      pump();
+      return next;
+    }
     // The summary names the event in the Web UI's timeline of the run.
     await projectEvent.executeWithOptions({ ...projection, summary: `#${event.seq} ${type}` }, [event]);
     projectedUpTo = Math.max(projectedUpTo, event.seq);
@@ -210,7 +255,8 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   }
 
   async function finish(last: OrderState): Promise<OrderResult> {
-    // Update callers get their answer before the run closes.
+    // The run closes once its whole log is in the read models and update callers have their answer.
+    await projected();
     await condition(allHandlersFinished);
     return { orderId, status: last.status, reason: last.reason };
   }

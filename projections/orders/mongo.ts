@@ -9,8 +9,6 @@ import { isFerretDb } from '../upsert';
 /** The `orders` read model: the order fold plus when it was projected. */
 export type OrderDoc = Omit<OrderState, 'orderId'> & { _id: string; projectedAt: Date };
 
-export type ApplyOutcome = 'applied' | 'duplicate';
-
 export const ordersCollection = (db: Db): Collection<OrderDoc> => db.collection<OrderDoc>('orders');
 
 export async function ensureOrderIndexes(db: Db): Promise<void> {
@@ -25,32 +23,42 @@ export const toState = ({ _id, projectedAt: _p, ...rest }: OrderDoc): OrderState
 });
 
 /**
- * Applies one event exactly once in effect: only when `seq == version + 1`. A duplicate (`seq <= version`)
- * is ignored; a gap throws a retryable failure so that Temporal retries after the earlier event lands.
- * The write is conditional on the version read, so two racing writers cannot both apply.
+ * Applies one order's events exactly once in effect, each only when `seq == version + 1`: those at or
+ * below the stored version are duplicates (skipped); a gap before the first new one throws a retryable
+ * failure so that Temporal retries after the earlier events land. The batch is folded in memory and
+ * written once, conditional on the version read, so two racing writers cannot both apply.
  */
 export async function applyToOrders(
   db: Db,
-  event: OrderEvent,
+  /** Events of one order (the caller checks). */
+  events: OrderEvent[],
   now: Date,
-): Promise<{ outcome: ApplyOutcome; doc: OrderDoc | null }> {
+): Promise<{ applied: OrderEvent[]; doc: OrderDoc | null }> {
   const orders = ordersCollection(db);
-  const current = await orders.findOne({ _id: event.orderId });
+  const orderId = events[0]?.orderId;
+  if (orderId === undefined) return { applied: [], doc: null };
+  const current = await orders.findOne({ _id: orderId });
   const version = current?.version ?? 0;
-  if (event.seq <= version) return { outcome: 'duplicate', doc: current };
-  if (event.seq > version + 1) {
-    throw ApplicationFailure.retryable(
-      `gap for order ${event.orderId}: read model at ${version}, event ${event.seq}`,
-      'PROJECTION_GAP',
-    );
-  }
-  const { orderId: _id, ...state } = evolve(current ? toState(current) : null, event);
+  const fresh = events.filter((e) => e.seq > version).sort((a, b) => a.seq - b.seq);
+  if (fresh.length === 0) return { applied: [], doc: current };
+  fresh.forEach((e, i) => {
+    if (e.seq !== version + 1 + i) {
+      throw ApplicationFailure.retryable(
+        `gap for order ${orderId}: read model at ${version + i}, event ${e.seq}`,
+        'PROJECTION_GAP',
+      );
+    }
+  });
+  const { orderId: _id, ...state } = fresh.reduce<OrderState | null>(
+    (s, e) => evolve(s, e),
+    current ? toState(current) : null,
+  ) as OrderState;
   const doc: OrderDoc = { _id, ...state, projectedAt: now };
   if (current === null) {
     try {
       await orders.insertOne(doc);
     } catch (err) {
-      if (isDuplicateKey(err)) return applyToOrders(db, event, now);
+      if (isDuplicateKey(err)) return applyToOrders(db, events, now);
       throw err;
     }
   } else {
@@ -58,9 +66,9 @@ export async function applyToOrders(
     // any filter but `{_id}`, so there the projector's per-order lock keeps writers in turn.
     const filter = (await isFerretDb(db)) ? { _id } : { _id, version };
     const res = await orders.replaceOne(filter, doc);
-    if (res.matchedCount === 0) return applyToOrders(db, event, now);
+    if (res.matchedCount === 0) return applyToOrders(db, events, now);
   }
-  return { outcome: 'applied', doc };
+  return { applied: fresh, doc };
 }
 
 export async function findOrder(db: Db, orderId: string): Promise<OrderDoc | null> {

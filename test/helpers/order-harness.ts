@@ -1,4 +1,8 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  type WorkflowHandle,
+  type WorkflowUpdateHandle,
+} from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { createSagaActivities } from '../../activities';
@@ -7,6 +11,7 @@ import type { NotificationFailure } from '../../projections/dead-letters/view';
 import type { OrderStatus } from '../../domain/order';
 import type { createProjectionActivities } from '../../projections/activities';
 import {
+  cancelOrderUpdate,
   getOrderQuery,
   orderWorkflow,
   type OrderSnapshot,
@@ -20,7 +25,7 @@ export type Saga = ReturnType<typeof createSagaActivities>;
 /** The projector activities the order saga calls. */
 type Projection = Pick<
   ReturnType<typeof createProjectionActivities>,
-  'projectEvent' | 'recordNotificationFailure'
+  'projectEvents' | 'recordNotificationFailure'
 >;
 
 export const HOUR = 3_600_000;
@@ -88,12 +93,16 @@ export interface RunningOrder {
   handle: WorkflowHandle<typeof orderWorkflow>;
   /** events in the order the projector received them */
   projected: OrderEvent[];
+  /** each batch the projector was handed, retries included */
+  batches: OrderEvent[][];
   /** notifications the saga gave up on, as reported to the projector */
   deadLetters: NotificationFailure[];
   types(): string[];
   state(): Promise<OrderSnapshot | null>;
   /** polls the workflow's query until the order reaches `status` */
   until(status: OrderStatus): Promise<OrderSnapshot>;
+  /** the cancellation sent with the start (`cancelAtStart`), accepted */
+  cancelledAtStart: WorkflowUpdateHandle<OrderSnapshot> | null;
 }
 
 /**
@@ -105,15 +114,29 @@ export async function runOrder<T>(
   name: string,
   saga: Saga,
   scenario: (order: RunningOrder) => Promise<T>,
-  opts: { items?: OrderItem[]; customer?: Customer; beforeProject?: (e: OrderEvent) => Promise<void> } = {},
+  opts: {
+    items?: OrderItem[];
+    customer?: Customer;
+    /** a cancellation delivered with the start (update-with-start): the run's first task has both */
+    cancelAtStart?: string;
+    /** runs before each batch is projected (a test holds the projector here) */
+    beforeProject?: (batch: OrderEvent[]) => Promise<void>;
+  } = {},
 ): Promise<T> {
   const projected: OrderEvent[] = [];
+  const batches: OrderEvent[][] = [];
   const deadLetters: NotificationFailure[] = [];
   const projection: Projection = {
-    projectEvent: async (e) => {
-      await opts.beforeProject?.(e);
-      if (!projected.some((p) => p.seq === e.seq)) projected.push(e);
-      return { outcome: 'applied' };
+    projectEvents: async (events) => {
+      batches.push(events);
+      await opts.beforeProject?.(events);
+      let applied = 0;
+      for (const e of events) {
+        if (projected.some((p) => p.seq === e.seq)) continue;
+        projected.push(e);
+        applied++;
+      }
+      return { applied, duplicates: events.length - applied };
     },
     recordNotificationFailure: async (f) => {
       deadLetters.push(f);
@@ -142,18 +165,36 @@ export async function runOrder<T>(
   // Queries and updates need a running worker, so the whole scenario runs inside both workers.
   return projector.runUntil(
     sagaWorker.runUntil(async () => {
-      const handle = await env.client.workflow.start(orderWorkflow, {
+      const options = {
         taskQueue: `orders-${name}`,
         workflowId: `order-${name}`,
-        args: [input],
-      });
+        args: [input] as [PlaceOrderInput],
+      };
+      let handle: WorkflowHandle<typeof orderWorkflow>;
+      let cancelledAtStart: WorkflowUpdateHandle<OrderSnapshot> | null = null;
+      if (opts.cancelAtStart === undefined) {
+        handle = await env.client.workflow.start(orderWorkflow, options);
+      } else {
+        const start = new WithStartWorkflowOperation(orderWorkflow, {
+          ...options,
+          workflowIdConflictPolicy: 'FAIL',
+        });
+        cancelledAtStart = await env.client.workflow.startUpdateWithStart(cancelOrderUpdate, {
+          args: [{ reason: opts.cancelAtStart }],
+          waitForStage: 'ACCEPTED',
+          startWorkflowOperation: start,
+        });
+        handle = await start.workflowHandle();
+      }
       const state = () => handle.query(getOrderQuery);
       const out = await scenario({
         handle,
         projected,
+        batches,
         deadLetters,
         types: () => projected.map((e) => e.type),
         state,
+        cancelledAtStart,
         until: async (status) =>
           (await eventually(state, (s) => s?.status === status, { timeoutMs: 15_000 })) as OrderSnapshot,
       });

@@ -155,7 +155,7 @@ describe('graceful shutdown of the built API and saga worker processes', () => {
     try {
       const [opsPort, sdkPort] = [await freePort(), await freePort()];
       const queue = 'orders-shutdown';
-      // The saga waits for each event to be projected: the projector runs beside it.
+      // A run closes only once its events are projected: the projector runs beside it.
       const projections = 'projections-shutdown';
       const projector = start('worker/projector-worker.js', {
         OPS_PORT: String(await freePort()),
