@@ -142,8 +142,15 @@ export async function placeAndPay(api: string, id: string, n: number): Promise<O
   const read = (minSeq: number) =>
     fetch(`${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
   const seqOf = (o: OrderView) => o.freshness.seq;
-  let order = await read(1);
   const deadline = Date.now() + 60_000;
+  // Each `minSeq` read waits up to 3 s; under load the first event may take longer to be projected,
+  // and until then the order is not found: a client asks again.
+  let order: OrderView | null = null;
+  while (order === null) {
+    const first = await fetch(`${api}/orders/${id}?minSeq=1`);
+    if (first.status !== 404 || Date.now() > deadline) order = await json<OrderView>(first, [200]);
+    else await first.body?.cancel();
+  }
   while (order.status !== 'AWAITING_PAYMENT') {
     if (['REJECTED', 'CANCELLED', 'FAILED', 'COMPLETED'].includes(order.status)) break;
     if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
