@@ -29,8 +29,10 @@ describe('workflow replay (order saga and webhook delivery)', () => {
       expect.arrayContaining([
         ...sagaPaths,
         'order-slow-projector',
-        // Runs that projected each event before going on, from before the `projection-batches` patch.
+        // Runs from before each `patched()` change: each event projected before the saga went on,
+        // then reserve and invoice as ordinary activities.
         ...sagaPaths.map((path) => `before-projection-batches/${path}`),
+        ...[...sagaPaths, 'order-slow-projector'].map((path) => `before-local-business-steps/${path}`),
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',

@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -63,7 +64,12 @@ export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancelOrder]>('can
 
 type Saga = ReturnType<typeof createSagaActivities>;
 
-const { reserveStock, issueInvoice } = proxyActivities<Saga>(POLICIES.businessStep);
+/**
+ * The business steps: local activities since `local-business-steps` (run by the saga's own worker
+ * inside its workflow task, with no activity task to dispatch and record), ordinary ones before.
+ */
+const remoteSteps = proxyActivities<Saga>(POLICIES.businessStep);
+const localSteps = proxyLocalActivities<Saga>(POLICIES.businessStep);
 const { releaseStock, voidInvoice } = proxyActivities<Saga>(POLICIES.compensation);
 const { sendOrderEmail, sendOrderSms } = proxyActivities<Saga>(POLICIES.notification);
 
@@ -73,10 +79,10 @@ function describe(err: unknown): string {
 }
 
 function refusal(err: unknown): ApplicationFailure | null {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    return isBusinessCode(err.cause.type) ? err.cause : null;
-  }
-  return null;
+  // An ordinary activity's failure wraps its cause in an ActivityFailure; a local activity's
+  // non-retryable failure reaches the workflow as the ApplicationFailure itself.
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && isBusinessCode(cause.type) ? cause : null;
 }
 
 /** Validators refuse with a typed failure: the API maps its type to 409 or 422, `field` to the body. */
@@ -101,6 +107,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   // Runs started before this marker project each event before going on; newer runs hand them over
   // in batches, off the saga's path (see `emit`).
   const batched = patched('projection-batches');
+  const { reserveStock, issueInvoice } = patched('local-business-steps') ? localSteps : remoteSteps;
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
