@@ -29,6 +29,7 @@ describe('workflow replay (order saga and webhook delivery)', () => {
       expect.arrayContaining([
         ...sagaPaths,
         'order-slow-projector',
+        'order-invoice-outage',
         // Runs from before each `patched()` change: each event projected before the saga went on,
         // then reserve and invoice as ordinary activities.
         ...sagaPaths.map((path) => `before-projection-batches/${path}`),

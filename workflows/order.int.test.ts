@@ -3,9 +3,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { gate, HOUR, mockSaga, runOrder, stepsOf, TOTAL } from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { payOrderUpdate } from './order';
+import { POLICIES } from './policies';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 
 const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
+const ATTEMPTS = POLICIES.businessStep.retry.maximumAttempts;
 
 describe('order saga paths (time-skipping server, mocked activities)', () => {
   let env: TestWorkflowEnvironment;
@@ -158,9 +160,33 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
         stock: [],
       });
     });
-    expect(saga.calls.filter((c) => c === 'issueInvoice')).toHaveLength(5);
+    expect(saga.calls.filter((c) => c === 'issueInvoice')).toHaveLength(ATTEMPTS);
     expect(saga.calls).not.toContain('voidInvoice');
     expect(saga.calls.slice(-2)).toEqual(['releaseStock', 'sendOrderEmail']);
+  });
+
+  test('given the billing store is down for half a minute, when the invoice is asked for, then the step rides it out and the order goes on', async () => {
+    let failures = 0;
+    const saga = mockSaga({
+      issueInvoice: async () => {
+        // 8 failed attempts: 0.2 + 0.4 + 0.8 + 1.6 + 3.2 + 6.4 + 10 = 22.6 s of waiting, then up again.
+        if (failures++ < 8) throw new Error('billing database unreachable');
+        return {
+          invoiceId: 'inv-1',
+          number: 7,
+          total: TOTAL,
+          currency: 'EUR',
+          dueAt: '2026-01-03T00:00:00.000Z',
+        };
+      },
+    });
+    await runOrder(env, 'invoice-outage', saga, async (order) => {
+      await env.sleep('1 minute'); // the waits of a second or more are timers: skipped
+      expect(await order.until('AWAITING_PAYMENT')).toMatchObject({ invoice: { number: 7 } });
+      await order.handle.executeUpdate(payOrderUpdate, { args: [PAYMENT] });
+      expect(await order.handle.result()).toMatchObject({ status: 'COMPLETED' });
+    });
+    expect(saga.calls.filter((c) => c === 'issueInvoice')).toHaveLength(9);
   });
 
   test('given the stock store keeps failing, when retries run out, then any hold is released and the order FAILED', async () => {
@@ -182,7 +208,7 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       ]);
     });
     expect(stepsOf(saga)).toEqual([
-      ...Array<string>(5).fill('reserveStock'),
+      ...Array<string>(ATTEMPTS).fill('reserveStock'),
       'releaseStock',
       'sendOrderEmail',
     ]);

@@ -69,7 +69,9 @@ type Saga = ReturnType<typeof createSagaActivities>;
  * inside its workflow task, with no activity task to dispatch and record), ordinary ones before.
  */
 const remoteSteps = proxyActivities<Saga>(POLICIES.businessStep);
-const localSteps = proxyLocalActivities<Saga>(POLICIES.businessStep);
+// A wait of a second or more between attempts is a durable timer in the history, not a sleep in the
+// worker: it survives a worker restart (and a time-skipping test skips it).
+const localSteps = proxyLocalActivities<Saga>({ ...POLICIES.businessStep, localRetryThreshold: '1 second' });
 const { releaseStock, voidInvoice } = proxyActivities<Saga>(POLICIES.compensation);
 const { sendOrderEmail, sendOrderSms } = proxyActivities<Saga>(POLICIES.notification);
 
