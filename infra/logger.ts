@@ -27,6 +27,9 @@ export function createLogger(service: string, level: string, destination?: Desti
       level,
       base: { service },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // The SDK logs a failed activity's error under `error`: its type, message and stack, not just
+      // its own enumerable fields (a MongoError alone printed as `{"errorLabelSet":{}}`).
+      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -39,6 +39,24 @@ describe('logs', () => {
     expect(typeof lines[0]?.time).toBe('string');
   });
 
+  test('given a failed activity line, then its error shows type, message and stack', () => {
+    const { lines, stream } = capture();
+    class MongoServerSelectionError extends Error {
+      errorLabelSet = new Set<string>();
+    }
+    const error = new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27017');
+    sdkLogger(createLogger('saga-worker', 'info', stream)).warn('Activity failed', {
+      workflowId: 'order-o-8',
+      activityType: 'issueInvoice',
+      error,
+    });
+    expect(lines[0]?.error).toMatchObject({
+      type: 'MongoServerSelectionError',
+      message: 'connect ECONNREFUSED 127.0.0.1:27017',
+      stack: expect.stringContaining('logger.unit.test'),
+    });
+  });
+
   test('given an activity line, then its run id is `runId` and its task token is left out', () => {
     const { lines, stream } = capture();
     sdkLogger(createLogger('saga-worker', 'info', stream)).info('email sent', {
