@@ -56,15 +56,22 @@ export async function startDelivery(
   }
 }
 
-/** Starts a delivery for every live subscription to the event's type; safe to call again for the same event. */
+/**
+ * Starts a delivery for every live subscription to each event's type (one order's batch: one look-up
+ * of the subscriptions for all of it); safe to call again for the same events.
+ */
 export function createWebhookDispatcher(deps: { client: Client; db: Db; settings: WebhookSettings }) {
   const subscriptions = createSubscriptionStore(deps.db);
-  return async (event: OrderEvent): Promise<number> => {
-    const subs = await subscriptions.subscribedTo(event.type);
+  return async (events: OrderEvent[]): Promise<number> => {
+    if (events.length === 0) return 0;
+    const subs = await subscriptions.subscribedTo([...new Set(events.map((e) => e.type))]);
     let started = 0;
-    for (const sub of subs) {
-      const delivery = newDelivery({ id: sub._id, url: sub.url }, event);
-      if (await startDelivery(deps.client, deps.settings, delivery)) started++;
+    for (const event of events) {
+      for (const sub of subs) {
+        if (!sub.events.includes(event.type)) continue;
+        const delivery = newDelivery({ id: sub._id, url: sub.url }, event);
+        if (await startDelivery(deps.client, deps.settings, delivery)) started++;
+      }
     }
     return started;
   };

@@ -95,8 +95,11 @@ export function createSubscriptionStore(db: Db, now: () => Date = () => new Date
     },
 
     /** Live subscriptions to one event type. */
-    async subscribedTo(type: OrderEventType): Promise<WebhookSubscription[]> {
-      return subs().find({ events: type, deletedAt: null }).toArray();
+    /** The live subscriptions to any of `types`. */
+    async subscribedTo(types: OrderEventType[]): Promise<WebhookSubscription[]> {
+      return subs()
+        .find({ events: { $in: types }, deletedAt: null })
+        .toArray();
     },
 
     /** true if it was live. */

@@ -29,7 +29,7 @@ export interface ProjectionDeps {
   redis: Redis;
   now?: () => Date;
   /** starts the webhook deliveries of an event once it is projected (none when absent) */
-  dispatchWebhooks?: (event: OrderEvent) => Promise<number>;
+  dispatchWebhooks?: (events: OrderEvent[]) => Promise<number>;
   /** the projector process's metrics: lag, orders placed and finished, saga duration */
   metrics?: Metrics;
 }
@@ -107,8 +107,11 @@ export function createProjectionActivities({
           const views = derivedViews(toState(result.doc), result.doc.projectedAt);
           if (views.invoice) await replaceIfNewer(db, invoicesCollection(db), views.invoice);
           await replaceIfNewer(db, ordersWithInvoicesCollection(db), views.withInvoice);
-          if (events.some((e) => e.type === 'NotificationSent' || e.type === 'PaymentReminderSent')) {
-            for (const n of views.notifications) await replaceIfNewer(db, notificationsCollection(db), n);
+          // A notification's view is versioned by its own event: only the batch's are written (all of
+          // them, applied or duplicate: the retry of a batch may follow a crash between two writes).
+          const seqs = new Set(events.map((e) => e.seq));
+          for (const n of views.notifications) {
+            if (seqs.has(n.version)) await replaceIfNewer(db, notificationsCollection(db), n);
           }
         }
         return result;
@@ -122,12 +125,12 @@ export function createProjectionActivities({
         const customers = customersCollection(db);
         const current = await customers.findOne({ _id: order.customer.id });
         const next = evolveCustomer(current, order, at);
-        if (next.version > (current?.version ?? 0)) await replaceIfNewer(db, customers, next);
+        if (next.version > (current?.version ?? 0)) await replaceIfNewer(db, customers, next, current);
       });
       await writeOrderToRedis(redis, doc);
       // Also on a duplicate: it may be the retry of a run that projected but did not get to dispatch.
       // Last, so that a receiver reading the order back finds what the webhook told it.
-      if (dispatchWebhooks) for (const event of events) await dispatchWebhooks(event);
+      if (dispatchWebhooks) await dispatchWebhooks(events);
       return outcome;
     },
 

@@ -30,9 +30,14 @@ export async function replaceIfNewer<T extends Document & { _id: string; version
   db: Db,
   collection: Collection<T>,
   doc: T,
+  /** what the caller just read of it, holding its lock (null: none stored): FerretDB need not read again */
+  stored?: { version: number } | null,
 ): Promise<boolean> {
   if (await isFerretDb(db)) {
-    const current = await collection.findOne({ _id: doc._id } as never, { projection: { version: 1 } });
+    const current =
+      stored !== undefined
+        ? stored
+        : await collection.findOne({ _id: doc._id } as never, { projection: { version: 1 } });
     if (current && (current as unknown as { version: number }).version >= doc.version) return false;
     await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
     return true;
