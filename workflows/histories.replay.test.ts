@@ -30,10 +30,9 @@ describe('workflow replay (order saga and webhook delivery)', () => {
         ...sagaPaths,
         'order-slow-projector',
         'order-invoice-outage',
-        // Runs from before each `patched()` change: each event projected before the saga went on,
-        // then reserve and invoice as ordinary activities.
+        // Runs from before the `projection-batches` patch: each event projected before the saga went
+        // on, reserve and invoice as ordinary activities.
         ...sagaPaths.map((path) => `before-projection-batches/${path}`),
-        ...[...sagaPaths, 'order-slow-projector'].map((path) => `before-local-business-steps/${path}`),
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',

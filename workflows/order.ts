@@ -65,8 +65,8 @@ export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancelOrder]>('can
 type Saga = ReturnType<typeof createSagaActivities>;
 
 /**
- * The business steps: local activities since `local-business-steps` (run by the saga's own worker
- * inside its workflow task, with no activity task to dispatch and record), ordinary ones before.
+ * The business steps: local activities since `projection-batches` (run by the saga's own worker inside
+ * its workflow task, with no activity task to dispatch and record), ordinary ones before.
  */
 const remoteSteps = proxyActivities<Saga>(POLICIES.businessStep);
 // A wait of a second or more between attempts is a durable timer in the history, not a sleep in the
@@ -106,10 +106,10 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   const projection = { ...POLICIES.projection, taskQueue: input.projectionsTaskQueue };
   const { projectEvent, projectEvents, recordNotificationFailure } =
     proxyActivities<ReturnType<typeof createProjectionActivities>>(projection);
-  // Runs started before this marker project each event before going on; newer runs hand them over
-  // in batches, off the saga's path (see `emit`).
+  // Runs started before this marker project each event before going on and run the business steps
+  // as ordinary activities; newer runs hand events over in batches, off the saga's path (see `emit`).
   const batched = patched('projection-batches');
-  const { reserveStock, issueInvoice } = patched('local-business-steps') ? localSteps : remoteSteps;
+  const { reserveStock, issueInvoice } = batched ? localSteps : remoteSteps;
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
