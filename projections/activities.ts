@@ -105,13 +105,18 @@ export function createProjectionActivities({
         const result = await applyToOrders(db, events, now());
         if (result.doc) {
           const views = derivedViews(toState(result.doc), result.doc.projectedAt);
-          if (views.invoice) await replaceIfNewer(db, invoicesCollection(db), views.invoice);
-          await replaceIfNewer(db, ordersWithInvoicesCollection(db), views.withInvoice);
+          // An order's views are written after its document, under this lock: when this batch moved the
+          // document on, what is stored of them is at most the version before it, and FerretDB need
+          // not read them first. A duplicate batch (the retry after a crash between writes) reads.
+          const stored =
+            result.applied.length > 0 ? { version: result.doc.version - result.applied.length } : undefined;
+          if (views.invoice) await replaceIfNewer(db, invoicesCollection(db), views.invoice, stored);
+          await replaceIfNewer(db, ordersWithInvoicesCollection(db), views.withInvoice, stored);
           // A notification's view is versioned by its own event: only the batch's are written (all of
           // them, applied or duplicate: the retry of a batch may follow a crash between two writes).
           const seqs = new Set(events.map((e) => e.seq));
           for (const n of views.notifications) {
-            if (seqs.has(n.version)) await replaceIfNewer(db, notificationsCollection(db), n);
+            if (seqs.has(n.version)) await replaceIfNewer(db, notificationsCollection(db), n, stored);
           }
         }
         return result;

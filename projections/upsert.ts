@@ -30,7 +30,10 @@ export async function replaceIfNewer<T extends Document & { _id: string; version
   db: Db,
   collection: Collection<T>,
   doc: T,
-  /** what the caller just read of it, holding its lock (null: none stored): FerretDB need not read again */
+  /**
+   * what the caller knows is stored, holding the document's lock: what it just read, or a version the
+   * stored one cannot exceed (null: none stored). FerretDB then need not read it first.
+   */
   stored?: { version: number } | null,
 ): Promise<boolean> {
   if (await isFerretDb(db)) {
