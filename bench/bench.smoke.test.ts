@@ -38,8 +38,11 @@ describe('benchmark (smoke size)', () => {
     const r = report.results;
     expect(r.ordersCompleted).toBe(report.orders);
     expect(r.postOrderMs.n).toBe(report.orders);
-    // An order runs at least its reservation, invoice, emails and one projection per event.
-    expect(report.activitiesPerOrder).toBeGreaterThanOrEqual(10);
+    // An order runs its reservation and invoice (local), three emails, and at least four projection
+    // batches (OrderPlaced alone; then up to the invoice email; payment and completion; the receipt):
+    // how the eight events fall into batches depends on timing.
+    expect(report.activitiesPerOrder).toBeGreaterThanOrEqual(9);
+    expect(report.activitiesPerOrder).toBeLessThanOrEqual(13);
     expect(r.sagaPlacedToCompletedMs.p50).toBeGreaterThan(0);
     expect(r.sagaPlacedToCompletedMs.p99).toBeGreaterThanOrEqual(r.sagaPlacedToCompletedMs.p50);
     // Every order projected its events in the measured window (placed … completed: 7 at least).
