@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,11 +22,29 @@ export const RUN_FLAGS = {
 export async function startReadyStack(config: Config, opts: StackOptions): Promise<Stack> {
   const stack = await startStack(config, opts);
   const ready = (url: string) => fetch(url).then((r) => r.status === 200);
-  await waitFor('the API ready', () => ready(`${stack.apiUrl}/health/ready`), { timeoutMs: 120_000 });
-  for (const w of WORKERS) {
-    await waitFor(`${w} ready`, () => ready(`${stack.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
+  let waitingFor = 'api';
+  try {
+    await waitFor('the API ready', () => ready(`${stack.apiUrl}/health/ready`), { timeoutMs: 120_000 });
+    for (const w of WORKERS) {
+      waitingFor = w;
+      await waitFor(`${w} ready`, () => ready(`${stack.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
+    }
+    return stack;
+  } catch (err) {
+    // Not ready: what it logged says why (the data folder may be removed next), and nothing it
+    // started is left running.
+    const tail = readLogTail(join(stack.logsDir, `${waitingFor}.log`), 20);
+    await stack.stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; ${waitingFor}.log ends:\n${tail}`);
   }
-  return stack;
+}
+
+function readLogTail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 /** Stock for a run: `delta` more units of `sku`, through the admin API. */
