@@ -250,8 +250,14 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     expect(dead.reason).toMatch(/no success within the retry window/);
     expect(dead.attempts.length).toBeGreaterThanOrEqual(3);
     expect(dead.attempts.every((a) => a.status === 500)).toBe(true);
-    const open = (await call('GET', '/dead-letters?status=open')).body as { items: DeadLetter[] };
-    const letter = open.items.find((l) => l.id === dead.deliveryId);
+    // The delivery's record and its dead letter are two projections: the letter may land a moment later.
+    const letter = await eventually(
+      async () =>
+        ((await call('GET', '/dead-letters?status=open')).body as { items: DeadLetter[] }).items.find(
+          (l) => l.id === dead.deliveryId,
+        ),
+      (l) => l !== undefined,
+    );
     expect(letter).toMatchObject({
       status: 'open',
       attempts: dead.attempts.length,
