@@ -1,18 +1,50 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
-/** A free TCP port on 127.0.0.1, picked by the OS. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port free on 127.0.0.1 now, for a server started a little later. Picked below the kernel's
+ * ephemeral range: a port from that range (what binding port 0 gives) can be taken in between as the
+ * source port of any outgoing connection or by another server binding 0 (seen in CI: a worker failing
+ * with EADDRINUSE while the rest of its stack started).
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralStart] = ephemeralRange();
+  const low = 10_000;
+  const high = Math.max(low + 1000, ephemeralStart) - 1;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await bindable(port)) return port;
+  }
+  const any = await bindable(0);
+  if (any === 0) throw new Error('no free TCP port on 127.0.0.1');
+  return any;
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [start, end] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (start && end) return [start, end];
+  } catch {
+    // not Linux: the common default
+  }
+  return [32768, 60999];
+}
+
+/** Binds and releases `port` (0: any); resolves the port bound, or 0 when it could not bind. */
+function bindable(port: number): Promise<number> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.on('error', () => resolve(0));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(bound));
     });
   });
 }
