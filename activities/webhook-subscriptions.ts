@@ -94,7 +94,6 @@ export function createSubscriptionStore(db: Db, now: () => Date = () => new Date
       return subs().findOne({ _id: id, deletedAt: null });
     },
 
-    /** Live subscriptions to one event type. */
     /** The live subscriptions to any of `types`. */
     async subscribedTo(types: OrderEventType[]): Promise<WebhookSubscription[]> {
       return subs()

@@ -10,9 +10,8 @@ import { dirname } from 'node:path';
  * with EADDRINUSE while the rest of its stack started).
  */
 export async function freePort(): Promise<number> {
-  const [ephemeralStart] = ephemeralRange();
   const low = 10_000;
-  const high = Math.max(low + 1000, ephemeralStart) - 1;
+  const high = Math.max(low + 1000, ephemeralPortStart()) - 1;
   for (let tries = 0; tries < 50; tries++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
     if (await bindable(port)) return port;
@@ -22,17 +21,15 @@ export async function freePort(): Promise<number> {
   return any;
 }
 
-function ephemeralRange(): [number, number] {
+/** Where the kernel's ephemeral ports (those binding port 0 or connecting out get) begin. */
+export function ephemeralPortStart(): number {
   try {
-    const [start, end] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    if (start && end) return [start, end];
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    if (Number(start) > 0) return Number(start);
   } catch {
     // not Linux: the common default
   }
-  return [32768, 60999];
+  return 32768;
 }
 
 /** Binds and releases `port` (0: any); resolves the port bound, or 0 when it could not bind. */
