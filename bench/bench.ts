@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import { freePort, spawnLogged, waitFor } from '../infra/process';
+import { cpuSeconds, freePort, spawnLogged, waitFor } from '../infra/process';
 import type { Stack } from '../infra/stack';
 import {
   addStock,
@@ -88,6 +88,29 @@ async function hammer(base: string, ids: string[], connections: number, seconds:
 const child = (script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess =>
   spawnLogged({ name: script, command: process.execPath, args: [join(__dirname, script)], logFile, env });
 
+/** CPU seconds used so far by each named process; the bench's own (load generator and SMTP sink) too. */
+function cpuNow(pids: Record<string, number | null>): Record<string, number> {
+  const own = process.cpuUsage();
+  const used: Record<string, number> = { bench: (own.user + own.system) / 1e6 };
+  for (const [name, pid] of Object.entries(pids)) {
+    const s = pid === null ? null : cpuSeconds(pid);
+    if (s !== null) used[name] = s;
+  }
+  return used;
+}
+
+/** Milliseconds of CPU per run for each process between two readings, largest first, and their total. */
+function cpuPerRun(before: Record<string, number>, after: Record<string, number>, runs: number) {
+  const byProcess = Object.entries(after)
+    .filter(([name]) => before[name] !== undefined)
+    .map(([name, s]) => [name, ((s - (before[name] as number)) * 1000) / runs] as const)
+    .sort((a, b) => b[1] - a[1]);
+  return {
+    totalMs: byProcess.reduce((sum, [, ms]) => sum + ms, 0),
+    byProcessMs: Object.fromEntries(byProcess),
+  };
+}
+
 const scrape = async (url: string, name: string): Promise<Histogram> =>
   histogramOf(await fetch(`${url}/metrics`).then((r) => r.text()), name);
 
@@ -121,9 +144,12 @@ async function main(): Promise<void> {
     log('orders…');
     const lagBefore = await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds');
     const ids = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
+    const stackPids = () => Object.fromEntries(stack?.parts().map((p) => [p.name, p.pid()]) ?? []);
+    const cpu0 = cpuNow(stackPids());
     const t0 = performance.now();
     const runs = await pool(o.orders, o.concurrency, (i) => placeAndPay(api, ids[i] ?? '', i));
     const ordersSeconds = (performance.now() - t0) / 1000;
+    const orderCpu = cpuPerRun(cpu0, cpuNow(stackPids()), o.orders);
     check();
     const lag = histogramDiff(
       await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds'),
@@ -169,9 +195,12 @@ async function main(): Promise<void> {
         args: [activities],
       });
     await pool(o.warmup, o.concurrency, (i) => noop(i, 'noop-warm'));
+    const noopPids = () => ({ ...stackPids(), 'noop-worker': noopWorker.pid ?? null });
+    const noopCpu0 = cpuNow(noopPids());
     const n0 = performance.now();
     await pool(o.orders, o.concurrency, (i) => noop(i, 'noop'));
     const noopSeconds = (performance.now() - n0) / 1000;
+    const noopCpu = cpuPerRun(noopCpu0, cpuNow(noopPids()), o.orders);
     const noopRate = o.orders / noopSeconds;
     await connection.close();
 
@@ -195,8 +224,10 @@ async function main(): Promise<void> {
           mean: lag.count ? (lag.sum / lag.count) * 1000 : Number.NaN,
         },
         getOrder: reads,
+        // CPU per order by process while the orders ran: the whole machine's cost of one order
+        cpuPerOrder: orderCpu,
       },
-      limits: { bareFastify: bare, noopSagaPerSecond: noopRate },
+      limits: { bareFastify: bare, noopSagaPerSecond: noopRate, cpuPerNoopSaga: noopCpu },
       ratios: {
         getOrderToBareFastify: reads.rps / bare.rps,
         ordersToNoopSaga: orderRate / noopRate,
@@ -218,6 +249,8 @@ async function main(): Promise<void> {
   }
 }
 
+type CpuPerRun = ReturnType<typeof cpuPerRun>;
+
 function print(
   r: {
     ordersCompleted: number;
@@ -226,13 +259,22 @@ function print(
     endToEndMs: Summary;
     projectionLagMs: { p50: number; p99: number; events: number };
     getOrder: { rps: number; latencyP99Ms: number; non2xx: number };
+    cpuPerOrder: CpuPerRun;
   },
-  limits: { bareFastify: { rps: number; latencyP99Ms: number }; noopSagaPerSecond: number },
+  limits: {
+    bareFastify: { rps: number; latencyP99Ms: number };
+    noopSagaPerSecond: number;
+    cpuPerNoopSaga: CpuPerRun;
+  },
   ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number },
   saga: Summary,
   o: Options,
 ): void {
   const mark = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
+  const cpu = (c: CpuPerRun) =>
+    `${c.totalMs.toFixed(0)} ms: ${Object.entries(c.byProcessMs)
+      .map(([name, v]) => `${name} ${v.toFixed(0)}`)
+      .join(', ')}`;
   console.log(`
 orders                 ${r.ordersCompleted}/${o.orders} completed, ${r.ordersPerSecond.toFixed(1)} orders/s (concurrency ${o.concurrency})
 POST /orders           p50 ${ms(r.postOrderMs.p50)}  p99 ${ms(r.postOrderMs.p99)}
@@ -242,6 +284,8 @@ projection lag         p50 ${ms(r.projectionLagMs.p50)}  p99 ${ms(r.projectionLa
 GET /orders/:id        ${r.getOrder.rps.toFixed(0)} req/s  p99 ${ms(r.getOrder.latencyP99Ms)}  non-2xx ${r.getOrder.non2xx}
 limit: bare Fastify    ${limits.bareFastify.rps.toFixed(0)} req/s  p99 ${ms(limits.bareFastify.latencyP99Ms)}
 limit: no-op saga      ${limits.noopSagaPerSecond.toFixed(1)} workflows/s
+CPU per order          ${cpu(r.cpuPerOrder)}
+CPU per no-op saga     ${cpu(limits.cpuPerNoopSaga)}
 ratio GET / bare       ${ratios.getOrderToBareFastify.toFixed(2)}   (target ≥ 0.6: ${mark(ratios.getOrderToBareFastify >= 0.6)})
 ratio orders / no-op   ${ratios.ordersToNoopSaga.toFixed(2)}   (target ≥ 0.7: ${mark(ratios.ordersToNoopSaga >= 0.7)})
 `);

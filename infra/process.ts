@@ -152,3 +152,20 @@ export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> 
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * CPU time (user + system, seconds) a process has used so far, from `/proc/<pid>/stat`; null where
+ * there is no such file (not Linux, or the process is gone). Clock ticks are taken as 100 per second,
+ * the Linux default for user-space figures.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of the file (utime, stime) are 12 and 13 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}

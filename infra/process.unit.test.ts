@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { ephemeralPortStart, freePort } from './process';
+import { cpuSeconds, ephemeralPortStart, freePort } from './process';
 
 describe('free ports for the servers a stack starts', () => {
   test('given many picks, then each is below the ephemeral range and can be listened on', async () => {
@@ -15,5 +15,22 @@ describe('free ports for the servers a stack starts', () => {
       server.listen(ports[0], '127.0.0.1', resolve);
     });
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
+describe('CPU time of a process', () => {
+  test('given this process burns CPU, then its reading grows by about that much', () => {
+    const before = cpuSeconds(process.pid);
+    expect(before).not.toBeNull();
+    const start = process.cpuUsage();
+    let x = 0;
+    while ((process.cpuUsage(start).user + process.cpuUsage(start).system) / 1e6 < 0.3) x += Math.sqrt(x + 1);
+    const after = cpuSeconds(process.pid) as number;
+    expect(after - (before as number)).toBeGreaterThanOrEqual(0.25);
+    expect(after - (before as number)).toBeLessThan(5);
+  });
+
+  test('given a pid that does not exist, then there is no reading', () => {
+    expect(cpuSeconds(2 ** 22 + 1)).toBeNull();
   });
 });

@@ -12,6 +12,8 @@ export interface Part {
   /** where to reach it (for a worker: its task queue and metrics URL) */
   readonly url: string;
   running(): boolean;
+  /** the process id while it runs (null for a part without a process of its own, or stopped) */
+  pid(): number | null;
   start(): Promise<void>;
   /** SIGTERM (a server's or worker's own graceful stop), SIGKILL after a grace period */
   stop(): Promise<void>;
@@ -58,6 +60,7 @@ function servicePart(name: string, boot: () => Promise<Service & { child?: Child
       return url;
     },
     running: () => current !== null,
+    pid: () => current?.child?.pid ?? null,
     async start() {
       if (current) return;
       current = await boot();
@@ -120,6 +123,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       name,
       url,
       running: () => child !== null,
+      pid: () => child?.pid ?? null,
       async start() {
         if (child) return;
         const c = await spawnIt();
@@ -175,6 +179,8 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       const s = sink;
       await add(servicePart('smtp-sink', async () => ({ name: 'smtp-sink', url: s.smtpUrl, stop: s.stop })));
     }
+    // `node --cpu-prof bench.js` profiles the stack's own processes too, each writing its own profile.
+    const profiling = process.execArgv.filter((arg) => arg.startsWith('--cpu-prof'));
     const queues = [config.ordersTaskQueue, config.projectionsTaskQueue, config.webhooksTaskQueue];
     for (const [i, name] of WORKERS.entries()) {
       const url = `task queue "${queues[i]}", ${opsUrls[name]}/metrics`;
@@ -183,7 +189,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
           spawnLogged({
             name,
             command: process.execPath,
-            args: [entry(`worker/${name}.js`)],
+            args: [...profiling, entry(`worker/${name}.js`)],
             logFile: join(logsDir, `${name}.log`),
             env: { ...childEnv, OPS_PORT: String(ports[i]?.ops), SDK_METRICS_PORT: String(ports[i]?.sdk) },
           }),
@@ -196,7 +202,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
         const s = await spawnService({
           name: 'api',
           command: process.execPath,
-          args: [entry('api/server.js')],
+          args: [...profiling, entry('api/server.js')],
           port: config.apiPort,
           url: apiUrl,
           logFile: join(logsDir, 'api.log'),
