@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
@@ -54,6 +60,25 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/**
+ * One access line per request, written when it is answered, with what Fastify's two lines (received,
+ * completed) told between them: at read rates the second line cost a tenth of the API's CPU.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (this.isLogDisabled(request)) return;
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const DEFAULT_COMMAND_TIMING: CommandTiming = { acceptWithinMs: 10_000, answerWithinMs: 5_000 };
@@ -70,6 +95,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    logController: new AccessLog(),
     // Errors the router raises before any route (a malformed URL, a path parameter past its length):
     // problem+json like every other error, not Fastify's own JSON.
     frameworkErrors: (err, request, reply) => {

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { testApp } from '../test/helpers/app';
+import { captureLog } from '../test/helpers/log-capture';
+import { createLogger } from '../infra/logger';
 
 /** The app with a Temporal client whose `workflow.start` is `start` (recording by default). */
 async function appWith(start?: () => Promise<unknown>) {
@@ -169,5 +171,36 @@ describe('GET /orders/:id when the stores cannot answer', () => {
     expect(res.body).not.toContain('127.0.0.1');
     await app.close();
     await mongo.close();
+  });
+});
+
+describe('access log', () => {
+  test('given requests answered and refused, then each writes one line with method, URL, status, time and request id', async () => {
+    const { lines, stream } = captureLog();
+    const client = { workflow: { start: async () => ({}) } } as unknown as Client;
+    const app = await testApp({ temporal: client, logger: createLogger('api', 'info', stream) });
+    const placed = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: valid,
+      headers: { 'idempotency-key': 'order-log-1', 'x-request-id': 'req-1' },
+    });
+    const refused = await app.inject({ method: 'POST', url: '/orders', payload: { items: [] } });
+    await app.close();
+    expect([placed.statusCode, refused.statusCode]).toEqual([202, 400]);
+    const access = lines.filter(
+      (l) => (l.msg as string).startsWith('request') || l.msg === 'incoming request',
+    );
+    expect(access).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        reqId: 'req-1',
+        req: expect.objectContaining({ method: 'POST', url: '/orders' }),
+        res: { statusCode: 202 },
+        responseTime: expect.any(Number),
+      }),
+      expect.objectContaining({ msg: 'request completed', res: { statusCode: 400 } }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('order-log-1');
   });
 });

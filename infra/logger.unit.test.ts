@@ -1,19 +1,5 @@
-import { Writable } from 'node:stream';
 import { createLogger, sdkLogger } from './logger';
-
-/** A pino destination that keeps each JSON line. */
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { captureLog as capture } from '../test/helpers/log-capture';
 
 describe('logs', () => {
   test('given a workflow log line through the SDK logger, then it is JSON with the service, workflowId, runId and orderId', () => {
