@@ -33,6 +33,10 @@ describe('workflow replay (order saga and webhook delivery)', () => {
         // Runs from before the `projection-batches` patch: each event projected before the saga went
         // on, reserve and invoice as ordinary activities.
         ...sagaPaths.map((path) => `before-projection-batches/${path}`),
+        // Runs from before `local-notifications`: batches, but emails and SMS as ordinary activities.
+        ...[...sagaPaths, 'order-slow-projector', 'order-invoice-outage'].map(
+          (path) => `before-local-notifications/${path}`,
+        ),
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',

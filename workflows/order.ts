@@ -73,11 +73,27 @@ const remoteSteps = proxyActivities<Saga>(POLICIES.businessStep);
 // worker: it survives a worker restart (and a time-skipping test skips it).
 const localSteps = proxyLocalActivities<Saga>({ ...POLICIES.businessStep, localRetryThreshold: '1 second' });
 const { releaseStock, voidInvoice } = proxyActivities<Saga>(POLICIES.compensation);
-const { sendOrderEmail, sendOrderSms } = proxyActivities<Saga>(POLICIES.notification);
+/**
+ * Notifications: local activities since `local-notifications` (handing a message to the SMTP server
+ * or the SMS gateway takes milliseconds; as ordinary activities they were a third of the server's work
+ * per order), ordinary ones before. Retries from a second apart are durable timers, as above.
+ */
+const remoteNotifications = proxyActivities<Saga>(POLICIES.notification);
+const localNotifications = proxyLocalActivities<Saga>({
+  ...POLICIES.notification,
+  localRetryThreshold: '1 second',
+});
 
 function describe(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A notification refused for good (say, a number the gateway rejects): it stopped at that attempt. */
+function refusedForGood(err: unknown): boolean {
+  if (err instanceof ActivityFailure) return err.retryState === 'NON_RETRYABLE_FAILURE';
+  // A local activity's non-retryable failure arrives as the ApplicationFailure itself.
+  return err instanceof ApplicationFailure && err.nonRetryable === true;
 }
 
 function refusal(err: unknown): ApplicationFailure | null {
@@ -110,6 +126,9 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   // as ordinary activities; newer runs hand events over in batches, off the saga's path (see `emit`).
   const batched = patched('projection-batches');
   const { reserveStock, issueInvoice } = batched ? localSteps : remoteSteps;
+  // Checked only where batches are: a run from before them keeps its notifications remote.
+  const { sendOrderEmail, sendOrderSms } =
+    batched && patched('local-notifications') ? localNotifications : remoteNotifications;
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
@@ -232,8 +251,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
       }
       const error = describe(outcome.reason);
       // A non-retryable refusal (say, a number the gateway rejects) stops at that attempt.
-      const refused =
-        outcome.reason instanceof ActivityFailure && outcome.reason.retryState === 'NON_RETRYABLE_FAILURE';
+      const refused = refusedForGood(outcome.reason);
       log.warn('notification failed', { orderId, kind, channel, error });
       await recordNotificationFailure.executeWithOptions(
         { ...projection, summary: `dead letter: ${channel} ${kind}` },

@@ -9,11 +9,13 @@ import type { createSagaActivities } from '../../activities';
 import type { Customer, OrderEvent, OrderItem } from '../../domain/events';
 import type { NotificationFailure } from '../../projections/dead-letters/view';
 import type { OrderStatus } from '../../domain/order';
+import type { PayOrder } from '../../domain/commands';
 import type { createProjectionActivities } from '../../projections/activities';
 import {
   cancelOrderUpdate,
   getOrderQuery,
   orderWorkflow,
+  payOrderUpdate,
   type OrderSnapshot,
   type PlaceOrderInput,
 } from '../../workflows/order';
@@ -101,8 +103,8 @@ export interface RunningOrder {
   state(): Promise<OrderSnapshot | null>;
   /** polls the workflow's query until the order reaches `status` */
   until(status: OrderStatus): Promise<OrderSnapshot>;
-  /** the cancellation sent with the start (`cancelAtStart`), accepted */
-  cancelledAtStart: WorkflowUpdateHandle<OrderSnapshot> | null;
+  /** the outcome of the command sent with the start (`cancelAtStart`, `payAtStart`): answer or refusal */
+  atStart: Promise<OrderSnapshot> | null;
 }
 
 /**
@@ -119,6 +121,8 @@ export async function runOrder<T>(
     customer?: Customer;
     /** a cancellation delivered with the start (update-with-start): the run's first task has both */
     cancelAtStart?: string;
+    /** a payment delivered with the start, as `cancelAtStart` */
+    payAtStart?: PayOrder;
     /** runs before each batch is projected (a test holds the projector here) */
     beforeProject?: (batch: OrderEvent[]) => Promise<void>;
   } = {},
@@ -171,19 +175,28 @@ export async function runOrder<T>(
         args: [input] as [PlaceOrderInput],
       };
       let handle: WorkflowHandle<typeof orderWorkflow>;
-      let cancelledAtStart: WorkflowUpdateHandle<OrderSnapshot> | null = null;
-      if (opts.cancelAtStart === undefined) {
+      let atStart: Promise<OrderSnapshot> | null = null;
+      if (opts.cancelAtStart === undefined && opts.payAtStart === undefined) {
         handle = await env.client.workflow.start(orderWorkflow, options);
       } else {
         const start = new WithStartWorkflowOperation(orderWorkflow, {
           ...options,
           workflowIdConflictPolicy: 'FAIL',
         });
-        cancelledAtStart = await env.client.workflow.startUpdateWithStart(cancelOrderUpdate, {
-          args: [{ reason: opts.cancelAtStart }],
-          waitForStage: 'ACCEPTED',
-          startWorkflowOperation: start,
-        });
+        const update = { waitForStage: 'ACCEPTED' as const, startWorkflowOperation: start };
+        const accepted: Promise<WorkflowUpdateHandle<OrderSnapshot>> =
+          opts.payAtStart === undefined
+            ? env.client.workflow.startUpdateWithStart(cancelOrderUpdate, {
+                ...update,
+                args: [{ reason: opts.cancelAtStart ?? '' }],
+              })
+            : env.client.workflow.startUpdateWithStart(payOrderUpdate, {
+                ...update,
+                args: [opts.payAtStart],
+              });
+        atStart = accepted.then((h) => h.result());
+        // Settled here too, so that a refusal is not an unhandled rejection before the scenario reads it.
+        atStart.catch(() => undefined);
         handle = await start.workflowHandle();
       }
       const state = () => handle.query(getOrderQuery);
@@ -194,7 +207,7 @@ export async function runOrder<T>(
         deadLetters,
         types: () => projected.map((e) => e.type),
         state,
-        cancelledAtStart,
+        atStart,
         until: async (status) =>
           (await eventually(state, (s) => s?.status === status, { timeoutMs: 15_000 })) as OrderSnapshot,
       });
