@@ -131,8 +131,11 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
         ),
     });
   }
-  app.addHook('onRequest', async (request, reply) => {
+  // The hooks every request passes take a callback, not a promise: on the read path each promise
+  // costs (the Temporal client's AsyncLocalStorage tracks every one of them).
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
   // Shutting down: requests already in flight are answered, each with `Connection: close`, so their
   // keep-alive connections end with them and close() need not wait for the clients to hang up.
@@ -140,19 +143,24 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
-  // Latency by route pattern (not by URL: ids would explode the label set) and status.
-  app.addHook('onResponse', async (request, reply) => {
-    deps.metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? '(unmatched)',
-        status_code: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
+  // Latency by route pattern (not by URL: ids would explode the label set) and status; each label
+  // set's series looked up once.
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const status = String(reply.statusCode);
+    const key = `${request.method} ${route} ${status}`;
+    let series = durations.get(key);
+    if (!series) {
+      series = deps.metrics.httpDuration.labels(request.method, route, status);
+      durations.set(key, series);
+    }
+    series.observe(reply.elapsedTime / 1000);
+    done();
   });
   await registerDocs(app);
   await app.register(orderRoutes(deps));

@@ -76,12 +76,12 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get(
       '/orders/:id',
       {
-        onSend: async (request, reply, payload) => {
+        onSend: (request, reply, payload, done) => {
           const version = keep.get(request);
           if (version !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
             deps.changes?.remember(request.params.id, version, payload);
           }
-          return payload;
+          done(null, payload);
         },
         schema: {
           params: OrderIdParams,
