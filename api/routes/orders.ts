@@ -89,24 +89,31 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
           response: { 200: OrderView, '4xx': Problem, '5xx': Problem },
         },
       },
-      async (request, reply) => {
+      (request, reply) => {
         const { id } = request.params;
-        if (request.query.consistency === 'strong') {
-          const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
-          const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
-          if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
-          return viewOfSnapshot(snapshot);
-        }
+        const strong = request.query.consistency === 'strong';
         const minSeq = request.query.minSeq ?? 0;
-        const kept = deps.changes?.answer(id, minSeq);
-        // The kept string is this route's own serialized answer: Fastify sends a JSON string as is.
-        if (kept) return reply.type('application/json; charset=utf-8').send(kept as unknown as OrderView);
-        const found = await readOrderAtLeast(deps, id, minSeq, request.log);
-        if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
-        // A Redis answer is kept, as sent, until the order's next version is announced.
-        if (found.source === 'redis' && deps.changes) keep.set(request, found.doc.version);
-        const { version: _v, ...state } = toState(found.doc);
-        return { ...state, freshness: freshnessOf(found.doc, found.source) };
+        // Most reads: the kept string, this route's own serialized answer, sent as is (Fastify sends a
+        // JSON string unchanged) without a promise on the way.
+        const kept = strong ? null : deps.changes?.answer(id, minSeq);
+        if (kept) {
+          void reply.type('application/json; charset=utf-8').send(kept as unknown as OrderView);
+          return;
+        }
+        return (async () => {
+          if (strong) {
+            const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
+            const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
+            if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+            return viewOfSnapshot(snapshot);
+          }
+          const found = await readOrderAtLeast(deps, id, minSeq, request.log);
+          if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+          // A Redis answer is kept, as sent, until the order's next version is announced.
+          if (found.source === 'redis' && deps.changes) keep.set(request, found.doc.version);
+          const { version: _v, ...state } = toState(found.doc);
+          return { ...state, freshness: freshnessOf(found.doc, found.source) };
+        })();
       },
     );
   };
