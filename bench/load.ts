@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../config';
 import { freePort, waitFor } from '../infra/process';
-import { startStack, WORKERS, type Stack, type StackOptions } from '../infra/stack';
+import { startStack, WORKERS, type PartName, type Stack, type StackOptions } from '../infra/stack';
 
 /** What the benchmark and the reliability suite share: a stack's environment, load, HTTP helpers. */
 
@@ -24,10 +24,18 @@ export async function startReadyStack(config: Config, opts: StackOptions): Promi
   const ready = (url: string) => fetch(url).then((r) => r.status === 200);
   let waitingFor = 'api';
   try {
-    await waitFor('the API ready', () => ready(`${stack.apiUrl}/health/ready`), { timeoutMs: 120_000 });
+    // A part that exits while starting ends the wait at once, not after the timeout.
+    const gaveUp = (name: PartName) => () => (stack.part(name).running() ? null : `${name} exited`);
+    await waitFor('the API ready', () => ready(`${stack.apiUrl}/health/ready`), {
+      timeoutMs: 120_000,
+      gaveUp: gaveUp('api'),
+    });
     for (const w of WORKERS) {
       waitingFor = w;
-      await waitFor(`${w} ready`, () => ready(`${stack.opsUrls[w]}/health/ready`), { timeoutMs: 120_000 });
+      await waitFor(`${w} ready`, () => ready(`${stack.opsUrls[w]}/health/ready`), {
+        timeoutMs: 120_000,
+        gaveUp: gaveUp(w),
+      });
     }
     return stack;
   } catch (err) {

@@ -61,11 +61,18 @@ function canConnect(port: number, host: string): Promise<boolean> {
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  { timeoutMs = 30_000, intervalMs = 50 } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 50,
+    /** a reason to stop waiting at once (say, the process being waited for has exited), else null */
+    gaveUp = (): string | null => null,
+  } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
+    const reason = gaveUp();
+    if (reason) throw new Error(`stopped waiting for ${what}: ${reason}`);
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -112,14 +119,10 @@ export async function spawnService(opts: SpawnOptions): Promise<Service & { chil
   child.once('error', (err) => {
     exited = err.message;
   });
-  await waitFor(
-    `${opts.name} on port ${opts.port}`,
-    async () => {
-      if (exited) throw new Error(`${opts.name} ${exited}; see ${opts.logFile}`);
-      return canConnect(opts.port, '127.0.0.1');
-    },
-    { timeoutMs: opts.timeoutMs ?? 60_000 },
-  ).catch((err: unknown) => {
+  await waitFor(`${opts.name} on port ${opts.port}`, () => canConnect(opts.port, '127.0.0.1'), {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    gaveUp: () => exited && `${opts.name} ${exited}; see ${opts.logFile}`,
+  }).catch((err: unknown) => {
     child.kill('SIGKILL');
     throw err;
   });

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { cpuSeconds, ephemeralPortStart, freePort } from './process';
+import { cpuSeconds, ephemeralPortStart, freePort, waitFor } from './process';
 
 describe('free ports for the servers a stack starts', () => {
   test('given many picks, then each is below the ephemeral range and can be listened on', async () => {
@@ -32,5 +32,20 @@ describe('CPU time of a process', () => {
 
   test('given a pid that does not exist, then there is no reading', () => {
     expect(cpuSeconds(2 ** 22 + 1)).toBeNull();
+  });
+});
+
+describe('waiting for a condition', () => {
+  test('given a reason to give up appears, then the wait ends at once with it, not at the timeout', async () => {
+    let polls = 0;
+    const started = Date.now();
+    const waited = waitFor('the worker ready', async () => ++polls < 0, {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      gaveUp: () => (polls >= 3 ? 'saga-worker exited' : null),
+    });
+    await expect(waited).rejects.toThrow('stopped waiting for the worker ready: saga-worker exited');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(polls).toBe(3);
   });
 });
