@@ -13,7 +13,8 @@ import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { replaceIfNewer } from './upsert';
 import { notificationsCollection, type NotificationView } from './notifications/view';
 import { derivedViews } from './derived';
-import { applyStockSnapshot } from './products/view';
+import { cacheProductView, storeProductView, type ProductView } from './products/view';
+import type { StockSnapshot } from '../domain/stock';
 import type { WebhookDelivery } from '../domain/webhooks';
 import { deliveriesCollection, deliveryViewOf } from './webhook-deliveries/view';
 import {
@@ -91,12 +92,16 @@ export function createProjectionActivities({
           'PROJECTION_BATCH',
         );
       }
+      // MongoDB, the read models of record, first; the Redis copies after: while Redis is down the
+      // batch fails (and is retried) only once everything in MongoDB is written.
+      const products: [StockSnapshot, ProductView][] = [];
       for (const event of events) {
         if (event.type !== 'StockReserved' && event.type !== 'StockReleased') continue;
         // Orders of one SKU project concurrently; one SKU's snapshots are applied one at a time here,
         // because FerretDB does not make the conditional replace atomic (MongoDB does).
         for (const snapshot of event.data.stock) {
-          await productLock.run(snapshot.sku, () => applyStockSnapshot(db, redis, snapshot, now()));
+          const view = await productLock.run(snapshot.sku, () => storeProductView(db, snapshot, now()));
+          products.push([snapshot, view]);
         }
       }
       // One order's batches (and their retries) are written in turn: the order's documents are
@@ -122,7 +127,13 @@ export function createProjectionActivities({
         return result;
       });
       const outcome = { applied: applied.length, duplicates: events.length - applied.length };
-      if (!doc) return outcome;
+      const cacheProducts = async () => {
+        for (const [snapshot, view] of products) await cacheProductView(redis, snapshot, view);
+      };
+      if (!doc) {
+        await cacheProducts();
+        return outcome;
+      }
       if (metrics) for (const event of applied) observe(metrics, event, doc, doc.projectedAt);
       const order = toState(doc);
       const at = doc.projectedAt;
@@ -132,6 +143,7 @@ export function createProjectionActivities({
         const next = evolveCustomer(current, order, at);
         if (next.version > (current?.version ?? 0)) await replaceIfNewer(db, customers, next, current);
       });
+      await cacheProducts();
       await writeOrderToRedis(redis, doc);
       // Also on a duplicate: it may be the retry of a run that projected but did not get to dispatch.
       // Last, so that a receiver reading the order back finds what the webhook told it.

@@ -6,6 +6,8 @@ import { readOrderFromRedis, recentOrderIds, REVENUE_KEY, STATUS_COUNTERS_KEY } 
 import { invoicesCollection } from './invoices/view';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { customersCollection } from './customers/view';
+import { productFromRedis, productsCollection } from './products/view';
+import { Redis } from 'ioredis';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const events = (orderId: string): OrderEvent[] => [
@@ -178,6 +180,37 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
     expect((await findOrder(stores.db, 'batch-3'))?.version).toBe(1);
     expect(await projector.projectEvents(evs.slice(1))).toEqual({ applied: 4, duplicates: 0 });
     expect((await findOrder(stores.db, 'batch-3'))?.version).toBe(5);
+  });
+
+  test('given Redis is down, when a reservation is projected, then MongoDB has the order and the product, and the retry fills Redis', async () => {
+    // A client that never connects: every command fails, as with Redis down.
+    const down = new Redis(stores.redisUrl, { lazyConnect: true, enableOfflineQueue: false });
+    const snapshot = {
+      sku: 'KB-DOWN',
+      seq: 1,
+      available: 4,
+      reserved: 1,
+      name: 'Keyboard',
+      price: 8900,
+      currency: 'EUR',
+    };
+    const [placed, reserved] = events('redis-down') as [OrderEvent, OrderEvent];
+    const batch = [
+      placed,
+      { ...reserved, data: { ...(reserved.data as object), stock: [snapshot] } } as OrderEvent,
+    ];
+    await expect(
+      createProjectionActivities({ db: stores.db, redis: down }).projectEvents(batch),
+    ).rejects.toThrow();
+    // The read models of record are written before the Redis copies fail.
+    expect((await findOrder(stores.db, 'redis-down'))?.version).toBe(2);
+    expect(await productsCollection(stores.db).findOne({ _id: 'KB-DOWN' })).toMatchObject({ available: 4 });
+    expect(await readOrderFromRedis(stores.redis, 'redis-down')).toBeNull();
+    // The retry (Redis back) is a duplicate for MongoDB and fills Redis.
+    expect(await projector.projectEvents(batch)).toEqual({ applied: 0, duplicates: 2 });
+    expect((await readOrderFromRedis(stores.redis, 'redis-down'))?.version).toBe(2);
+    expect(await productFromRedis(stores.redis, 'KB-DOWN')).toMatchObject({ available: 4, reserved: 1 });
+    down.disconnect();
   });
 
   test('given a batch that mixes two orders, then it is refused for good and neither order is written', async () => {

@@ -25,5 +25,14 @@ export function connectRedis(url: string): Redis {
 
 /** A pooled SMTP transport: a few kept-open connections instead of one handshake per email. */
 export function createMailer(smtpUrl: string) {
-  return nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5 });
+  // Bounded waits (nodemailer's own are minutes): an attempt that hangs fails well inside the
+  // notification's 30 s per attempt, and the saga retries it.
+  return nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: 5,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
 }

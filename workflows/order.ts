@@ -11,8 +11,10 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 import { isBusinessCode, POLICIES } from './policies';
 import type { createSagaActivities } from '../activities';
@@ -79,14 +81,27 @@ const { releaseStock, voidInvoice } = proxyActivities<Saga>(POLICIES.compensatio
  * per order), ordinary ones before. Retries from a second apart are durable timers, as above.
  */
 const remoteNotifications = proxyActivities<Saga>(POLICIES.notification);
-const localNotifications = proxyLocalActivities<Saga>({
+// One attempt each: the saga retries a local notification itself (`sendWithRetries`), so that what was
+// recorded meanwhile goes to the projector before it waits between attempts.
+const ONE_ATTEMPT = {
   ...POLICIES.notification,
-  localRetryThreshold: '1 second',
-});
+  retry: { ...POLICIES.notification.retry, maximumAttempts: 1 },
+};
+const localNotifications = proxyLocalActivities<Saga>(ONE_ATTEMPT);
 
 function describe(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A local notification that failed its last attempt: the cause, and how many attempts were made. */
+class GaveUp extends Error {
+  constructor(
+    readonly last: unknown,
+    readonly attempts: number,
+  ) {
+    super(describe(last));
+  }
 }
 
 /** A notification refused for good (say, a number the gateway rejects): it stopped at that attempt. */
@@ -127,8 +142,32 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   const batched = patched('projection-batches');
   const { reserveStock, issueInvoice } = batched ? localSteps : remoteSteps;
   // Checked only where batches are: a run from before them keeps its notifications remote.
-  const { sendOrderEmail, sendOrderSms } =
-    batched && patched('local-notifications') ? localNotifications : remoteNotifications;
+  // Since `local-notifications`, the notifications are local activities too, and events recorded while
+  // a local activity runs (its retries included) go to the projector together once none runs: one
+  // batch for everything up to the invoice email, one for payment, completion and the receipt.
+  const local = batched && patched('local-notifications');
+  const { sendOrderEmail, sendOrderSms } = local ? localNotifications : remoteNotifications;
+  let localRunning = 0;
+  /** Holds back the projection until the returned release is called (in a run with local notifications). */
+  function hold(): () => void {
+    if (!local) return () => undefined;
+    localRunning++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      localRunning--;
+      pump();
+    };
+  }
+  async function locally<T>(step: () => Promise<T>): Promise<T> {
+    const release = hold();
+    try {
+      return await step();
+    } finally {
+      release();
+    }
+  }
 
   // --- setup: state, handlers -------------------------------------------------------------------
   let state: OrderState | null = null;
@@ -174,7 +213,11 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   let projecting = false;
   let projectionFailure: Error | null = null;
   function pump(): void {
-    if (projecting || outbox.length === 0) return;
+    // With local notifications the pumper below decides, once the workflow's turn is over.
+    if (local || projecting || outbox.length === 0) return;
+    startBatch();
+  }
+  function startBatch(): void {
     const batch = outbox.splice(0, outbox.length);
     const first = batch[0] as OrderEvent;
     const last = batch[batch.length - 1] as OrderEvent;
@@ -191,6 +234,16 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
         projectionFailure = err instanceof Error ? err : new Error(String(err));
       },
     );
+  }
+  if (local) {
+    // A condition is looked at only once the workflow has gone as far as it can in this turn (its
+    // microtasks run), so a step that starts right after another ends still counts as running.
+    void (async () => {
+      for (;;) {
+        await condition(() => !projecting && outbox.length > 0 && localRunning === 0);
+        startBatch();
+      }
+    })();
   }
   /** Until every recorded event is in the read models. */
   async function projected(): Promise<void> {
@@ -224,18 +277,40 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   }
 
   /**
+   * A local notification with the notification policy's retries, run by the saga: each attempt is one
+   * local activity; between attempts (durable timers) no local work is running, so what was recorded
+   * so far goes to the projector rather than waiting for the message.
+   */
+  async function sendWithRetries(send: () => Promise<{ messageId: string }>): Promise<{ messageId: string }> {
+    const { initialInterval, backoffCoefficient, maximumInterval, maximumAttempts } =
+      POLICIES.notification.retry;
+    let wait = msToNumber(initialInterval);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await locally(send);
+      } catch (err) {
+        if (refusedForGood(err) || attempt >= maximumAttempts) throw new GaveUp(err, attempt);
+      }
+      await sleep(wait);
+      wait = Math.min(wait * backoffCoefficient, msToNumber(maximumInterval));
+    }
+  }
+
+  /**
    * Tells the customer by email and, with a phone number, by SMS (both at once). Each channel retries
    * on its own; one that gives up becomes a dead letter for an operator to redrive. A notification
    * never fails the order.
    */
   async function notify(kind: NotificationKind, order: OrderState): Promise<void> {
     const channels: Channel[] = customer.phone ? ['email', 'sms'] : ['email'];
-    const sends = channels.map((channel) =>
-      (channel === 'email' ? sendOrderEmail : sendOrderSms).executeWithOptions(
-        { ...POLICIES.notification, summary: `${channel} ${kind}` },
-        [{ kind, order }],
-      ),
-    );
+    const sends = channels.map((channel) => {
+      const send = () =>
+        (channel === 'email' ? sendOrderEmail : sendOrderSms).executeWithOptions(
+          { ...(local ? ONE_ATTEMPT : POLICIES.notification), summary: `${channel} ${kind}` },
+          [{ kind, order }],
+        );
+      return local ? sendWithRetries(send) : send().then((sent) => ({ ...sent, attempts: 1 }));
+    });
     const outcomes = await Promise.allSettled(sends);
     for (const [i, channel] of channels.entries()) {
       const outcome = outcomes[i] as PromiseSettledResult<{ messageId: string }>;
@@ -249,9 +324,13 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
         }
         continue;
       }
-      const error = describe(outcome.reason);
+      // A local notification's retries are the saga's: it says how many attempts it made.
+      const gaveUp = outcome.reason instanceof GaveUp ? outcome.reason : null;
+      const failure: unknown = gaveUp ? gaveUp.last : outcome.reason;
+      const error = describe(failure);
       // A non-retryable refusal (say, a number the gateway rejects) stops at that attempt.
-      const refused = refusedForGood(outcome.reason);
+      const refused = refusedForGood(failure);
+      const attempts = gaveUp?.attempts ?? (refused ? 1 : POLICIES.notification.retry.maximumAttempts);
       log.warn('notification failed', { orderId, kind, channel, error });
       await recordNotificationFailure.executeWithOptions(
         { ...projection, summary: `dead letter: ${channel} ${kind}` },
@@ -261,7 +340,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
             channel,
             to,
             order,
-            attempts: refused ? 1 : POLICIES.notification.retry.maximumAttempts,
+            attempts,
             refused,
             error,
             at: new Date().toISOString(),
@@ -296,17 +375,22 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   // --- run: the saga ------------------------------------------------------------------------------
   // The order-received message goes out while the stock is reserved, off the order's critical path;
   // its events are recorded before the reservation's outcome, so the log's order does not vary.
+  // `OrderPlaced` goes to the projector with what the first local steps record, not on its own.
+  const firstSteps = hold();
   const received = notify('order-received', await emit('OrderPlaced', { customer, items }));
   const stop = cancellation();
   if (stop) {
+    firstSteps();
     await received;
     return compensate('OrderCancelled', stop.reason);
   }
 
-  const reservation = await reserveStock({ orderId, items }).then(
+  const reserving = locally(() => reserveStock({ orderId, items })).then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+  firstSteps();
+  const reservation = await reserving;
   await received;
   if (!reservation.ok) {
     const err = reservation.error;
@@ -332,12 +416,9 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   const dueAt = new Date(Date.now() + paymentTerms.dueAfterMs);
   let invoice;
   try {
-    invoice = await issueInvoice({
-      orderId,
-      customerId: customer.id,
-      ...reserved,
-      dueAt: dueAt.toISOString(),
-    });
+    invoice = await locally(() =>
+      issueInvoice({ orderId, customerId: customer.id, ...reserved, dueAt: dueAt.toISOString() }),
+    );
   } catch (err) {
     return compensate('OrderFailed', `invoice failed: ${describe(err)}`);
   }

@@ -41,8 +41,18 @@ return 1`;
 
 /** MongoDB then the Redis catalog, each only if newer: snapshots may arrive in any order, twice. */
 export async function applyStockSnapshot(db: Db, redis: Redis, s: StockSnapshot, now: Date): Promise<void> {
+  await cacheProductView(redis, s, await storeProductView(db, s, now));
+}
+
+/** The products view of record (MongoDB) as of a stock snapshot; a later one is never overwritten. */
+export async function storeProductView(db: Db, s: StockSnapshot, now: Date): Promise<ProductView> {
   const view = productView(s, now);
   await replaceIfNewer(db, productsCollection(db), view);
+  return view;
+}
+
+/** The Redis catalog copy of a product view; it only ever moves forward (by the snapshot's seq). */
+export async function cacheProductView(redis: Redis, s: StockSnapshot, view: ProductView): Promise<void> {
   await redis.eval(SET_IF_NEWER, 2, CATALOG_KEY, CATALOG_SEQ_KEY, s.sku, String(s.seq), JSON.stringify(view));
 }
 
