@@ -62,8 +62,8 @@ export interface RateLimit {
 
 /**
  * One access line per request, written when it is answered, with what Fastify's two lines (received,
- * completed) told between them: at read rates the second line cost a tenth of the API's CPU. The
- * received line is still there at level debug.
+ * completed) told between them: half the logging at read rates. The received line is still there at
+ * level debug.
  */
 class AccessLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
