@@ -309,7 +309,7 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
           { ...(local ? ONE_ATTEMPT : POLICIES.notification), summary: `${channel} ${kind}` },
           [{ kind, order }],
         );
-      return local ? sendWithRetries(send) : send().then((sent) => ({ ...sent, attempts: 1 }));
+      return local ? sendWithRetries(send) : send();
     });
     const outcomes = await Promise.allSettled(sends);
     for (const [i, channel] of channels.entries()) {
