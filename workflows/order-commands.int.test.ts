@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { gate, LINES, mockSaga, runOrder, TOTAL } from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { cancelOrderUpdate, payOrderUpdate } from './order';
-import type { OrderEvent } from '../domain/events';
+import type { OrderEvent, OrderEventType } from '../domain/events';
 
 const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
 const COMPENSATED_AFTER_INVOICE = [
@@ -17,6 +17,15 @@ const COMPENSATED_AFTER_INVOICE = [
   'OrderCancelled',
   'NotificationSent',
 ];
+
+/** A gate on the projector: the batch that holds an event of `type` waits until the test opens it. */
+function holdBatchWith(type: OrderEventType) {
+  const held = gate();
+  const beforeProject = async (batch: OrderEvent[]) => {
+    if (batch.some((e) => e.type === type)) await held.pass();
+  };
+  return { held, beforeProject };
+}
 
 /** The typed refusal a validator sent back, as the API sees it. */
 async function refusal(p: Promise<unknown>): Promise<{ type: string | null | undefined; message: string }> {
@@ -109,11 +118,8 @@ describe('order commands: payment and cancellation Updates (time-skipping server
     // The projector holds the batch that records the end, so the run is still open (and the first
     // cancel not yet answered) when the second one comes. Not held in an email: a local activity
     // keeps its workflow task, and an Update waits for the task to end.
-    const endBatch = gate();
+    const { held: endBatch, beforeProject: holdEnd } = holdBatchWith('OrderCancelled');
     const saga = mockSaga();
-    const holdEnd = async (batch: OrderEvent[]) => {
-      if (batch.some((e) => e.type === 'OrderCancelled')) await endBatch.pass();
-    };
     await runOrder(
       env,
       'cancel-after-invoice',
@@ -183,10 +189,7 @@ describe('order commands: payment and cancellation Updates (time-skipping server
 
   test('given a payment being processed, when the same reference arrives as a new request, then it is accepted as the same payment and a different one is refused', async () => {
     // Held as above: the projector holds the batch that records the completion.
-    const endBatch = gate();
-    const holdEnd = async (batch: OrderEvent[]) => {
-      if (batch.some((e) => e.type === 'OrderCompleted')) await endBatch.pass();
-    };
+    const { held: endBatch, beforeProject: holdEnd } = holdBatchWith('OrderCompleted');
     await runOrder(
       env,
       'payment-retried',
