@@ -116,16 +116,28 @@ function cpuNow(pids: Record<string, number | null>): Record<string, number> {
   return used;
 }
 
+/** CPU seconds each process used between two readings (those read both times). */
+function cpuUsed(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .filter(([name]) => before[name] !== undefined)
+      .map(([name, s]) => [name, s - (before[name] as number)]),
+  );
+}
+
+/** Each process's figure times `factor`, largest first. */
+function scaled(byProcess: Record<string, number>, factor: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(byProcess)
+      .map(([name, v]) => [name, v * factor] as const)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
 /** Milliseconds of CPU per run for each process between two readings, largest first, and their total. */
 function cpuPerRun(before: Record<string, number>, after: Record<string, number>, runs: number) {
-  const byProcess = Object.entries(after)
-    .filter(([name]) => before[name] !== undefined)
-    .map(([name, s]) => [name, ((s - (before[name] as number)) * 1000) / runs] as const)
-    .sort((a, b) => b[1] - a[1]);
-  return {
-    totalMs: byProcess.reduce((sum, [, ms]) => sum + ms, 0),
-    byProcessMs: Object.fromEntries(byProcess),
-  };
+  const byProcessMs = scaled(cpuUsed(before, after), 1000 / runs);
+  return { totalMs: Object.values(byProcessMs).reduce((sum, ms) => sum + ms, 0), byProcessMs };
 }
 
 const scrape = async (url: string, name: string): Promise<Histogram> =>
@@ -202,19 +214,15 @@ async function main(): Promise<void> {
     for (let left = o.readSeconds; left > 0; left -= roundSeconds) {
       const before = cpuNow(stackPids());
       apiRounds.push(await hammer(api, ids, o.concurrency, roundSeconds));
-      const after = cpuNow(stackPids());
-      for (const [name, sec] of Object.entries(after))
-        readCpu[name] = (readCpu[name] ?? 0) + sec - (before[name] ?? sec);
+      for (const [name, sec] of Object.entries(cpuUsed(before, cpuNow(stackPids())))) {
+        readCpu[name] = (readCpu[name] ?? 0) + sec;
+      }
       bareRounds.push(await hammer(bareUrl, ids, o.concurrency, roundSeconds));
       check();
     }
     const reads = overRounds(apiRounds);
     const bare = overRounds(bareRounds);
-    const readCpuPercent = Object.fromEntries(
-      Object.entries(readCpu)
-        .sort((a, b) => b[1] - a[1])
-        .map(([name, sec]) => [name, (sec / reads.seconds) * 100]),
-    );
+    const readCpuPercent = scaled(readCpu, 100 / reads.seconds);
 
     log(`limit 2: no-op workflow with ${activities} no-op activities…`);
     const queue = `bench-noop-${run}`;
@@ -307,10 +315,11 @@ function print(
   o: Options,
 ): void {
   const mark = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
-  const cpu = (c: CpuPerRun) =>
-    `${c.totalMs.toFixed(0)} ms: ${Object.entries(c.byProcessMs)
+  const listed = (byProcess: Record<string, number>) =>
+    Object.entries(byProcess)
       .map(([name, v]) => `${name} ${v.toFixed(0)}`)
-      .join(', ')}`;
+      .join(', ');
+  const cpu = (c: CpuPerRun) => `${c.totalMs.toFixed(0)} ms: ${listed(c.byProcessMs)}`;
   console.log(`
 orders                 ${r.ordersCompleted}/${o.orders} completed, ${r.ordersPerSecond.toFixed(1)} orders/s (concurrency ${o.concurrency})
 POST /orders           p50 ${ms(r.postOrderMs.p50)}  p99 ${ms(r.postOrderMs.p99)}
@@ -318,9 +327,7 @@ saga placed→completed  p50 ${ms(saga.p50)}  p99 ${ms(saga.p99)}   (target p50 
 client end to end      p50 ${ms(r.endToEndMs.p50)}  p99 ${ms(r.endToEndMs.p99)}
 projection lag         p50 ${ms(r.projectionLagMs.p50)}  p99 ${ms(r.projectionLagMs.p99)}  (${r.projectionLagMs.events} events)
 GET /orders/:id        ${r.getOrder.rps.toFixed(0)} req/s  p99 ${ms(r.getOrder.latencyP99Ms)}  non-2xx ${r.getOrder.non2xx}
-  CPU meanwhile, % of a core: ${Object.entries(r.getOrder.cpuPercentOfCore)
-    .map(([name, v]) => `${name} ${v.toFixed(0)}`)
-    .join(', ')}
+  CPU meanwhile, % of a core: ${listed(r.getOrder.cpuPercentOfCore)}
 limit: bare Fastify    ${limits.bareFastify.rps.toFixed(0)} req/s  p99 ${ms(limits.bareFastify.latencyP99Ms)}
 limit: no-op saga      ${limits.noopSagaPerSecond.toFixed(1)} workflows/s
 CPU per order          ${cpu(r.cpuPerOrder)}
