@@ -148,7 +148,10 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
   const local = batched && patched('local-notifications');
   const { sendOrderEmail, sendOrderSms } = local ? localNotifications : remoteNotifications;
   let localRunning = 0;
-  /** Holds back the projection until the returned release is called (in a run with local notifications). */
+  /**
+   * Holds back the projection until the returned release is called (in a run with local
+   * notifications); the pumper below sees the release at the end of the turn.
+   */
   function hold(): () => void {
     if (!local) return () => undefined;
     localRunning++;
@@ -157,7 +160,6 @@ export async function orderWorkflow(input: PlaceOrderInput): Promise<OrderResult
       if (!held) return;
       held = false;
       localRunning--;
-      pump();
     };
   }
   async function locally<T>(step: () => Promise<T>): Promise<T> {
