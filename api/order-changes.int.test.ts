@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import { freePort, type Service } from '../infra/process';
 import { startRedis } from '../infra/stores';
 import { writeOrderToRedis } from '../projections/orders/redis';
@@ -82,6 +82,50 @@ describe('order change announcements on real Redis', () => {
     const found = await reading;
     expect(found?.doc.version).toBe(4);
     expect(found?.source).toBe('redis');
+  });
+
+  describe('given an order MongoDB does not have yet', () => {
+    // MongoDB as a reader of one collection that counts its reads and never finds the order.
+    const counted = () => {
+      const reads = { mongo: 0, redis: 0 };
+      const db = {
+        collection: () => ({
+          findOne: () => {
+            reads.mongo += 1;
+            return Promise.resolve(null);
+          },
+        }),
+      } as unknown as Db;
+      const hot = new Proxy(redis, {
+        get(target, key, receiver) {
+          if (key === 'hget') reads.redis += 1;
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      return { reads, deps: { db, redis: hot, changes } };
+    };
+    const log = { warn: () => undefined } as unknown as FastifyBaseLogger;
+
+    test('then MongoDB is read once, the polls ask Redis, and the version written answers from Redis', async () => {
+      const { reads, deps } = counted();
+      const reading = readOrderAtLeast(deps, 'o-5', 2, log, 10_000);
+      await eventually(
+        () => Promise.resolve(reads.redis),
+        (n) => n >= 3,
+      );
+      await writeOrderToRedis(redis, doc('o-5', 2));
+      const found = await reading;
+      expect(found?.doc.version).toBe(2);
+      expect(found?.source).toBe('redis');
+      expect(reads.mongo).toBe(1);
+    });
+
+    test('then the last read, at the deadline, asks MongoDB again and answers what there is', async () => {
+      const { reads, deps } = counted();
+      expect(await readOrderAtLeast(deps, 'o-6', 2, log, 600)).toBeNull();
+      expect(reads.mongo).toBe(2);
+      expect(reads.redis).toBeGreaterThanOrEqual(3);
+    });
   });
 
   test('given an answer kept at version 3, then it is served until version 4 is announced, and never older than asked', async () => {

@@ -12,10 +12,13 @@ export async function readOrderDoc(
   deps: { db: Db; redis: Redis },
   orderId: string,
   log: FastifyBaseLogger,
+  /** false: a Redis miss answers null (MongoDB is read only when Redis fails) */
+  mongoOnMiss = true,
 ): Promise<{ doc: OrderDoc; source: ReadSource } | null> {
   try {
     const doc = await readOrderFromRedis(deps.redis, orderId);
     if (doc) return { doc, source: 'redis' };
+    if (!mongoOnMiss) return null;
   } catch (err) {
     log.warn({ err }, 'redis read failed, falling back to MongoDB');
   }
@@ -28,6 +31,12 @@ export async function readOrderDoc(
  * most `waitMs`; then answers with what there is, its `freshness.seq` telling how far it got. With
  * `changes` the read is retried the moment the projector announces a newer version (a bounded poll
  * stays as the fallback for a missed message); without, it polls every 50 ms.
+ *
+ * The first and the last read fall back to MongoDB on a Redis miss; the reads in between ask Redis
+ * only (MongoDB only while Redis fails). The projector writes an order's hot copy after its MongoDB
+ * document, every time it applies an event, so a version the client waits for shows in Redis as soon
+ * as it can be seen at all; asking MongoDB again on every poll read it several times per order for
+ * nothing (measured: 5.9 reads per order in the benchmark).
  */
 export async function readOrderAtLeast(
   deps: { db: Db; redis: Redis; changes?: OrderChanges },
@@ -38,11 +47,11 @@ export async function readOrderAtLeast(
 ): Promise<{ doc: OrderDoc; source: ReadSource } | null> {
   if (minSeq <= 0) return readOrderDoc(deps, orderId, log);
   const deadline = Date.now() + waitMs;
-  for (;;) {
+  for (let first = true; ; first = false) {
     const left = deadline - Date.now();
     // Listen before reading, so a version announced between the read and the wait is not missed.
     const wait = deps.changes?.until(orderId, minSeq, Math.min(left, 250));
-    const found = await readOrderDoc(deps, orderId, log);
+    const found = await readOrderDoc(deps, orderId, log, first || left <= 0);
     if ((found && found.doc.version >= minSeq) || left <= 0) {
       wait?.cancel();
       return found;
