@@ -33,7 +33,7 @@ describe('benchmark (smoke size)', () => {
         getOrder: { rps: number; non2xx: number; requests: number };
       };
       limits: { bareFastify: { rps: number }; noopSagaPerSecond: number };
-      ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number };
+      ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number; ordersToNoopSagaByTurn: number[] };
     };
     const r = report.results;
     expect(r.ordersCompleted).toBe(report.orders);
@@ -55,6 +55,9 @@ describe('benchmark (smoke size)', () => {
       r.ordersPerSecond / report.limits.noopSagaPerSecond,
       6,
     );
+    // orders and the no-op saga took two turns each at the smoke size
+    expect(report.ratios.ordersToNoopSagaByTurn).toHaveLength(2);
+    for (const ratio of report.ratios.ordersToNoopSagaByTurn) expect(ratio).toBeGreaterThan(0);
     expect(report.ratios.getOrderToBareFastify).toBeCloseTo(
       r.getOrder.rps / report.limits.bareFastify.rps,
       6,

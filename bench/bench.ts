@@ -13,6 +13,7 @@ import {
   addStock,
   placeAndPay,
   pool,
+  type OrderRun,
   stackEnvironment,
   positiveInt,
   resultFile,
@@ -31,9 +32,10 @@ import {
 /**
  * `npm run bench`: the whole stack (dev server, real stores, each process of its own) on free ports in
  * a temporary folder; N orders placed at concurrency C through the API and paid as soon as they await
- * payment; then `GET /orders/:id` under load, taking turns with the limit it is compared to, a bare
- * Fastify route; then the other limit of this machine, a no-op workflow with as many no-op activities
- * as an order ran. Prints the figures, the CPU each process spent, and the ratios, and saves them as JSON.
+ * payment, taking turns with the limit they are compared to, N runs of a no-op workflow with as many
+ * no-op activities as an order ran; then `GET /orders/:id` under load, taking turns with its limit, a
+ * bare Fastify route. Prints the figures, the CPU each process spent, and the ratios, and saves them
+ * as JSON.
  */
 
 interface Options {
@@ -41,13 +43,15 @@ interface Options {
   concurrency: number;
   warmup: number;
   readSeconds: number;
+  /** turns orders and the no-op saga take, each with its share of the N runs */
+  turns: number;
   out: string;
   keep: boolean;
 }
 
 function options(): Options {
   const { values } = parseArgs({
-    options: { ...RUN_FLAGS, 'read-seconds': { type: 'string' } },
+    options: { ...RUN_FLAGS, 'read-seconds': { type: 'string' }, turns: { type: 'string' } },
   });
   const smoke = values.smoke ?? false;
   return {
@@ -55,6 +59,7 @@ function options(): Options {
     concurrency: positiveInt(values.concurrency, smoke ? 4 : 32, 'concurrency'),
     warmup: smoke ? 4 : 50,
     readSeconds: positiveInt(values['read-seconds'], smoke ? 2 : 10, 'read-seconds'),
+    turns: positiveInt(values.turns, smoke ? 2 : 4, 'turns'),
     out: resultFile(values.out, 'bench'),
     keep: values.keep ?? false,
   };
@@ -134,10 +139,39 @@ function scaled(byProcess: Record<string, number>, factor: number): Record<strin
   );
 }
 
-/** Milliseconds of CPU per run for each process between two readings, largest first, and their total. */
-function cpuPerRun(before: Record<string, number>, after: Record<string, number>, runs: number) {
-  const byProcessMs = scaled(cpuUsed(before, after), 1000 / runs);
+/** Milliseconds of CPU per run for each process, from the CPU seconds each used, largest first, and their total. */
+function cpuPerRun(used: Record<string, number>, runs: number) {
+  const byProcessMs = scaled(used, 1000 / runs);
   return { totalMs: Object.values(byProcessMs).reduce((sum, ms) => sum + ms, 0), byProcessMs };
+}
+
+/** One turn of a closed-loop load: how many runs it finished, in how long, and the CPU it took. */
+interface Turn {
+  runs: number;
+  seconds: number;
+  cpu: Record<string, number>;
+}
+
+async function turn(pids: () => Record<string, number | null>, load: () => Promise<number>): Promise<Turn> {
+  const before = cpuNow(pids());
+  const t0 = performance.now();
+  const runs = await load();
+  const seconds = (performance.now() - t0) / 1000;
+  return { runs, seconds, cpu: cpuUsed(before, cpuNow(pids())) };
+}
+
+/** Turns as one figure: runs over time and CPU per run, and each turn's rate. */
+function overTurns(turns: Turn[]) {
+  const runs = turns.reduce((n, t) => n + t.runs, 0);
+  const seconds = turns.reduce((n, t) => n + t.seconds, 0);
+  const cpu: Record<string, number> = {};
+  for (const t of turns) for (const [name, sec] of Object.entries(t.cpu)) cpu[name] = (cpu[name] ?? 0) + sec;
+  return {
+    runs,
+    perSecond: runs / seconds,
+    cpu: cpuPerRun(cpu, runs),
+    turnsPerSecond: turns.map((t) => t.runs / t.seconds),
+  };
 }
 
 const scrape = async (url: string, name: string): Promise<Histogram> =>
@@ -170,33 +204,71 @@ async function main(): Promise<void> {
     await pool(o.warmup, o.concurrency, (i) => placeAndPay(api, `warm-${run}-${i}`, i));
     check();
 
-    log('orders…');
-    const lagBefore = await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds');
-    const ids = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
-    const stackPids = () => Object.fromEntries(stack?.parts().map((p) => [p.name, p.pid()]) ?? []);
-    const cpu0 = cpuNow(stackPids());
-    const t0 = performance.now();
-    const runs = await pool(o.orders, o.concurrency, (i) => placeAndPay(api, ids[i] ?? '', i));
-    const ordersSeconds = (performance.now() - t0) / 1000;
-    const orderCpu = cpuPerRun(cpu0, cpuNow(stackPids()), o.orders);
-    check();
-    const lag = histogramDiff(
-      await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds'),
-      lagBefore,
-    );
-    const completed = runs.filter((r) => r.status === 'COMPLETED').length;
-    const orderRate = completed / ordersSeconds;
-
-    const connection = await Connection.connect({ address: config.temporalAddress });
-    const client = new Client({ connection, namespace: config.temporalNamespace });
-    const history = await client.workflow.getHandle(`order-${ids[0]}`).fetchHistory();
     // The saga's activities, local ones (recorded as markers) included: the no-op saga runs as many
     // ordinary activities, so the limit does not shrink when the saga's steps become local.
-    const activities = (history.events ?? []).filter(
+    const connection = await Connection.connect({ address: config.temporalAddress });
+    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const warmHistory = await client.workflow.getHandle(`order-warm-${run}-0`).fetchHistory();
+    const activities = (warmHistory.events ?? []).filter(
       (e) =>
         e.activityTaskScheduledEventAttributes ||
         e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
     ).length;
+    const queue = `bench-noop-${run}`;
+    const noopWorker = child(
+      'noop-worker.js',
+      { TEMPORAL_ADDRESS: config.temporalAddress, NOOP_TASK_QUEUE: queue },
+      join(data, 'logs', 'noop.log'),
+    );
+    children.push(noopWorker);
+    const noop = (i: number, prefix: string) =>
+      client.workflow.execute('noopSaga', {
+        taskQueue: queue,
+        workflowId: `${prefix}-${run}-${i}`,
+        args: [activities],
+      });
+    log(`warm-up of limit 2, a no-op workflow with ${activities} no-op activities: ${o.warmup} runs`);
+    await pool(o.warmup, o.concurrency, (i) => noop(i, 'noop-warm'));
+
+    // Orders and their limit, the no-op saga, take turns in rounds, like GET and bare Fastify below:
+    // the machine's speed drifts from minute to minute (the no-op alone measured 10.6-23.6 per second
+    // between runs), and taking turns gives both the same conditions.
+    log(`orders and limit 2, the no-op saga: ${o.orders} of each, in ${o.turns} turns…`);
+    const lagBefore = await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds');
+    const ids = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
+    const stackPids = () => Object.fromEntries(stack?.parts().map((p) => [p.name, p.pid()]) ?? []);
+    const noopPids = () => ({ ...stackPids(), 'noop-worker': noopWorker.pid ?? null });
+    const runs: OrderRun[] = [];
+    const orderTurns: Turn[] = [];
+    const noopTurns: Turn[] = [];
+    for (let round = 0; round < o.turns; round++) {
+      const from = Math.floor((o.orders * round) / o.turns);
+      const size = Math.floor((o.orders * (round + 1)) / o.turns) - from;
+      orderTurns.push(
+        await turn(stackPids, async () => {
+          const done = await pool(size, o.concurrency, (i) =>
+            placeAndPay(api, ids[from + i] ?? '', from + i),
+          );
+          runs.push(...done);
+          return done.filter((r) => r.status === 'COMPLETED').length;
+        }),
+      );
+      check();
+      noopTurns.push(
+        await turn(noopPids, async () => {
+          await pool(size, o.concurrency, (i) => noop(from + i, 'noop'));
+          return size;
+        }),
+      );
+      check();
+    }
+    await connection.close();
+    const lag = histogramDiff(
+      await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds'),
+      lagBefore,
+    );
+    const orders = overTurns(orderTurns);
+    const noops = overTurns(noopTurns);
 
     // GET /orders/:id and its limit, a bare Fastify route, take turns in rounds of 2 s: this machine's
     // speed drifts from minute to minute (the bare figure alone ranged 22-40 k req/s between runs), and
@@ -224,30 +296,6 @@ async function main(): Promise<void> {
     const bare = overRounds(bareRounds);
     const readCpuPercent = scaled(readCpu, 100 / reads.seconds);
 
-    log(`limit 2: no-op workflow with ${activities} no-op activities…`);
-    const queue = `bench-noop-${run}`;
-    const noopWorker = child(
-      'noop-worker.js',
-      { TEMPORAL_ADDRESS: config.temporalAddress, NOOP_TASK_QUEUE: queue },
-      join(data, 'logs', 'noop.log'),
-    );
-    children.push(noopWorker);
-    const noop = (i: number, prefix: string) =>
-      client.workflow.execute('noopSaga', {
-        taskQueue: queue,
-        workflowId: `${prefix}-${run}-${i}`,
-        args: [activities],
-      });
-    await pool(o.warmup, o.concurrency, (i) => noop(i, 'noop-warm'));
-    const noopPids = () => ({ ...stackPids(), 'noop-worker': noopWorker.pid ?? null });
-    const noopCpu0 = cpuNow(noopPids());
-    const n0 = performance.now();
-    await pool(o.orders, o.concurrency, (i) => noop(i, 'noop'));
-    const noopSeconds = (performance.now() - n0) / 1000;
-    const noopCpu = cpuPerRun(noopCpu0, cpuNow(noopPids()), o.orders);
-    const noopRate = o.orders / noopSeconds;
-    await connection.close();
-
     const saga = summarize(runs.map((r) => r.sagaMs));
     const report = {
       at: new Date().toISOString(),
@@ -256,8 +304,8 @@ async function main(): Promise<void> {
       concurrency: o.concurrency,
       activitiesPerOrder: activities,
       results: {
-        ordersCompleted: completed,
-        ordersPerSecond: orderRate,
+        ordersCompleted: orders.runs,
+        ordersPerSecond: orders.perSecond,
         postOrderMs: summarize(runs.map((r) => r.postMs)),
         sagaPlacedToCompletedMs: saga,
         endToEndMs: summarize(runs.map((r) => r.endToEndMs)),
@@ -269,12 +317,16 @@ async function main(): Promise<void> {
         },
         getOrder: { ...reads, cpuPercentOfCore: readCpuPercent },
         // CPU per order by process while the orders ran: the whole machine's cost of one order
-        cpuPerOrder: orderCpu,
+        cpuPerOrder: orders.cpu,
       },
-      limits: { bareFastify: bare, noopSagaPerSecond: noopRate, cpuPerNoopSaga: noopCpu },
+      limits: { bareFastify: bare, noopSagaPerSecond: noops.perSecond, cpuPerNoopSaga: noops.cpu },
       ratios: {
         getOrderToBareFastify: reads.rps / bare.rps,
-        ordersToNoopSaga: orderRate / noopRate,
+        ordersToNoopSaga: orders.perSecond / noops.perSecond,
+        // each turn of orders against the no-op turn that followed it: how much the ratio moves
+        ordersToNoopSagaByTurn: orders.turnsPerSecond.map(
+          (r, i) => r / (noops.turnsPerSecond[i] ?? Number.NaN),
+        ),
       },
       targets: {
         getOrderToBareFastify: 0.6,
@@ -310,7 +362,7 @@ function print(
     noopSagaPerSecond: number;
     cpuPerNoopSaga: CpuPerRun;
   },
-  ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number },
+  ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number; ordersToNoopSagaByTurn: number[] },
   saga: Summary,
   o: Options,
 ): void {
@@ -333,7 +385,7 @@ limit: no-op saga      ${limits.noopSagaPerSecond.toFixed(1)} workflows/s
 CPU per order          ${cpu(r.cpuPerOrder)}
 CPU per no-op saga     ${cpu(limits.cpuPerNoopSaga)}
 ratio GET / bare       ${ratios.getOrderToBareFastify.toFixed(2)}   (target ≥ 0.6: ${mark(ratios.getOrderToBareFastify >= 0.6)})
-ratio orders / no-op   ${ratios.ordersToNoopSaga.toFixed(2)}   (target ≥ 0.7: ${mark(ratios.ordersToNoopSaga >= 0.7)})
+ratio orders / no-op   ${ratios.ordersToNoopSaga.toFixed(2)}   (target ≥ 0.7: ${mark(ratios.ordersToNoopSaga >= 0.7)}; turn by turn ${ratios.ordersToNoopSagaByTurn.map((x) => x.toFixed(2)).join(' ')})
 `);
 }
 
