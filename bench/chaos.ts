@@ -292,7 +292,7 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
   const seen = await waitFor(
     'every email',
     async () => {
-      const got = new Set((sink?.messages() ?? []).map((m) => m.messageId));
+      const got = new Set(((await sink?.messages()) ?? []).map((m) => m.messageId));
       return wanted.every((w) => got.has(w));
     },
     { timeoutMs: 60_000, intervalMs: 200 },
@@ -300,7 +300,9 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
     () => true,
     () => false,
   );
-  const messages = (sink?.messages() ?? []).filter((m) => m.messageId && wanted.includes(m.messageId));
+  const messages = ((await sink?.messages()) ?? []).filter(
+    (m) => m.messageId && wanted.includes(m.messageId),
+  );
   const missing = wanted.filter((w) => !messages.some((m) => m.messageId === w));
   out.noEmailLost = check(
     seen && missing.length === 0,

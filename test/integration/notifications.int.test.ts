@@ -83,7 +83,7 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
       expect(l.why).toBe('refused, not retryable');
       expect(l.lastError).toMatch(/550|unavailable/);
     }
-    expect(stack.sink.messages().filter((m) => m.to.includes('bounce@example.com'))).toEqual([]);
+    expect((await stack.sink.messages()).filter((m) => m.to.includes('bounce@example.com'))).toEqual([]);
     expect(
       await metricValue(stack.metrics.saga.registry, 'activity_failures_total', {
         activity: 'sendOrderEmail',
@@ -128,9 +128,9 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
       (l) => l.status === 'redriven',
     );
     expect(redriven).toMatchObject({ redrives: 1, attempts: 2 });
-    const [mail] = stack.sink
-      .messages()
-      .filter((m) => m.to.includes('bounce@example.com') && m.subject.endsWith('confirmed'));
+    const [mail] = (await stack.sink.messages()).filter(
+      (m) => m.to.includes('bounce@example.com') && m.subject.endsWith('confirmed'),
+    );
     expect(mail).toMatchObject({
       subject: `Order ${orderId} confirmed`,
       messageId: `<${orderId}.order-confirmed@orders.local>`,
