@@ -31,6 +31,7 @@ describe('benchmark (smoke size)', () => {
         sagaPlacedToCompletedMs: { p50: number; p99: number };
         projectionLagMs: { events: number; p50: number };
         getOrder: { rps: number; non2xx: number; requests: number };
+        lightLoad: { orders: number; completed: number; sagaPlacedToCompletedMs: { n: number; p50: number } };
       };
       limits: { bareFastify: { rps: number }; noopSagaPerSecond: number };
       ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number; ordersToNoopSagaByTurn: number[] };
@@ -47,6 +48,10 @@ describe('benchmark (smoke size)', () => {
     expect(r.sagaPlacedToCompletedMs.p99).toBeGreaterThanOrEqual(r.sagaPlacedToCompletedMs.p50);
     // Every order projected its events in the measured window (placed … completed: 7 at least).
     expect(r.projectionLagMs.events).toBeGreaterThanOrEqual(report.orders * 7);
+    // the orders placed one at a time at the end all completed and were timed
+    expect(r.lightLoad.completed).toBe(r.lightLoad.orders);
+    expect(r.lightLoad.sagaPlacedToCompletedMs.n).toBe(r.lightLoad.orders);
+    expect(r.lightLoad.sagaPlacedToCompletedMs.p50).toBeGreaterThan(0);
     expect(r.getOrder.requests).toBeGreaterThan(0);
     expect(r.getOrder.non2xx).toBe(0);
     expect(report.limits.bareFastify.rps).toBeGreaterThan(0);
