@@ -1,10 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import type { OrderEvent } from '../domain/events';
+import type { OrderEvent, OrderEventType } from '../domain/events';
 import { newDelivery, type RetryPolicy, type WebhookDelivery } from '../domain/webhooks';
 import type { OutboundPolicy } from '../infra/outbound-http';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery';
-import { createSubscriptionStore } from './webhook-subscriptions';
+import { cachedSubscriptions, createSubscriptionStore } from './webhook-subscriptions';
 
 /** How webhooks are delivered; one value from config, shared by the API, the projector and the worker. */
 export interface WebhookSettings {
@@ -58,13 +59,22 @@ export async function startDelivery(
 
 /**
  * Starts a delivery for every live subscription to each event's type (one order's batch: one look-up
- * of the subscriptions for all of it); safe to call again for the same events.
+ * of the subscriptions for all of it); safe to call again for the same events. With `redis`, the
+ * subscriptions are kept between batches until the admin API announces a change.
  */
-export function createWebhookDispatcher(deps: { client: Client; db: Db; settings: WebhookSettings }) {
-  const subscriptions = createSubscriptionStore(deps.db);
+export function createWebhookDispatcher(deps: {
+  client: Client;
+  db: Db;
+  settings: WebhookSettings;
+  redis?: Redis;
+}) {
+  const store = createSubscriptionStore(deps.db);
+  const subscribedTo = deps.redis
+    ? cachedSubscriptions(deps.db, deps.redis)
+    : (types: OrderEventType[]) => store.subscribedTo(types);
   return async (events: OrderEvent[]): Promise<number> => {
     if (events.length === 0) return 0;
-    const subs = await subscriptions.subscribedTo([...new Set(events.map((e) => e.type))]);
+    const subs = await subscribedTo([...new Set(events.map((e) => e.type))]);
     let started = 0;
     for (const event of events) {
       for (const sub of subs) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { Collection, Db } from 'mongodb';
 import type { OrderEventType } from '../domain/events';
 
@@ -63,7 +64,57 @@ export const viewOf = (sub: WebhookSubscription, now = new Date()): Subscription
     .map((s) => s.expiresAt?.toISOString() ?? null),
 });
 
-export function createSubscriptionStore(db: Db, now: () => Date = () => new Date()) {
+/**
+ * Grows by one each time the set of live subscriptions changes (one is created or deleted): projectors
+ * keep the list they dispatch to while it stays the same.
+ */
+export const SUBSCRIPTIONS_REVISION_KEY = 'webhooks:subscriptions:revision';
+
+/** Tells the projectors that the live subscriptions changed, so that their next batch reads them anew. */
+export async function announceSubscriptionChange(redis: Redis): Promise<void> {
+  await redis.incr(SUBSCRIPTIONS_REVISION_KEY);
+}
+
+/**
+ * The live subscriptions to any of some event types, as a projector looks them up for every batch: read
+ * from MongoDB once, then kept while the revision in Redis stays the same (one Redis read per batch
+ * instead of a MongoDB query), for at most `maxAgeMs`. The bound covers a change whose announcement
+ * failed (Redis unreachable from the API but not from here); while Redis fails here, nothing is kept
+ * and MongoDB is asked every time.
+ */
+export function cachedSubscriptions(
+  db: Db,
+  redis: Redis,
+  { maxAgeMs = 30_000, now = Date.now }: { maxAgeMs?: number; now?: () => number } = {},
+) {
+  let kept: { revision: string | null; at: number; live: Promise<WebhookSubscription[]> } | null = null;
+  const live = () => subscriptionsCollection(db).find({ deletedAt: null }).toArray();
+  return async (types: OrderEventType[]): Promise<WebhookSubscription[]> => {
+    let revision: string | null;
+    try {
+      revision = await redis.get(SUBSCRIPTIONS_REVISION_KEY);
+    } catch {
+      kept = null;
+      return (await live()).filter((s) => s.events.some((e) => types.includes(e)));
+    }
+    if (kept === null || kept.revision !== revision || now() - kept.at > maxAgeMs) {
+      const reading = { revision, at: now(), live: live() };
+      kept = reading;
+      // A failed read is not kept: the next batch reads again.
+      reading.live.catch(() => {
+        if (kept === reading) kept = null;
+      });
+    }
+    return (await kept.live).filter((s) => s.events.some((e) => types.includes(e)));
+  };
+}
+
+export function createSubscriptionStore(
+  db: Db,
+  now: () => Date = () => new Date(),
+  /** called once a subscription was created or deleted (the projectors' lists are out of date) */
+  changed: () => Promise<void> = () => Promise.resolve(),
+) {
   // Looked up per call: building the store (at app start) touches no connection.
   const subs = () => subscriptionsCollection(db);
   return {
@@ -80,6 +131,7 @@ export function createSubscriptionStore(db: Db, now: () => Date = () => new Date
         revision: 1,
       };
       await subs().insertOne(sub);
+      await changed();
       return { view: viewOf(sub, at), secret: sub.secrets[0]?.value as string };
     },
 
@@ -104,7 +156,9 @@ export function createSubscriptionStore(db: Db, now: () => Date = () => new Date
     /** true if it was live. */
     async remove(id: string): Promise<boolean> {
       const res = await subs().updateOne({ _id: id, deletedAt: null }, { $set: { deletedAt: now() } });
-      return res.matchedCount === 1;
+      if (res.matchedCount !== 1) return false;
+      await changed();
+      return true;
     },
 
     /**

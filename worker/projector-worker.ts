@@ -47,7 +47,8 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
       metrics: deps.metrics,
       db: deps.db,
       redis: deps.redis,
-      dispatchWebhooks: deps.webhooks && createWebhookDispatcher({ ...deps.webhooks, db: deps.db }),
+      dispatchWebhooks:
+        deps.webhooks && createWebhookDispatcher({ ...deps.webhooks, db: deps.db, redis: deps.redis }),
     }),
   });
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createSubscriptionStore } from '../../activities/webhook-subscriptions';
+import { announceSubscriptionChange, createSubscriptionStore } from '../../activities/webhook-subscriptions';
 import { SUBSCRIBABLE_EVENTS } from '../../domain/webhooks';
 import { checkTarget, TargetRefused } from '../../infra/outbound-http';
 import { deliveriesOf } from '../../projections/webhook-deliveries/view';
@@ -61,7 +61,12 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     guardAdmin(fastify, deps);
-    const store = createSubscriptionStore(deps.db);
+    const store = createSubscriptionStore(deps.db, undefined, () =>
+      // The change is made: a failed announcement is logged, and projectors see it within their bound.
+      announceSubscriptionChange(deps.redis).catch((err: unknown) => {
+        fastify.log.warn({ err }, 'webhook subscription change not announced to the projectors');
+      }),
+    );
 
     app.post(
       '/webhooks',
