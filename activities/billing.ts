@@ -95,8 +95,12 @@ export function createBillingActivities({ db, now = () => new Date() }: { db: Db
   async function issue(input: IssueInput): Promise<IssuedInvoice> {
     const _id = invoiceIdFor(input.orderId);
     for (let attempt = 0; ; attempt++) {
-      const existing = await invoices.findOne({ _id });
-      if (existing) return view(existing);
+      // The first attempt goes straight to the insert: the order's invoice, if it exists (a retried
+      // activity), makes it fail on `_id`, and the next attempt finds and returns it.
+      if (attempt > 0) {
+        const existing = await invoices.findOne({ _id });
+        if (existing) return view(existing);
+      }
       const doc: InvoiceDoc = {
         _id,
         orderId: input.orderId,
