@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
@@ -10,7 +10,7 @@ import type { OrderStatus } from '../domain/order';
 import type { Metrics } from '../infra/metrics';
 import { writeOrderToRedis } from './orders/redis';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
-import { replaceIfNewer } from './upsert';
+import { insertIfNew, replaceIfNewer } from './upsert';
 import { notificationsCollection, type NotificationView } from './notifications/view';
 import { derivedViews } from './derived';
 import { cacheProductView, storeProductView, type ProductView } from './products/view';
@@ -115,13 +115,17 @@ export function createProjectionActivities({
           // not read them first. A duplicate batch (the retry after a crash between writes) reads.
           const stored =
             result.applied.length > 0 ? { version: result.doc.version - result.applied.length } : undefined;
-          if (views.invoice) await replaceIfNewer(db, invoicesCollection(db), views.invoice, stored);
-          await replaceIfNewer(db, ordersWithInvoicesCollection(db), views.withInvoice, stored);
+          // A batch that created the order's document creates its views too.
+          const write = <T extends Document & { _id: string; version: number }>(c: Collection<T>, d: T) =>
+            stored?.version === 0 ? insertIfNew(db, c, d) : replaceIfNewer(db, c, d, stored);
+          if (views.invoice) await write(invoicesCollection(db), views.invoice);
+          await write(ordersWithInvoicesCollection(db), views.withInvoice);
           // A notification's view is versioned by its own event: only the batch's are written (all of
           // them, applied or duplicate: the retry of a batch may follow a crash between two writes).
+          // Each is a new document, unless this is a retry or the notification was redriven.
           const seqs = new Set(events.map((e) => e.seq));
           for (const n of views.notifications) {
-            if (seqs.has(n.version)) await replaceIfNewer(db, notificationsCollection(db), n, stored);
+            if (seqs.has(n.version)) await insertIfNew(db, notificationsCollection(db), n);
           }
         }
         return result;
@@ -141,7 +145,8 @@ export function createProjectionActivities({
         const customers = customersCollection(db);
         const current = await customers.findOne({ _id: order.customer.id });
         const next = evolveCustomer(current, order, at);
-        if (next.version > (current?.version ?? 0)) await replaceIfNewer(db, customers, next, current);
+        if (current === null) await insertIfNew(db, customers, next);
+        else if (next.version > current.version) await replaceIfNewer(db, customers, next, current);
       });
       await cacheProducts();
       await writeOrderToRedis(redis, doc);

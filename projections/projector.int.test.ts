@@ -6,6 +6,7 @@ import { readOrderFromRedis, recentOrderIds, REVENUE_KEY, STATUS_COUNTERS_KEY } 
 import { invoicesCollection } from './invoices/view';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { customersCollection } from './customers/view';
+import { notificationsCollection } from './notifications/view';
 import { productFromRedis, productsCollection } from './products/view';
 import { Redis } from 'ioredis';
 
@@ -155,6 +156,42 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
     });
     expect(await projector.projectEvents(evs)).toEqual({ applied: 0, duplicates: 5 });
     expect((await findOrder(stores.db, 'batch-1'))?.timeline).toHaveLength(5);
+  });
+
+  test('given a notification already recorded (a redrive), when the batch that created the order records it too, then the record of the event replaces it and the other views are created', async () => {
+    const t = new Date('2026-04-02T10:00:00Z');
+    const messageId = '<fresh-1.order-received@orders.local>';
+    await projector.projectNotification({
+      _id: messageId,
+      orderId: 'fresh-1',
+      customerId: 'c-9',
+      kind: 'order-received',
+      channel: 'email',
+      to: 'nine@example.com',
+      sentAt: t.toISOString(),
+    });
+    const [placed, reserved, invoiced] = paidOrder('fresh-1', t);
+    const sent = makeEvent('NotificationSent', 'fresh-1', 4, t, {
+      channel: 'email',
+      kind: 'order-received',
+      to: 'nine@example.com',
+      messageId,
+    });
+    const batch = [placed, reserved, invoiced, sent] as OrderEvent[];
+    expect(await projector.projectEvents(batch)).toEqual({ applied: 4, duplicates: 0 });
+    expect(await notificationsCollection(stores.db).findOne({ _id: messageId })).toMatchObject({
+      version: 4,
+    });
+    expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-fresh-1' })).toMatchObject({
+      status: 'ISSUED',
+      version: 4,
+    });
+    expect(await ordersWithInvoicesCollection(stores.db).findOne({ _id: 'fresh-1' })).toMatchObject({
+      version: 4,
+    });
+    // the retry of the same batch changes nothing
+    expect(await projector.projectEvents(batch)).toEqual({ applied: 0, duplicates: 4 });
+    expect(await notificationsCollection(stores.db).countDocuments({ orderId: 'fresh-1' })).toBe(1);
   });
 
   test('given a batch that overlaps what is applied, then only the new events apply, in seq order', async () => {
