@@ -1,12 +1,15 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { testApp } from '../test/helpers/app';
 import { captureLog } from '../test/helpers/log-capture';
 import { createLogger } from '../infra/logger';
 
-/** The app with a Temporal client whose `workflow.start` is `start` (recording by default). */
-async function appWith(start?: () => Promise<unknown>) {
+/**
+ * The app with a Temporal client whose `workflow.start` is `start` (recording by default) and whose
+ * runs describe themselves with `memo`.
+ */
+async function appWith(start?: () => Promise<unknown>, memo: () => Promise<unknown> = async () => ({})) {
   const starts: unknown[] = [];
   const client = {
     workflow: {
@@ -16,6 +19,7 @@ async function appWith(start?: () => Promise<unknown>) {
           starts.push(opts);
           return {};
         }),
+      getHandle: () => ({ describe: async () => ({ memo: await memo() }) }),
     },
   } as unknown as Client;
   const app = await testApp({ temporal: client });
@@ -124,10 +128,65 @@ describe('POST /orders input validation', () => {
       expect.objectContaining({
         workflowId: 'order-order-abc',
         taskQueue: 'orders',
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { request: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown },
       }),
     ]);
     await app.close();
+  });
+
+  describe('given an Idempotency-Key already used (its run goes on or has ended)', () => {
+    const taken = async () => {
+      throw new WorkflowExecutionAlreadyStartedError('already started', 'order-order-abc', 'orderWorkflow');
+    };
+    /** The fingerprint the API keeps for `body`, as the first request with the key left it. */
+    const firstRequest = async (body: unknown) => {
+      const { app, starts } = await appWith();
+      await app.inject({ method: 'POST', url: '/orders', payload: body as object });
+      await app.close();
+      return (starts[0] as { memo: { request: string } }).memo.request;
+    };
+    const post = (app: Awaited<ReturnType<typeof appWith>>['app'], body: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: body as object,
+        headers: { 'idempotency-key': 'order-abc' },
+      });
+
+    test('when the same order is posted again, keys written in another order, then 202 as the first time', async () => {
+      const first = await firstRequest(valid);
+      const { app } = await appWith(taken, async () => ({ request: first }));
+      const res = await post(app, { items: valid.items, customer: { email: 'ada@example.com', id: 'c-1' } });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ orderId: 'order-abc', status: 'PLACED' });
+      await app.close();
+    });
+
+    test('when a different order is posted with it, then 422 problem+json naming the header, and nothing started', async () => {
+      const first = await firstRequest(valid);
+      const { app } = await appWith(taken, async () => ({ request: first }));
+      const res = await post(app, { ...valid, items: [{ sku: 'KB-001', quantity: 3 }] });
+      expect(res.statusCode).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const problem = res.json<{ title: string; errors: { field: string; message: string }[] }>();
+      expect(problem.title).toBe('Idempotency-Key reused');
+      expect(problem.errors).toEqual([
+        { field: 'headers.idempotency-key', message: 'already used with a different request body' },
+      ]);
+      await app.close();
+    });
+
+    test('when its run cannot be read, then 503 and no verdict', async () => {
+      const { app } = await appWith(taken, async () => {
+        throw new Error('14 UNAVAILABLE');
+      });
+      const res = await post(app, valid);
+      expect(res.statusCode).toBe(503);
+      expect(res.body).not.toContain('UNAVAILABLE');
+      await app.close();
+    });
   });
 
   test('given Temporal is unreachable, when an order is posted, then 503 problem without internals', async () => {

@@ -32,7 +32,13 @@ export const PlaceOrderBody = Type.Object(
 export type PlaceOrderBody = Static<typeof PlaceOrderBody>;
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ pattern: ORDER_ID_PATTERN })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: ORDER_ID_PATTERN,
+      description:
+        'Becomes the order id: a repeat with the same body is the same order (202), with another body a 422',
+    }),
+  ),
 });
 
 export const OrderIdParams = Type.Object({

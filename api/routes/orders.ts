@@ -1,7 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/client';
 import { orderWorkflowId } from '../../domain/ids';
 import { orderWorkflow } from '../../workflows';
 import { toState } from '../../projections/orders/mongo';
@@ -24,6 +28,19 @@ import {
   Problem,
 } from '../schemas';
 
+/** JSON with every object's keys sorted: the same request, whatever order its client wrote it in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What an order's run keeps of the request that placed it, to recognise its Idempotency-Key reused. */
+const fingerprint = (body: unknown): string => createHash('sha256').update(canonical(body)).digest('hex');
+
 export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -41,12 +58,18 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
         const orderId = request.headers['idempotency-key'] ?? randomUUID();
         const { customer, items } = request.body;
         const { summary, details } = orderSummary(orderId, customer, items);
+        const asked = fingerprint({ customer, items });
+        const workflowId = orderWorkflowId(orderId);
         try {
-          // USE_EXISTING: the same Idempotency-Key twice is the same order, never a second one.
+          // An Idempotency-Key is one order for good: a request with a key already used starts nothing,
+          // whether its order is still running (FAIL) or has ended (REJECT_DUPLICATE; Temporal keeps
+          // an ended run for the namespace's retention). It gets the first request's answer when it
+          // asked the same, a 422 when it did not.
           await deps.temporal.workflow.start(orderWorkflow, {
             taskQueue: deps.ordersTaskQueue,
-            workflowId: orderWorkflowId(orderId),
-            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            workflowId,
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
             args: [
               {
                 orderId,
@@ -56,13 +79,33 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
                 projectionsTaskQueue: deps.projectionsTaskQueue,
               },
             ],
+            memo: { request: asked },
             typedSearchAttributes: [{ key: CUSTOMER_ID, value: customer.id }],
             staticSummary: summary,
             staticDetails: details,
           });
         } catch (err) {
-          request.log.error({ err, orderId }, 'could not start the order workflow');
-          throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+            request.log.error({ err, orderId }, 'could not start the order workflow');
+            throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+          }
+          let first: unknown;
+          try {
+            first = (await deps.temporal.workflow.getHandle(workflowId).describe()).memo?.request;
+          } catch (cause) {
+            request.log.error({ err: cause, orderId }, 'could not read the order placed with this key');
+            throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+          }
+          // A run placed before requests were kept has no fingerprint: taken as the same request.
+          if (first !== undefined && first !== asked) {
+            throw new HttpProblem(
+              422,
+              'Idempotency-Key reused',
+              `the Idempotency-Key ${orderId} was used for a different order`,
+              'about:blank',
+              [{ field: 'headers.idempotency-key', message: 'already used with a different request body' }],
+            );
+          }
         }
         const self = `/orders/${encodeURIComponent(orderId)}`;
         return reply

@@ -284,6 +284,34 @@ describe('an order flowing end to end', () => {
     expect(runs).toHaveLength(1);
   });
 
+  test('given an order that has ended, when its Idempotency-Key is posted again, then the same order answers 202 and starts nothing, a different one 422', async () => {
+    const body = {
+      customer: { id: 'cust-10', email: 'kay@example.com' },
+      items: [{ sku: 'HS-005', quantity: 99 }],
+    };
+    expect((await placeOrder(body, 'ended-key-1')).status).toBe(202);
+    const handle = env.client.workflow.getHandle(orderWorkflowId('ended-key-1'));
+    expect(await handle.result()).toMatchObject({ status: 'REJECTED' });
+
+    // the client's retry, long after: the order stays as it ended, nothing is reserved or invoiced again
+    const again = await placeOrder({ items: body.items, customer: body.customer }, 'ended-key-1');
+    expect(again.status).toBe(202);
+    expect(await again.json()).toMatchObject({ orderId: 'ended-key-1' });
+    const other = await placeOrder({ ...body, items: [{ sku: 'HS-005', quantity: 1 }] }, 'ended-key-1');
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toContain('application/problem+json');
+    expect(await other.json()).toMatchObject({
+      errors: [{ field: 'headers.idempotency-key', message: 'already used with a different request body' }],
+    });
+    const runs = [];
+    for await (const r of env.client.workflow.list({
+      query: `WorkflowId = '${orderWorkflowId('ended-key-1')}'`,
+    })) {
+      runs.push(r.status.name);
+    }
+    expect(runs).toEqual(['COMPLETED']);
+  });
+
   test('given too little stock, when an order is placed, then it ends REJECTED with the reason', async () => {
     const res = await placeOrder({
       customer: { id: 'cust-9', email: 'max@example.com' },
