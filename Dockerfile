@@ -22,7 +22,9 @@ RUN npm run build
 FROM node:20.19-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY patches ./patches
+# Install scripts stay off; the one this project needs, its patches of dependencies, runs by name.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npx patch-package && npm cache clean --force
 
 # --- runtime: no compiler, no dev dependencies, not root ----------------------------------------
 FROM node:20.19-bookworm-slim

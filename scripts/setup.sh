@@ -21,8 +21,9 @@ mkdir -p "$BIN"
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. npm packages, reinstalled only when package-lock.json changed.
-lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+# 1. npm packages, reinstalled only when package-lock.json or a patch of a package (patches/, applied by
+#    patch-package after the install) changed.
+lock_sum=$(cat package-lock.json patches/*.patch | sha256sum | cut -d' ' -f1)
 if [ "$(cat node_modules/.setup-stamp 2>/dev/null)" != "$lock_sum" ]; then
   # npm install --no-save, not npm ci: npm 11 leaves foreign-platform optional packages out of the lock,
   # which npm ci then reports as missing. With an up-to-date lock it installs exactly the locked versions.
