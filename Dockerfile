@@ -24,7 +24,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY patches ./patches
 # Install scripts stay off; the one this project needs, its patches of dependencies, runs by name.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npx patch-package && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npx patch-package --error-on-fail --error-on-warn && npm cache clean --force
 
 # --- runtime: no compiler, no dev dependencies, not root ----------------------------------------
 FROM node:20.19-bookworm-slim
