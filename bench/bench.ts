@@ -153,32 +153,37 @@ function cpuPerRun(used: Record<string, number>, runs: number) {
   return { totalMs: Object.values(byProcessMs).reduce((sum, ms) => sum + ms, 0), byProcessMs };
 }
 
-/** One turn of a closed-loop load: how many runs it finished, in how long, and the CPU it took. */
-interface Turn {
-  runs: number;
+/** One turn of a load: what it gave (for a closed loop, the runs it finished), how long it took, and the CPU each process used meanwhile. */
+interface Turn<T = number> {
+  value: T;
   seconds: number;
   cpu: Record<string, number>;
 }
 
-async function turn(pids: () => Record<string, number | null>, load: () => Promise<number>): Promise<Turn> {
+async function turn<T>(pids: () => Record<string, number | null>, load: () => Promise<T>): Promise<Turn<T>> {
   const before = cpuNow(pids());
   const t0 = performance.now();
-  const runs = await load();
+  const value = await load();
   const seconds = (performance.now() - t0) / 1000;
-  return { runs, seconds, cpu: cpuUsed(before, cpuNow(pids())) };
+  return { value, seconds, cpu: cpuUsed(before, cpuNow(pids())) };
 }
 
-/** Turns as one figure: runs over time and CPU per run, and each turn's rate. */
-function overTurns(turns: Turn[]) {
-  const runs = turns.reduce((n, t) => n + t.runs, 0);
-  const seconds = turns.reduce((n, t) => n + t.seconds, 0);
+/** The CPU seconds each process used over all the turns. */
+function cpuOver(turns: Turn<unknown>[]): Record<string, number> {
   const cpu: Record<string, number> = {};
   for (const t of turns) for (const [name, sec] of Object.entries(t.cpu)) cpu[name] = (cpu[name] ?? 0) + sec;
+  return cpu;
+}
+
+/** Turns of a closed loop as one figure: runs over time and CPU per run, and each turn's rate. */
+function overTurns(turns: Turn[]) {
+  const runs = turns.reduce((n, t) => n + t.value, 0);
+  const seconds = turns.reduce((n, t) => n + t.seconds, 0);
   return {
     runs,
     perSecond: runs / seconds,
-    cpu: cpuPerRun(cpu, runs),
-    turnsPerSecond: turns.map((t) => t.runs / t.seconds),
+    cpu: cpuPerRun(cpuOver(turns), runs),
+    turnsPerSecond: turns.map((t) => t.value / t.seconds),
   };
 }
 
@@ -293,22 +298,17 @@ async function main(): Promise<void> {
     const bareUrl = `http://127.0.0.1:${barePort}`;
     await waitFor('bare Fastify', () => fetch(`${bareUrl}/orders/x`).then((r) => r.ok));
     const roundSeconds = Math.min(2, o.readSeconds);
-    const apiRounds: Hammered[] = [];
+    // Each API round keeps the CPU each process took meanwhile (what competed with the API).
+    const apiRounds: Turn<Hammered>[] = [];
     const bareRounds: Hammered[] = [];
-    // CPU each process took while the API was hammered (what competed with it), over all its rounds.
-    const readCpu: Record<string, number> = {};
     for (let left = o.readSeconds; left > 0; left -= roundSeconds) {
-      const before = cpuNow(stackPids());
-      apiRounds.push(await hammer(api, ids, o.concurrency, roundSeconds));
-      for (const [name, sec] of Object.entries(cpuUsed(before, cpuNow(stackPids())))) {
-        readCpu[name] = (readCpu[name] ?? 0) + sec;
-      }
+      apiRounds.push(await turn(stackPids, () => hammer(api, ids, o.concurrency, roundSeconds)));
       bareRounds.push(await hammer(bareUrl, ids, o.concurrency, roundSeconds));
       check();
     }
-    const reads = overRounds(apiRounds);
+    const reads = overRounds(apiRounds.map((r) => r.value));
     const bare = overRounds(bareRounds);
-    const readCpuPercent = scaled(readCpu, 100 / reads.seconds);
+    const readCpuPercent = scaled(cpuOver(apiRounds), 100 / reads.seconds);
 
     // The saga's latency with nothing queued: at concurrency C, C orders in flight share two cores, and
     // an order waits behind the others (C in flight at R orders/s is C/R seconds per client round).
