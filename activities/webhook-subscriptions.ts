@@ -89,13 +89,13 @@ export function cachedSubscriptions(
 ) {
   let kept: { revision: string | null; at: number; live: Promise<WebhookSubscription[]> } | null = null;
   const live = () => subscriptionsCollection(db).find({ deletedAt: null }).toArray();
-  return async (types: OrderEventType[]): Promise<WebhookSubscription[]> => {
+  const allLive = async (): Promise<WebhookSubscription[]> => {
     let revision: string | null;
     try {
       revision = await redis.get(SUBSCRIPTIONS_REVISION_KEY);
     } catch {
       kept = null;
-      return (await live()).filter((s) => s.events.some((e) => types.includes(e)));
+      return live();
     }
     if (kept === null || kept.revision !== revision || now() - kept.at > maxAgeMs) {
       const reading = { revision, at: now(), live: live() };
@@ -105,8 +105,10 @@ export function cachedSubscriptions(
         if (kept === reading) kept = null;
       });
     }
-    return (await kept.live).filter((s) => s.events.some((e) => types.includes(e)));
+    return kept.live;
   };
+  return async (types: OrderEventType[]): Promise<WebhookSubscription[]> =>
+    (await allLive()).filter((s) => s.events.some((e) => types.includes(e)));
 }
 
 export function createSubscriptionStore(
