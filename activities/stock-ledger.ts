@@ -85,7 +85,7 @@ export type AppendResult = { outcome: 'appended' | 'exists' | 'refused'; head: S
  * The ledger as one process uses it. Appends to one SKU take turns within the process (other
  * processes still race, and the unique indexes decide), and every lookup on the hot path is by `_id`:
  * the head is found from the last one this process saw by probing `sku:seq+1` forward, and a retry
- * is recognised by its ref marker. (FerretDB v1 uses an index only for `_id` lookups; a query on `sku`
+ * is refused by the unique index on `ref` and then found by its ref marker. (FerretDB v1 uses an index only for `_id` lookups; a query on `sku`
  * or `ref` reads the whole ledger, which under load made reservations outlive their timeout.)
  */
 export function createLedger(db: Db) {
@@ -127,7 +127,9 @@ export function createLedger(db: Db) {
     now: Date,
   ): Promise<AppendResult> {
     for (let attempt = 0; ; attempt++) {
-      if (await byRef(m.ref, false)) return { outcome: 'exists', head: await head(sku) };
+      // The first attempt goes straight to the head: a retried movement, if written, makes the insert
+      // fail on the unique `ref` (or the refusal look for it), and is found by its marker then.
+      if (attempt > 0 && (await byRef(m.ref, false))) return { outcome: 'exists', head: await head(sku) };
       const h = await head(sku);
       if (!allow(h)) {
         // A movement written just before a crash has no marker yet: look for it before refusing.

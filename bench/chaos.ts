@@ -12,7 +12,6 @@ import { verifyReadModels } from '../projections/rebuild';
 import { orderKey } from '../projections/orders/redis';
 import {
   addStock,
-  json,
   pool,
   stackEnvironment,
   type OrderView,
@@ -21,6 +20,7 @@ import {
   RUN_FLAGS,
   startReadyStack,
 } from './load';
+import { call, json } from './http';
 import { startReceiver, type Receiver } from './receiver';
 import { hostileRequests } from './hostile';
 import { CASES, type CaseName } from './chaos-cases';
@@ -121,19 +121,20 @@ async function placeAndPayThroughFaults(
     }
   };
   await attempt('place', async () => {
-    const res = await fetch(`${api}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': id },
-      body: JSON.stringify({
+    const res = await call('POST', `${api}/orders`, {
+      headers: { 'idempotency-key': id },
+      body: {
         customer: { id: `chaos-customer-${n % 20}`, email: `chaos${n % 20}@example.test` },
         items: [{ sku: SKU, quantity: 1 }],
-      }),
+      },
     });
     return json(res, [202]);
   });
   placed();
   const read = (minSeq: number) =>
-    attempt('read', async () => json<OrderView>(await fetch(`${api}/orders/${id}?minSeq=${minSeq}`), [200]));
+    attempt('read', async () =>
+      json<OrderView>(await call('GET', `${api}/orders/${id}?minSeq=${minSeq}`), [200]),
+    );
   let order = await read(1);
   while (order.status !== 'AWAITING_PAYMENT' && order.status !== 'COMPLETED') {
     if (['REJECTED', 'CANCELLED', 'FAILED'].includes(order.status))
@@ -144,10 +145,8 @@ async function placeAndPayThroughFaults(
   if (order.status === 'AWAITING_PAYMENT') {
     const { total, currency } = order;
     await attempt('pay', async () => {
-      const res = await fetch(`${api}/orders/${id}/payments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ amount: total, currency, reference: `pay-${id}` }),
+      const res = await call('POST', `${api}/orders/${id}/payments`, {
+        body: { amount: total, currency, reference: `pay-${id}` },
       });
       return json(res, [200, 202]);
     });
@@ -560,11 +559,10 @@ async function main(): Promise<void> {
     });
     const api = stack.apiUrl;
     await addStock(api, env.ADMIN_API_KEY ?? '', SKU, o.orders * o.cases.length, 'reliability suite stock');
-    await json(
-      await fetch(`${api}/webhooks`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${env.ADMIN_API_KEY}` },
-        body: JSON.stringify({ url: receiver.url, events: ['OrderCompleted'] }),
+    json(
+      await call('POST', `${api}/webhooks`, {
+        headers: { authorization: `Bearer ${env.ADMIN_API_KEY}` },
+        body: { url: receiver.url, events: ['OrderCompleted'] },
       }),
       [201],
     );

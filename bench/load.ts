@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../config';
 import { freePort, waitFor } from '../infra/process';
 import { startStack, WORKERS, type PartName, type Stack, type StackOptions } from '../infra/stack';
+import { call, json } from './http';
 
 /** What the benchmark and the reliability suite share: a stack's environment, load, HTTP helpers. */
 
@@ -57,10 +58,9 @@ function readLogTail(file: string, lines: number): string {
 
 /** Stock for a run: `delta` more units of `sku`, through the admin API. */
 export async function addStock(api: string, adminKey: string, sku: string, delta: number, reason: string) {
-  const res = await fetch(`${api}/products/${sku}/stock-adjustments`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-    body: JSON.stringify({ delta, reason }),
+  const res = await call('POST', `${api}/products/${sku}/stock-adjustments`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+    body: { delta, reason },
   });
   return json(res, [200]);
 }
@@ -145,37 +145,29 @@ export async function pool<T>(
   return results;
 }
 
-export async function json<T>(res: Response, expect: number[]): Promise<T> {
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
 /** One customer's order, paid as soon as it awaits payment; resolves when it is completed. */
 export async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun> {
   const t0 = performance.now();
-  const placed = await fetch(`${api}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': id },
-    body: JSON.stringify({
+  const placed = await call('POST', `${api}/orders`, {
+    headers: { 'idempotency-key': id },
+    body: {
       customer: { id: `bench-customer-${n % 100}`, email: `customer${n % 100}@example.test` },
       items: [{ sku: 'CB-004', quantity: 1 }],
-    }),
+    },
   });
-  await json(placed, [202]);
+  json(placed, [202]);
   const postMs = performance.now() - t0;
   // Long-poll: each read waits (server side, woken by the projector) for the next version.
   const read = (minSeq: number) =>
-    fetch(`${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
+    call('GET', `${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
   const seqOf = (o: OrderView) => o.freshness.seq;
   const deadline = Date.now() + 60_000;
   // Each `minSeq` read waits up to 3 s; under load the first event may take longer to be projected,
   // and until then the order is not found: a client asks again.
   let order: OrderView | null = null;
   while (order === null) {
-    const first = await fetch(`${api}/orders/${id}?minSeq=1`);
-    if (first.status !== 404 || Date.now() > deadline) order = await json<OrderView>(first, [200]);
-    else await first.body?.cancel();
+    const first = await call('GET', `${api}/orders/${id}?minSeq=1`);
+    if (first.status !== 404 || Date.now() > deadline) order = json<OrderView>(first, [200]);
   }
   while (order.status !== 'AWAITING_PAYMENT') {
     if (['REJECTED', 'CANCELLED', 'FAILED', 'COMPLETED'].includes(order.status)) break;
@@ -183,12 +175,10 @@ export async function placeAndPay(api: string, id: string, n: number): Promise<O
     order = await read(seqOf(order) + 1);
   }
   if (order.status === 'AWAITING_PAYMENT') {
-    const paid = await fetch(`${api}/orders/${id}/payments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: order.total, currency: order.currency, reference: `pay-${id}` }),
+    const paid = await call('POST', `${api}/orders/${id}/payments`, {
+      body: { amount: order.total, currency: order.currency, reference: `pay-${id}` },
     });
-    await json(paid, [200, 202]);
+    json(paid, [200, 202]);
     while (order.status !== 'COMPLETED') {
       if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after 60 s`);
       order = await read(seqOf(order) + 1);

@@ -2,3 +2,18 @@
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
+
+/**
+ * The positions of the documents an unordered `insertMany` refused as duplicates, when that is all it
+ * refused; null for any other failure (then nothing can be said of what was written).
+ */
+export function duplicatePositions(err: unknown): number[] | null {
+  if (typeof err !== 'object' || err === null || !('writeErrors' in err)) return null;
+  // The driver gives one write error as itself, several as an array.
+  const raw = err.writeErrors;
+  const errors = (Array.isArray(raw) ? raw : [raw]) as { code?: unknown; index?: unknown }[];
+  if (errors.length === 0 || !errors.every((e) => isDuplicateKey(e) && typeof e.index === 'number')) {
+    return null;
+  }
+  return errors.map((e) => e.index as number);
+}

@@ -10,7 +10,7 @@ import type { OrderStatus } from '../domain/order';
 import type { Metrics } from '../infra/metrics';
 import { writeOrderToRedis } from './orders/redis';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
-import { insertIfNew, replaceIfNewer } from './upsert';
+import { insertAllIfNew, insertIfNew, replaceIfNewer } from './upsert';
 import { notificationsCollection, type NotificationView } from './notifications/view';
 import { derivedViews } from './derived';
 import { cacheProductView, storeProductView, type ProductView } from './products/view';
@@ -124,9 +124,8 @@ export function createProjectionActivities({
           // them, applied or duplicate: the retry of a batch may follow a crash between two writes).
           // Each is a new document, unless this is a retry or the notification was redriven.
           const seqs = new Set(events.map((e) => e.seq));
-          for (const n of views.notifications) {
-            if (seqs.has(n.version)) await insertIfNew(db, notificationsCollection(db), n);
-          }
+          const sent = views.notifications.filter((n) => seqs.has(n.version));
+          await insertAllIfNew(db, notificationsCollection(db), sent);
         }
         return result;
       });

@@ -158,7 +158,7 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
     expect((await findOrder(stores.db, 'batch-1'))?.timeline).toHaveLength(5);
   });
 
-  test('given a notification already recorded (a redrive), when the batch that created the order records it too, then the record of the event replaces it and the other views are created', async () => {
+  test('given a notification already recorded (a redrive), when the batch that created the order records it and another one, then the record of the event replaces it, the other is added and the other views are created', async () => {
     const t = new Date('2026-04-02T10:00:00Z');
     const messageId = '<fresh-1.order-received@orders.local>';
     await projector.projectNotification({
@@ -177,21 +177,36 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
       to: 'nine@example.com',
       messageId,
     });
-    const batch = [placed, reserved, invoiced, sent] as OrderEvent[];
-    expect(await projector.projectEvents(batch)).toEqual({ applied: 4, duplicates: 0 });
+    const confirmedId = '<fresh-1.order-confirmed@orders.local>';
+    const confirmed = makeEvent('NotificationSent', 'fresh-1', 5, t, {
+      channel: 'email',
+      kind: 'order-confirmed',
+      to: 'nine@example.com',
+      messageId: confirmedId,
+    });
+    // Both records go in one unordered insert: the stored one fails on `_id`, the new one is added.
+    const batch = [placed, reserved, invoiced, sent, confirmed] as OrderEvent[];
+    expect(await projector.projectEvents(batch)).toEqual({ applied: 5, duplicates: 0 });
     expect(await notificationsCollection(stores.db).findOne({ _id: messageId })).toMatchObject({
       version: 4,
     });
+    expect(await notificationsCollection(stores.db).findOne({ _id: confirmedId })).toMatchObject({
+      kind: 'order-confirmed',
+      version: 5,
+    });
     expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-fresh-1' })).toMatchObject({
       status: 'ISSUED',
-      version: 4,
+      version: 5,
     });
     expect(await ordersWithInvoicesCollection(stores.db).findOne({ _id: 'fresh-1' })).toMatchObject({
-      version: 4,
+      version: 5,
     });
     // the retry of the same batch changes nothing
-    expect(await projector.projectEvents(batch)).toEqual({ applied: 0, duplicates: 4 });
-    expect(await notificationsCollection(stores.db).countDocuments({ orderId: 'fresh-1' })).toBe(1);
+    expect(await projector.projectEvents(batch)).toEqual({ applied: 0, duplicates: 5 });
+    expect(await notificationsCollection(stores.db).countDocuments({ orderId: 'fresh-1' })).toBe(2);
+    expect(await notificationsCollection(stores.db).findOne({ _id: messageId })).toMatchObject({
+      version: 4,
+    });
   });
 
   test('given a batch that overlaps what is applied, then only the new events apply, in seq order', async () => {

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document } from 'mongodb';
-import { isDuplicateKey } from '../infra/mongo-errors';
+import { duplicatePositions, isDuplicateKey } from '../infra/mongo-errors';
 
 const ferret = new WeakMap<Db, Promise<boolean>>();
 
@@ -73,5 +73,31 @@ export async function insertIfNew<T extends Document & { _id: string; version: n
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     return replaceIfNewer(db, collection, doc);
+  }
+}
+
+/**
+ * `insertIfNew` for several documents in one round trip: one unordered insert, in which each document
+ * stands alone; those stored already go through `replaceIfNewer`, one at a time.
+ */
+export async function insertAllIfNew<T extends Document & { _id: string; version: number }>(
+  db: Db,
+  collection: Collection<T>,
+  docs: T[],
+): Promise<void> {
+  const [only] = docs;
+  if (docs.length <= 1) {
+    if (only) await insertIfNew(db, collection, only);
+    return;
+  }
+  try {
+    await collection.insertMany(docs as never[], { ordered: false });
+  } catch (err) {
+    const stored = duplicatePositions(err);
+    if (stored === null) throw err;
+    for (const i of stored) {
+      const doc = docs[i];
+      if (doc) await replaceIfNewer(db, collection, doc);
+    }
   }
 }
