@@ -9,6 +9,7 @@ import { customersCollection } from './customers/view';
 import { notificationsCollection } from './notifications/view';
 import { productFromRedis, productsCollection } from './products/view';
 import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const events = (orderId: string): OrderEvent[] => [
@@ -156,6 +157,29 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
     });
     expect(await projector.projectEvents(evs)).toEqual({ applied: 0, duplicates: 5 });
     expect((await findOrder(stores.db, 'batch-1'))?.timeline).toHaveLength(5);
+  });
+
+  test('given a batch that begins an order, when projected, then its document is inserted without reading it first, and a retry reads it and applies nothing', async () => {
+    const monitored = await MongoClient.connect(stores.mongoUrl, { monitorCommands: true });
+    try {
+      const reads: unknown[] = [];
+      monitored.on('commandStarted', (e) => {
+        if (e.commandName === 'find') reads.push(e.command.find);
+      });
+      const p = createProjectionActivities({ db: monitored.db(stores.db.databaseName), redis: stores.redis });
+      const batch = paidOrder('first-batch-1', new Date('2026-04-03T10:00:00Z')).slice(0, 3);
+      expect(await p.projectEvents(batch)).toEqual({ applied: 3, duplicates: 0 });
+      expect(reads.filter((c) => c === 'orders')).toEqual([]);
+      expect(await findOrder(stores.db, 'first-batch-1')).toMatchObject({
+        version: 3,
+        status: 'AWAITING_PAYMENT',
+      });
+      expect(await p.projectEvents(batch)).toEqual({ applied: 0, duplicates: 3 });
+      expect(reads.filter((c) => c === 'orders')).toEqual(['orders']);
+      expect((await findOrder(stores.db, 'first-batch-1'))?.timeline).toHaveLength(3);
+    } finally {
+      await monitored.close();
+    }
   });
 
   test('given a notification already recorded (a redrive), when the batch that created the order records it and another one, then the record of the event replaces it, the other is added and the other views are created', async () => {

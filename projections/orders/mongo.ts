@@ -37,6 +37,8 @@ export async function applyToOrders(
   const orders = ordersCollection(db);
   const orderId = events[0]?.orderId;
   if (orderId === undefined) return { applied: [], doc: null };
+  const created = await insertFirstBatch(db, events, now);
+  if (created) return created;
   const current = await orders.findOne({ _id: orderId });
   const version = current?.version ?? 0;
   const fresh = events.filter((e) => e.seq > version).sort((a, b) => a.seq - b.seq);
@@ -69,6 +71,31 @@ export async function applyToOrders(
     if (res.matchedCount === 0) return applyToOrders(db, events, now);
   }
   return { applied: fresh, doc };
+}
+
+/**
+ * A batch that begins the order (seqs 1, 2, … without a gap) creates its document: it is inserted
+ * straight away, without reading first. Null when the batch is not such, or the document is there
+ * already (a retry): the caller reads and decides as usual.
+ */
+async function insertFirstBatch(
+  db: Db,
+  events: OrderEvent[],
+  now: Date,
+): Promise<{ applied: OrderEvent[]; doc: OrderDoc } | null> {
+  const sorted = [...events].sort((a, b) => a.seq - b.seq);
+  if (!sorted.every((e, i) => e.seq === i + 1)) return null;
+  const state = sorted.reduce<OrderState | null>((s, e) => evolve(s, e), null);
+  if (state === null) return null;
+  const { orderId: _id, ...rest } = state;
+  const doc: OrderDoc = { _id, ...rest, projectedAt: now };
+  try {
+    await ordersCollection(db).insertOne(doc);
+  } catch (err) {
+    if (isDuplicateKey(err)) return null;
+    throw err;
+  }
+  return { applied: sorted, doc };
 }
 
 export async function findOrder(db: Db, orderId: string): Promise<OrderDoc | null> {
