@@ -24,6 +24,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { opsRoutes } from './routes/health';
 import { createMetrics, type Metrics } from '../infra/metrics';
+import { lazyChildLogger } from '../infra/logger';
 import type { CommandTiming } from './workflow-commands';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
 import type { PaymentTerms } from '../workflows/order';
@@ -90,7 +91,9 @@ export const DEFAULT_COMMAND_TIMING: CommandTiming = { acceptWithinMs: 10_000, a
 export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   const deps = { ...given, metrics: given.metrics ?? createMetrics('api') };
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ...(deps.logger
+      ? { loggerInstance: deps.logger, childLoggerFactory: lazyChildLogger }
+      : { logger: false }),
     // A caller's X-Request-Id is kept when it looks like an id; otherwise one is made. Echoed back.
     requestIdHeader: false,
     genReqId: (req) => {

@@ -1,4 +1,4 @@
-import { createLogger, sdkLogger } from './logger';
+import { createLogger, lazyChildLogger, sdkLogger } from './logger';
 import { captureLog as capture } from '../test/helpers/log-capture';
 
 describe('logs', () => {
@@ -82,5 +82,33 @@ describe('logs', () => {
     sdkLogger(log).error('delivery failed', { workflowId: 'webhook-msg_1', runId: 'r' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toHaveProperty('orderId');
+  });
+
+  test('given a request logger at level warn, when the request logs below it, then no child is made; when it warns, the line has its bindings, redacted', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('api', 'warn', stream);
+    const child = jest.spyOn(log, 'child');
+    const request = lazyChildLogger(log, { reqId: 'req-7' }, {});
+    request.info({ res: { statusCode: 200 } }, 'request completed');
+    request.debug('incoming request');
+    expect(child).not.toHaveBeenCalled();
+    expect(lines).toEqual([]);
+    request.warn({ email: 'ada@example.com' }, 'slow store');
+    request.error('failed');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, reqId: 'req-7', email: '[redacted]', msg: 'slow store' }),
+      expect.objectContaining({ level: 50, reqId: 'req-7', msg: 'failed' }),
+    ]);
+  });
+
+  test('given a route that logs at its own level, then the request logger follows that level', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('api', 'warn', stream);
+    const request = lazyChildLogger(log, { reqId: 'req-8' }, { level: 'debug' });
+    expect(request.level).toBe('debug');
+    request.debug('incoming request');
+    request.trace('not this');
+    expect(lines).toEqual([expect.objectContaining({ level: 20, reqId: 'req-8', msg: 'incoming request' })]);
   });
 });
