@@ -76,7 +76,50 @@ export function sdkLogger(log: Pino, level: LogLevel = 'INFO'): DefaultLogger {
 }
 
 type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-const LEVEL_NAMES: LevelName[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** A request's logger until it first logs at a level that is on; then pino's child, made once. */
+class LazyChildLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+    readonly level: string,
+    /** pino's numeric levels, and the lowest this logger writes */
+    private readonly values: Record<string, number>,
+    private readonly floor: number,
+  ) {}
+
+  private write(name: LevelName, args: Parameters<LogFn>): void {
+    if ((this.values[name] ?? 0) < this.floor) return;
+    this.made ??= this.parent.child(this.bindings, this.options);
+    this.made[name](...args);
+  }
+
+  fatal(...args: Parameters<LogFn>): void {
+    this.write('fatal', args);
+  }
+  error(...args: Parameters<LogFn>): void {
+    this.write('error', args);
+  }
+  warn(...args: Parameters<LogFn>): void {
+    this.write('warn', args);
+  }
+  info(...args: Parameters<LogFn>): void {
+    this.write('info', args);
+  }
+  debug(...args: Parameters<LogFn>): void {
+    this.write('debug', args);
+  }
+  trace(...args: Parameters<LogFn>): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.options);
+    return this.made.child(bindings, options);
+  }
+}
 
 /**
  * Fastify's per-request logger, made only when the request first logs at a level that is on. pino's
@@ -89,28 +132,10 @@ export function lazyChildLogger(
   bindings: Bindings,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
-  const levels = (parent as Partial<Pick<Pino, 'levels'>>).levels?.values;
+  const values = (parent as Partial<Pick<Pino, 'levels'>>).levels?.values;
   const level = options.level ?? parent.level;
-  const floor = levels?.[level];
+  const floor = values?.[level];
   // Not pino, or a level it does not know: the usual child.
-  if (levels === undefined || floor === undefined) return parent.child(bindings, options);
-  let made: FastifyBaseLogger | undefined;
-  const child = () => (made ??= parent.child(bindings, options));
-  const method = (name: LevelName): LogFn => {
-    const on = (levels[name] ?? 0) >= floor;
-    // The child's own method takes the same arguments (LogFn's last overload covers them all).
-    return (...args: Parameters<LogFn>) => {
-      if (on) child()[name](...args);
-    };
-  };
-  const methods = Object.fromEntries(LEVEL_NAMES.map((name) => [name, method(name)])) as Record<
-    LevelName,
-    LogFn
-  >;
-  return {
-    level,
-    ...methods,
-    silent: () => undefined,
-    child: (b: Bindings, o?: ChildLoggerOptions) => child().child(b, o),
-  };
+  if (values === undefined || floor === undefined) return parent.child(bindings, options);
+  return new LazyChildLogger(parent, bindings, options, level, values, floor);
 }
