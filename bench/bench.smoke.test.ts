@@ -33,8 +33,17 @@ describe('benchmark (smoke size)', () => {
         getOrder: { rps: number; non2xx: number; requests: number };
         lightLoad: { orders: number; completed: number; sagaPlacedToCompletedMs: { n: number; p50: number } };
       };
-      limits: { bareFastify: { rps: number }; noopSagaPerSecond: number };
-      ratios: { getOrderToBareFastify: number; ordersToNoopSaga: number; ordersToNoopSagaByTurn: number[] };
+      limits: {
+        bareFastify: { rps: number; bytes: number };
+        bareFastifySmall: { rps: number };
+        noopSagaPerSecond: number;
+      };
+      ratios: {
+        getOrderToBareFastify: number;
+        getOrderToBareFastifySmall: number;
+        ordersToNoopSaga: number;
+        ordersToNoopSagaByTurn: number[];
+      };
     };
     const r = report.results;
     expect(r.ordersCompleted).toBe(report.orders);
@@ -55,6 +64,12 @@ describe('benchmark (smoke size)', () => {
     expect(r.getOrder.requests).toBeGreaterThan(0);
     expect(r.getOrder.non2xx).toBe(0);
     expect(report.limits.bareFastify.rps).toBeGreaterThan(0);
+    // the limit sends a real order answer's bytes (an order view with its timeline is well over 500)
+    expect(report.limits.bareFastify.bytes).toBeGreaterThan(500);
+    expect(report.limits.bareFastifySmall.rps).toBeGreaterThan(0);
+    expect(report.ratios.getOrderToBareFastifySmall).toBeCloseTo(
+      r.getOrder.rps / report.limits.bareFastifySmall.rps,
+    );
     expect(report.limits.noopSagaPerSecond).toBeGreaterThan(0);
     expect(report.ratios.ordersToNoopSaga).toBeCloseTo(
       r.ordersPerSecond / report.limits.noopSagaPerSecond,
