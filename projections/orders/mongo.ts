@@ -28,18 +28,29 @@ export const toState = ({ _id, projectedAt: _p, ...rest }: OrderDoc): OrderState
  * failure so that Temporal retries after the earlier events land. The batch is folded in memory and
  * written once, conditional on the version read, so two racing writers cannot both apply.
  */
-export async function applyToOrders(
+export function applyToOrders(
   db: Db,
   /** Events of one order (the caller checks). */
   events: OrderEvent[],
   now: Date,
 ): Promise<{ applied: OrderEvent[]; doc: OrderDoc | null }> {
+  // A batch that begins the order (seqs 1, 2, … without a gap) most likely creates its document: it is
+  // inserted without reading first. A retry's insert fails on `_id`, and then the document is read.
+  const begins = [...events].sort((a, b) => a.seq - b.seq).every((e, i) => e.seq === i + 1);
+  return apply(db, events, now, !begins);
+}
+
+async function apply(
+  db: Db,
+  events: OrderEvent[],
+  now: Date,
+  /** false: the document is taken as absent, not read */
+  read: boolean,
+): Promise<{ applied: OrderEvent[]; doc: OrderDoc | null }> {
   const orders = ordersCollection(db);
   const orderId = events[0]?.orderId;
   if (orderId === undefined) return { applied: [], doc: null };
-  const created = await insertFirstBatch(db, events, now);
-  if (created) return created;
-  const current = await orders.findOne({ _id: orderId });
+  const current = read ? await orders.findOne({ _id: orderId }) : null;
   const version = current?.version ?? 0;
   const fresh = events.filter((e) => e.seq > version).sort((a, b) => a.seq - b.seq);
   if (fresh.length === 0) return { applied: [], doc: current };
@@ -60,7 +71,7 @@ export async function applyToOrders(
     try {
       await orders.insertOne(doc);
     } catch (err) {
-      if (isDuplicateKey(err)) return applyToOrders(db, events, now);
+      if (isDuplicateKey(err)) return apply(db, events, now, true);
       throw err;
     }
   } else {
@@ -68,34 +79,9 @@ export async function applyToOrders(
     // any filter but `{_id}`, so there the projector's per-order lock keeps writers in turn.
     const filter = (await isFerretDb(db)) ? { _id } : { _id, version };
     const res = await orders.replaceOne(filter, doc);
-    if (res.matchedCount === 0) return applyToOrders(db, events, now);
+    if (res.matchedCount === 0) return apply(db, events, now, true);
   }
   return { applied: fresh, doc };
-}
-
-/**
- * A batch that begins the order (seqs 1, 2, … without a gap) creates its document: it is inserted
- * straight away, without reading first. Null when the batch is not such, or the document is there
- * already (a retry): the caller reads and decides as usual.
- */
-async function insertFirstBatch(
-  db: Db,
-  events: OrderEvent[],
-  now: Date,
-): Promise<{ applied: OrderEvent[]; doc: OrderDoc } | null> {
-  const sorted = [...events].sort((a, b) => a.seq - b.seq);
-  if (!sorted.every((e, i) => e.seq === i + 1)) return null;
-  const state = sorted.reduce<OrderState | null>((s, e) => evolve(s, e), null);
-  if (state === null) return null;
-  const { orderId: _id, ...rest } = state;
-  const doc: OrderDoc = { _id, ...rest, projectedAt: now };
-  try {
-    await ordersCollection(db).insertOne(doc);
-  } catch (err) {
-    if (isDuplicateKey(err)) return null;
-    throw err;
-  }
-  return { applied: sorted, doc };
 }
 
 export async function findOrder(db: Db, orderId: string): Promise<OrderDoc | null> {
