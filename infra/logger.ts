@@ -90,10 +90,13 @@ class LazyChildLogger implements FastifyBaseLogger {
     private readonly floor: number,
   ) {}
 
+  /** pino's child, made the first time it is needed */
+  private real(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
   private write(name: LevelName, args: Parameters<LogFn>): void {
-    if ((this.values[name] ?? 0) < this.floor) return;
-    this.made ??= this.parent.child(this.bindings, this.options);
-    this.made[name](...args);
+    if ((this.values[name] ?? 0) >= this.floor) this.real()[name](...args);
   }
 
   fatal(...args: Parameters<LogFn>): void {
@@ -116,8 +119,7 @@ class LazyChildLogger implements FastifyBaseLogger {
   }
   silent(): void {}
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    this.made ??= this.parent.child(this.bindings, this.options);
-    return this.made.child(bindings, options);
+    return this.real().child(bindings, options);
   }
 }
 
