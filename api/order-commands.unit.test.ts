@@ -22,7 +22,7 @@ const SNAPSHOT = {
   updatedAt: '2026-01-01T00:00:00.000Z',
   version: 6,
   timeline: [],
-  pending: { payment: null, cancellation: null },
+  pending: { payment: null, cancellation: null, closing: null },
 } satisfies OrderSnapshot;
 
 interface Fake {
@@ -199,7 +199,7 @@ describe('POST /orders/:id/payments and /cancel', () => {
     expect(strong.statusCode).toBe(200);
     expect(strong.json()).toMatchObject({
       status: 'COMPLETED',
-      pending: { payment: null, cancellation: null },
+      pending: { payment: null, cancellation: null, closing: null },
     });
     const bad = await app.inject({ method: 'GET', url: '/orders/o-1?consistency=always' });
     expect(bad.statusCode).toBe(400);

@@ -92,8 +92,8 @@ describe('product catalog commands and reads against the real Mongo-compatible s
       customer: { id: 'c-1', email: 'a@example.com' },
       items: [{ sku: 'LAMP-1', quantity: 12 }],
     });
-    await projector.projectEvent(placed);
-    await projector.projectEvent(makeEvent('StockReserved', 'o-lamp', 2, new Date(), reservation));
+    await projector.projectEvents([placed]);
+    await projector.projectEvents([makeEvent('StockReserved', 'o-lamp', 2, new Date(), reservation)]);
     expect((await send('GET', '/products/LAMP-1')).body).toMatchObject({ available: 3, reserved: 12 });
 
     const tooMuch = await send('POST', '/products/LAMP-1/stock-adjustments', { delta: -4, reason: 'broken' });

@@ -73,7 +73,7 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
       ['q-6', 'bob', t(5), 'PLACED'],
     ];
     for (const [id, customer, at, upTo] of plan) {
-      for (const e of history(id, customer, at, upTo)) await projector.projectEvent(e);
+      for (const e of history(id, customer, at, upTo)) await projector.projectEvents([e]);
     }
     app = await appOn(stores.redis);
   }, 60_000);
@@ -197,7 +197,7 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
   test('given a client waiting for its own write (minSeq), when the event lands meanwhile, then the answer reflects it', async () => {
     const [, reserved] = history('q-6', 'bob', new Date(Date.UTC(2026, 4, 1, 10, 5)), 'AWAITING_PAYMENT');
     const answer = app.inject({ method: 'GET', url: '/orders/q-6?minSeq=2' });
-    setTimeout(() => void projector.projectEvent(reserved as OrderEvent), 300);
+    setTimeout(() => void projector.projectEvents([reserved as OrderEvent]), 300);
     const res = await answer;
     expect(res.json()).toMatchObject({ status: 'RESERVED', freshness: { seq: 2 } });
     // Beyond what exists, the wait is bounded and the answer says how far it got.

@@ -121,6 +121,10 @@ export const OrderStatus = Type.Union(
   { description: 'order status' },
 );
 
+/** A union of string literals from a list of values, typed as that union. */
+export const literals = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<[TLiteral<T>]>;
+
 export const OrderView = Type.Object({
   orderId: Type.String(),
   status: OrderStatus,
@@ -158,6 +162,11 @@ export const OrderView = Type.Object({
     Type.Object({
       payment: Type.Union([Type.Object({ reference: Type.String() }), Type.Null()]),
       cancellation: Type.Union([Type.Object({ reason: Type.String() }), Type.Null()]),
+      /** the order has started to end (compensating): how it will end and why; payments are refused */
+      closing: Type.Union([
+        Type.Object({ end: literals(['CANCELLED', 'FAILED'] as const), reason: Type.String() }),
+        Type.Null(),
+      ]),
     }),
   ),
   freshness: Type.Object({
@@ -167,7 +176,3 @@ export const OrderView = Type.Object({
   }),
 });
 export type OrderView = Static<typeof OrderView>;
-
-/** A union of string literals from a list of values, typed as that union. */
-export const literals = <T extends string>(values: readonly T[]) =>
-  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<[TLiteral<T>]>;

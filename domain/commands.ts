@@ -13,11 +13,24 @@ export interface CancelOrder {
   reason: string;
 }
 
-/** Commands accepted by the workflow but not yet turned into events. */
+/** How an order that has started to end will end, and why. */
+export interface Closing {
+  end: 'CANCELLED' | 'FAILED';
+  reason: string;
+}
+
+/** Commands accepted by the workflow but not yet turned into events, and whether the order is ending. */
 export interface Pending {
   payment: PayOrder | null;
   cancellation: CancelOrder | null;
+  /**
+   * Set the moment the saga starts to end the order (a cancellation, the due date, a failed step),
+   * before it undoes anything: from then on a payment is refused.
+   */
+  closing: Closing | null;
 }
+
+export const NOTHING_PENDING: Pending = { payment: null, cancellation: null, closing: null };
 
 /** `duplicate`: the same command was accepted before and answers with the same outcome. */
 export type Decision = { accepted: true; duplicate: boolean } | { accepted: false; refusal: Refusal };
@@ -47,6 +60,14 @@ export function decidePayment(state: OrderState | null, pending: Pending, cmd: P
     }
     return accept(true);
   }
+  if (pending.closing) {
+    const { end, reason } = pending.closing;
+    const ending = end === 'CANCELLED' ? 'being cancelled' : 'failing';
+    return refuse(
+      ErrorCode.NotAwaitingPayment,
+      `order is ${ending} (${reason}); it does not await a payment`,
+    );
+  }
   if (state === null || state.status !== 'AWAITING_PAYMENT' || pending.cancellation) {
     const status = pending.cancellation ? 'being cancelled' : (state?.status ?? 'unknown');
     return refuse(ErrorCode.NotAwaitingPayment, `order is ${status}; it does not await a payment`);
@@ -65,9 +86,20 @@ export function decidePayment(state: OrderState | null, pending: Pending, cmd: P
   return accept();
 }
 
-/** A cancellation is accepted until the order is paid; asking again while it is cancelled is the same one. */
+/**
+ * A cancellation is accepted until the order is paid; asking again while it is cancelled, or being
+ * cancelled for another reason (the due date), is the same one.
+ */
 export function decideCancel(state: OrderState | null, pending: Pending): Decision {
-  if (pending.cancellation || state?.status === 'CANCELLED') return accept(true);
+  if (pending.cancellation || pending.closing?.end === 'CANCELLED' || state?.status === 'CANCELLED') {
+    return accept(true);
+  }
+  if (pending.closing) {
+    return refuse(
+      ErrorCode.OrderClosed,
+      `order is failing (${pending.closing.reason}); there is nothing to cancel`,
+    );
+  }
   if (pending.payment || state?.status === 'PAID' || state?.status === 'COMPLETED') {
     return refuse(ErrorCode.AlreadyPaid, 'order is paid; it can no longer be cancelled');
   }

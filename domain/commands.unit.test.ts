@@ -23,7 +23,7 @@ const events: OrderEvent[] = [
   }),
 ];
 const upTo = (n: number) => fold(events.slice(0, n)) as OrderState;
-const none: Pending = { payment: null, cancellation: null };
+const none: Pending = { payment: null, cancellation: null, closing: null };
 const pay = { amount: 17800, currency: 'EUR', reference: 'p-1' };
 
 describe('payment decision', () => {
@@ -101,5 +101,39 @@ describe('cancel decision', () => {
       makeEvent('OrderRejected', 'o-1', 2, at, { code: 'UNKNOWN_SKU', reason: 'unknown SKU: X' }),
     ]);
     expect(decideCancel(rejected, none)).toMatchObject({ refusal: { code: 'ORDER_CLOSED' } });
+  });
+});
+
+describe('an order that has started to end', () => {
+  const timingOut: Pending = { ...none, closing: { end: 'CANCELLED', reason: 'payment-timeout' } };
+  const failing: Pending = { ...none, closing: { end: 'FAILED', reason: 'invoice failed: down' } };
+
+  test('given the due date passed and the order is being cancelled, when the exact total is paid, then it is refused', () => {
+    expect(decidePayment(upTo(3), timingOut, pay)).toEqual({
+      accepted: false,
+      refusal: {
+        code: 'ORDER_NOT_AWAITING_PAYMENT',
+        message: 'order is being cancelled (payment-timeout); it does not await a payment',
+      },
+    });
+  });
+
+  test('given a payment accepted before the order started to end, when it is repeated, then it is the same payment', () => {
+    const paidThenClosing: Pending = { ...timingOut, payment: pay };
+    expect(decidePayment(upTo(3), paidThenClosing, pay)).toEqual({ accepted: true, duplicate: true });
+  });
+
+  test('given the order is being cancelled at the due date, when a cancellation comes, then it is the same cancellation', () => {
+    expect(decideCancel(upTo(3), timingOut)).toEqual({ accepted: true, duplicate: true });
+  });
+
+  test('given the order is failing, when a cancellation comes, then it is refused: the order ends FAILED', () => {
+    expect(decideCancel(upTo(2), failing)).toEqual({
+      accepted: false,
+      refusal: {
+        code: 'ORDER_CLOSED',
+        message: 'order is failing (invoice failed: down); there is nothing to cancel',
+      },
+    });
   });
 });

@@ -181,12 +181,5 @@ export function createProjectionActivities({
       });
     },
   };
-  return {
-    ...activities,
-    /** One event: the activity that runs started before batches (their histories name it) still call. */
-    async projectEvent(event: OrderEvent): Promise<{ outcome: 'applied' | 'duplicate' }> {
-      const { applied } = await activities.projectEvents([event]);
-      return { outcome: applied > 0 ? 'applied' : 'duplicate' };
-    },
-  };
+  return activities;
 }

@@ -20,15 +20,11 @@ export function inputsOf<T>(history: History, activityType: string): T[] {
   return inputs;
 }
 
-/**
- * The domain events of one order run, in seq order: the batches its `projectEvents` activities were
- * given, and the single events of `projectEvent` (runs started before batches).
- */
+/** The domain events of one order run, in seq order: the batches its `projectEvents` activities were given. */
 export function eventsOfHistory(history: History): OrderEvent[] {
-  return [
-    ...inputsOf<OrderEvent[]>(history, 'projectEvents').flat(),
-    ...inputsOf<OrderEvent>(history, 'projectEvent'),
-  ].sort((a, b) => a.seq - b.seq);
+  return inputsOf<OrderEvent[]>(history, 'projectEvents')
+    .flat()
+    .sort((a, b) => a.seq - b.seq);
 }
 
 /** Every order run the namespace's visibility knows, newest first, with its events and failed notifications. */

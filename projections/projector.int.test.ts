@@ -37,8 +37,8 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
 
   test('given an applied event, when it arrives again, then it is ignored', async () => {
     const [placed] = events('dup');
-    expect(await projector.projectEvent(placed as OrderEvent)).toEqual({ outcome: 'applied' });
-    expect(await projector.projectEvent(placed as OrderEvent)).toEqual({ outcome: 'duplicate' });
+    expect(await projector.projectEvents([placed as OrderEvent])).toEqual({ applied: 1, duplicates: 0 });
+    expect(await projector.projectEvents([placed as OrderEvent])).toEqual({ applied: 0, duplicates: 1 });
     const doc = await findOrder(stores.db, 'dup');
     expect(doc?.timeline).toHaveLength(1);
     expect(doc?.version).toBe(1);
@@ -46,21 +46,21 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
 
   test('given a gap, when a later event arrives first, then it fails retryably and applies after the gap fills', async () => {
     const [placed, reserved, rejected] = events('gap') as [OrderEvent, OrderEvent, OrderEvent];
-    await projector.projectEvent(placed);
-    await expect(projector.projectEvent(rejected)).rejects.toMatchObject({ type: 'PROJECTION_GAP' });
+    await projector.projectEvents([placed]);
+    await expect(projector.projectEvents([rejected])).rejects.toMatchObject({ type: 'PROJECTION_GAP' });
     expect((await findOrder(stores.db, 'gap'))?.version).toBe(1);
-    await projector.projectEvent(reserved);
-    await projector.projectEvent(rejected);
+    await projector.projectEvents([reserved]);
+    await projector.projectEvents([rejected]);
     expect(await findOrder(stores.db, 'gap')).toMatchObject({ version: 3, status: 'REJECTED', total: 8900 });
     expect(await readOrderFromRedis(stores.redis, 'gap')).toMatchObject({ version: 3, status: 'REJECTED' });
   });
 
   test('given Redis holds a newer version, when an older document is written, then Redis keeps the newer one', async () => {
     const [placed, reserved] = events('newer') as [OrderEvent, OrderEvent];
-    await projector.projectEvent(placed);
-    await projector.projectEvent(reserved);
+    await projector.projectEvents([placed]);
+    await projector.projectEvents([reserved]);
     // A retry of seq 1 arriving late must not take the hot copy back to PLACED.
-    await projector.projectEvent(placed);
+    await projector.projectEvents([placed]);
     expect(await readOrderFromRedis(stores.redis, 'newer')).toMatchObject({ version: 2, status: 'RESERVED' });
   });
 
@@ -95,9 +95,9 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
   test('given a paid order, when projected with retries, then invoice, order-with-invoice, customer and revenue are written once', async () => {
     const t = new Date('2026-03-01T10:00:00Z');
     const evs = paidOrder('paid-1', t);
-    for (const e of evs) await projector.projectEvent(e);
+    for (const e of evs) await projector.projectEvents([e]);
     // Every event retried late: nothing moves backwards or counts twice.
-    for (const e of evs) expect(await projector.projectEvent(e)).toEqual({ outcome: 'duplicate' });
+    for (const e of evs) expect(await projector.projectEvents([e])).toEqual({ applied: 0, duplicates: 1 });
 
     expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-paid-1' })).toMatchObject({
       orderId: 'paid-1',
@@ -123,7 +123,7 @@ describe('order projector against real MongoDB-compatible store and Redis', () =
       makeEvent('StockReleased', 'void-1', 5, later, { reason: 'x', stock: [] }),
       makeEvent('OrderCancelled', 'void-1', 6, later, { reason: 'x' }),
     ];
-    for (const e of cancelled) await projector.projectEvent(e);
+    for (const e of cancelled) await projector.projectEvents([e]);
     expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-void-1' })).toMatchObject({
       status: 'VOID',
       voidReason: 'x',

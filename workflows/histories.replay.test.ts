@@ -22,6 +22,13 @@ describe('workflow replay (order saga and webhook delivery)', () => {
     'order-wrong-amount',
     'order-sms',
     'order-sms-refused',
+    'order-invoice-stored-then-failed',
+    'order-operator-cancel-at-start',
+    'order-operator-cancel-reserving',
+    'order-operator-cancel-awaiting',
+    'order-operator-cancel-compensating',
+    'order-operator-cancel-paid',
+    'order-due-date-race',
   ];
 
   test('given the committed histories, there is one for every saga path and every delivery outcome', () => {
@@ -30,13 +37,6 @@ describe('workflow replay (order saga and webhook delivery)', () => {
         ...sagaPaths,
         'order-slow-projector',
         'order-invoice-outage',
-        // Runs from before the `projection-batches` patch: each event projected before the saga went
-        // on, reserve and invoice as ordinary activities.
-        ...sagaPaths.map((path) => `before-projection-batches/${path}`),
-        // Runs from before `local-notifications`: batches, but emails and SMS as ordinary activities.
-        ...[...sagaPaths, 'order-slow-projector', 'order-invoice-outage'].map(
-          (path) => `before-local-notifications/${path}`,
-        ),
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',

@@ -145,11 +145,12 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
     expect(saga.calls.filter((c) => c === 'reserveStock')).toHaveLength(1);
   });
 
-  test('given the invoice keeps failing, when retries run out, then stock is released and the order FAILED', async () => {
+  test('given the invoice keeps failing before anything is stored, when retries run out, then there is nothing to void, stock is released and the order FAILED', async () => {
     const saga = mockSaga({
       issueInvoice: async () => {
         throw new Error('billing database unreachable');
       },
+      voidInvoice: async () => null, // no invoice was stored
     });
     await runOrder(env, 'invoice-fails', saga, async (order) => {
       const result = await order.handle.result();
@@ -169,8 +170,31 @@ describe('order saga paths (time-skipping server, mocked activities)', () => {
       });
     });
     expect(saga.calls.filter((c) => c === 'issueInvoice')).toHaveLength(ATTEMPTS);
-    expect(saga.calls).not.toContain('voidInvoice');
-    expect(saga.calls.slice(-2)).toEqual(['releaseStock', 'sendOrderEmail']);
+    expect(saga.calls.slice(-3)).toEqual(['voidInvoice', 'releaseStock', 'sendOrderEmail']);
+  });
+
+  test('given an attempt stored the invoice and the step then failed, when retries run out, then that invoice is voided before the stock is released', async () => {
+    const saga = mockSaga({
+      issueInvoice: async () => {
+        throw new Error('billing store timed out after the insert');
+      },
+      voidInvoice: async () => ({ invoiceId: 'inv-o', number: 7 }),
+    });
+    await runOrder(env, 'invoice-stored-then-failed', saga, async (order) => {
+      expect((await order.handle.result()).status).toBe('FAILED');
+      expect(order.types().slice(2)).toEqual([
+        'StockReserved',
+        'InvoiceVoided',
+        'StockReleased',
+        'OrderFailed',
+        'NotificationSent',
+      ]);
+      expect(order.projected[3]?.data).toEqual({
+        invoiceId: 'inv-o',
+        number: 7,
+        reason: 'invoice failed: billing store timed out after the insert',
+      });
+    });
   });
 
   test('given the billing store is down for half a minute, when the invoice is asked for, then the step rides it out and the order goes on', async () => {

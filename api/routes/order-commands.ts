@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, type OrderSnapshot } from '../../workflows/order';
-import { decideCancel, decidePayment, type Decision, type Pending } from '../../domain/commands';
+import { decideCancel, decidePayment, NOTHING_PENDING, type Decision } from '../../domain/commands';
 import { HttpProblem } from '../problem';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
 import { ORDER_ENDED, queryOrder, sendOrderUpdate, type CommandOutcome } from '../workflow-commands';
@@ -26,8 +26,6 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
     if (out.done) return reply.status(200).send(viewOfSnapshot(out.value));
     return reply.status(202).header('location', self).send({ orderId, accepted, links: { self } });
   }
-
-  const NOTHING_PENDING: Pending = { payment: null, cancellation: null };
 
   /**
    * A command repeated after the order's run closed (a client retrying after a lost answer) gets the

@@ -8,6 +8,7 @@ export function viewOfSnapshot({ version, pending, ...state }: OrderSnapshot): O
     pending: {
       payment: pending.payment && { reference: pending.payment.reference },
       cancellation: pending.cancellation && { reason: pending.cancellation.reason },
+      closing: pending.closing && { end: pending.closing.end, reason: pending.closing.reason },
     },
     freshness: { source: 'workflow', seq: version },
   };

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { findOrder } from '../../projections/orders/mongo';
 import { readOrderFromRedis, STATUS_COUNTERS_KEY } from '../../projections/orders/redis';
 import { orderWorkflowId } from '../../domain/ids';
+import { OPERATOR_CANCELLATION } from '../../workflows/order';
 import { binaries } from '../../infra/binaries';
 import { stockHead } from '../../activities/stock-ledger';
 import { eventually } from '../helpers/poll';
@@ -262,6 +263,43 @@ describe('an order flowing end to end', () => {
       reference: 'tx-9',
     });
     expect(unknown.status).toBe(404);
+  });
+
+  test('given an order awaiting payment, when an operator cancels its run with the Temporal CLI, then it is compensated and CANCELLED in the read models', async () => {
+    const before = (await stockHead(stores.db, 'MS-002'))?.available ?? 0;
+    const res = await placeOrder({
+      customer: { id: 'cust-11', email: 'ops@example.com' },
+      items: [{ sku: 'MS-002', quantity: 3 }],
+    });
+    const { orderId } = (await res.json()) as { orderId: string };
+    await eventually(
+      () => read(orderId),
+      (v) => v.status === 'AWAITING_PAYMENT',
+    );
+    // What the Web UI's "Request Cancellation" does, typed by an operator.
+    execFileSync(
+      binaries(cacheDir).temporal(),
+      ['workflow', 'cancel', '--address', env.address, '--workflow-id', orderWorkflowId(orderId)],
+      { encoding: 'utf8' },
+    );
+    const handle = env.client.workflow.getHandle(orderWorkflowId(orderId));
+    expect(await handle.result()).toMatchObject({ status: 'CANCELLED', reason: OPERATOR_CANCELLATION });
+    expect(await read(orderId)).toMatchObject({
+      status: 'CANCELLED',
+      reason: OPERATOR_CANCELLATION,
+      invoice: { status: 'VOID' },
+    });
+    expect(await read(orderId, '?consistency=strong')).toMatchObject({ status: 'CANCELLED' });
+    expect((await stockHead(stores.db, 'MS-002'))?.available).toBe(before);
+    expect(await billingInvoices(stores.db).findOne({ orderId })).toMatchObject({
+      status: 'VOID',
+      voidReason: OPERATOR_CANCELLATION,
+    });
+    const mail = await eventually(
+      async () => (await sink.messages()).filter((m) => m.to.includes('ops@example.com')),
+      (list) => list.length === 3,
+    );
+    expect(mail.map((m) => m.subject)).toContain(`Order ${orderId} cancelled`);
   });
 
   test('given an Idempotency-Key, when the same order is posted twice, then one workflow runs', async () => {

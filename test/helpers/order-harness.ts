@@ -123,6 +123,8 @@ export async function runOrder<T>(
     cancelAtStart?: string;
     /** a payment delivered with the start, as `cancelAtStart` */
     payAtStart?: PayOrder;
+    /** an operator's cancel request (Web UI, CLI) sent before any worker has picked the run up */
+    operatorCancelAtStart?: boolean;
     /** runs before each batch is projected (a test holds the projector here) */
     beforeProject?: (batch: OrderEvent[]) => Promise<void>;
   } = {},
@@ -166,17 +168,25 @@ export async function runOrder<T>(
       activities: projection,
     }),
   ]);
+  const options = {
+    taskQueue: `orders-${name}`,
+    workflowId: `order-${name}`,
+    args: [input] as [PlaceOrderInput],
+  };
+  let cancelledAtStart: WorkflowHandle<typeof orderWorkflow> | null = null;
+  if (opts.operatorCancelAtStart) {
+    // No worker polls yet: the run's first task holds both the start and the cancel request.
+    cancelledAtStart = await env.client.workflow.start(orderWorkflow, options);
+    await cancelledAtStart.cancel();
+  }
   // Queries and updates need a running worker, so the whole scenario runs inside both workers.
   return projector.runUntil(
     sagaWorker.runUntil(async () => {
-      const options = {
-        taskQueue: `orders-${name}`,
-        workflowId: `order-${name}`,
-        args: [input] as [PlaceOrderInput],
-      };
       let handle: WorkflowHandle<typeof orderWorkflow>;
       let atStart: Promise<OrderSnapshot> | null = null;
-      if (opts.cancelAtStart === undefined && opts.payAtStart === undefined) {
+      if (cancelledAtStart) {
+        handle = cancelledAtStart;
+      } else if (opts.cancelAtStart === undefined && opts.payAtStart === undefined) {
         handle = await env.client.workflow.start(orderWorkflow, options);
       } else {
         const start = new WithStartWorkflowOperation(orderWorkflow, {

@@ -51,6 +51,7 @@ const EXPECTED_WARNINGS = [
   'No workflows registered',
   'No activities registered',
   'notification failed', // tests that make the email fail
+  'operator cancellation not taken', // tests that cancel a paid order's run
   'Activity failed', // tests that make activities fail and retry
 ];
 
