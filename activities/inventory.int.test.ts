@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { createInventoryActivities } from './inventory';
-import { seedCatalog } from './catalog';
+import { seedCatalog, seedProducts } from './catalog';
 import { inventoryCollections, stockHead } from './stock-ledger';
 
 describe('inventory activities against the real Mongo-compatible store', () => {
@@ -24,6 +24,28 @@ describe('inventory activities against the real Mongo-compatible store', () => {
     expect(first.total).toBe(3 * 27900);
     expect(first.lines[0]).toMatchObject({ sku: 'MN-003', name: '27" monitor', unitPrice: 27900 });
   });
+
+  test.each([
+    ['more than one payment may carry', [{ sku: 'YACHT-1', quantity: 2 }], 2_000_000_000],
+    ['nothing to pay', [{ sku: 'FREE-1', quantity: 3 }], 0],
+  ])(
+    'given a total with %s, when the order reserves, then it is refused for good and nothing is held',
+    async (_case, items, total) => {
+      await seedProducts(stores.db, [
+        { sku: 'YACHT-1', name: 'Yacht', price: 1_000_000_000, currency: 'EUR', stock: 5 },
+        { sku: 'FREE-1', name: 'Sticker', price: 0, currency: 'EUR', stock: 5 },
+      ]);
+      const sku = items[0]?.sku ?? '';
+      const before = await available(sku);
+      const attempt = inv.reserveStock({ orderId: `o-unpayable-${sku}`, items });
+      await expect(attempt).rejects.toMatchObject({
+        type: 'ORDER_TOTAL_NOT_PAYABLE',
+        nonRetryable: true,
+        message: `the order's total ${total} cannot be paid: a payment is 1 to 1000000000 minor units`,
+      });
+      expect(await available(sku)).toBe(before);
+    },
+  );
 
   test('given one short item, when a multi-item order reserves, then no item stays reserved', async () => {
     const kb = await available('KB-001');

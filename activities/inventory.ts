@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import type { OrderItem, OrderLine } from '../domain/events';
 import { ErrorCode } from '../domain/errors';
-import { lineTotal, sum } from '../domain/money';
+import { isPayable, lineTotal, MAX_PAYMENT, sum } from '../domain/money';
 import type { StockSnapshot } from '../domain/stock';
 import {
   createLedger,
@@ -55,7 +55,8 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
   return {
     /**
      * Reserves every item or none: a shortfall on one item releases the ones already held, then
-     * fails with a non-retryable INSUFFICIENT_STOCK. Unknown SKUs are refused before anything is held.
+     * fails with a non-retryable INSUFFICIENT_STOCK. Unknown SKUs, and a total no payment can settle
+     * (nothing to pay, or more than a payment may carry), are refused before anything is held.
      */
     async reserveStock(input: { orderId: string; items: OrderItem[] }): Promise<Reservation> {
       const { orderId } = input;
@@ -76,6 +77,18 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
           ErrorCode.MixedCurrency,
         );
       }
+      const lines = items.map((i) => {
+        const p = bySku.get(i.sku) as ProductDoc;
+        return { ...i, name: p.name, unitPrice: p.price, lineTotal: lineTotal(p.price, i.quantity) };
+      });
+      const total = sum(lines.map((l) => l.lineTotal));
+      if (!isPayable(total)) {
+        throw ApplicationFailure.nonRetryable(
+          `the order's total ${total} cannot be paid: a payment is 1 to ${MAX_PAYMENT} minor units`,
+          ErrorCode.TotalNotPayable,
+          { total },
+        );
+      }
       const held: OrderItem[] = [];
       const heads: (StockMovement | null)[] = [];
       for (const item of items) {
@@ -91,13 +104,9 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
         held.push(item);
         heads.push(head);
       }
-      const lines = items.map((i) => {
-        const p = bySku.get(i.sku) as ProductDoc;
-        return { ...i, name: p.name, unitPrice: p.price, lineTotal: lineTotal(p.price, i.quantity) };
-      });
       return {
         lines,
-        total: sum(lines.map((l) => l.lineTotal)),
+        total,
         currency: found[0]?.currency ?? 'EUR',
         stock: snapshots(heads, bySku),
       };

@@ -1,5 +1,6 @@
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { ORDER_ID_PATTERN } from '../domain/ids';
+import { MAX_PAYMENT } from '../domain/money';
 
 export const PlaceOrderBody = Type.Object(
   {
@@ -64,7 +65,7 @@ export const ConsistencyQuery = Type.Object(
 
 export const PaymentBody = Type.Object(
   {
-    amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'minor units (cents)' }),
+    amount: Type.Integer({ minimum: 1, maximum: MAX_PAYMENT, description: 'minor units (cents)' }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' }),
     reference: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
   },

@@ -3,6 +3,8 @@ export const ErrorCode = {
   UnknownSku: 'UNKNOWN_SKU',
   InsufficientStock: 'INSUFFICIENT_STOCK',
   MixedCurrency: 'MIXED_CURRENCY',
+  /** the order's total cannot be paid: nothing to pay, or more than one payment may carry */
+  TotalNotPayable: 'ORDER_TOTAL_NOT_PAYABLE',
   /** the amount or currency of a payment is not the invoice's */
   PaymentMismatch: 'PAYMENT_MISMATCH',
   /** a payment for an order that is not (or no longer) awaiting one */

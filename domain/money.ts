@@ -15,3 +15,13 @@ export function sum(amounts: readonly number[]): number {
 export function formatMoney(m: Money): string {
   return `${(m.amount / 100).toFixed(2)} ${m.currency}`;
 }
+
+/**
+ * The largest amount one payment may carry (10 million in a currency with cents). An order is accepted
+ * only if its total is payable: at least 1 and at most this, so every order that awaits a payment can
+ * be paid (the payment schema has the same bounds).
+ */
+export const MAX_PAYMENT = 1_000_000_000;
+
+export const isPayable = (total: number): boolean =>
+  Number.isSafeInteger(total) && total >= 1 && total <= MAX_PAYMENT;

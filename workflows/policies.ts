@@ -2,7 +2,12 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import { ErrorCode } from '../domain/errors';
 
 /** Business refusals: never retried, whatever the activity throws them with. */
-const BUSINESS_CODES: string[] = [ErrorCode.UnknownSku, ErrorCode.InsufficientStock, ErrorCode.MixedCurrency];
+const BUSINESS_CODES: string[] = [
+  ErrorCode.UnknownSku,
+  ErrorCode.InsufficientStock,
+  ErrorCode.MixedCurrency,
+  ErrorCode.TotalNotPayable,
+];
 
 /**
  * One retry policy per kind of step, so that every activity has explicit timeouts:

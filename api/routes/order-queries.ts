@@ -10,6 +10,7 @@ import {
 } from '../../projections/orders/queries';
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { instantOf } from '../../domain/instant';
 import { OrderEvents, OrderListQuery, OrderPage } from '../query-schemas';
 import { readOrderDoc } from '../read-order';
 import { freshnessOf } from '../freshness';
@@ -40,7 +41,18 @@ export function cursorOf(raw: string | undefined): Cursor | undefined {
   }
 }
 
-const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+/** `?from=` and `?to=` as instants; the schema has checked the form, this names a bound none can be. */
+function instant(field: 'from' | 'to', value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const found = instantOf(value);
+  if (found === null) {
+    const message = 'must be an RFC 3339 date-time between years 1 and 9999';
+    throw new HttpProblem(400, 'Invalid request', message, 'about:blank', [
+      { field: `querystring.${field}`, message },
+    ]);
+  }
+  return found;
+}
 
 /** Reads of orders, all from the read models. */
 export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
@@ -56,7 +68,7 @@ export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
         const { customerId, status, from, to, limit = 20, cursor } = request.query;
         const page = await listOrders(
           deps.db,
-          { customerId, status, from: iso(from), to: iso(to) },
+          { customerId, status, from: instant('from', from), to: instant('to', to) },
           { limit, after: cursorOf(cursor) },
         );
         return {
