@@ -37,7 +37,7 @@ export const IdempotencyHeaders = Type.Object({
     Type.String({
       pattern: ORDER_ID_PATTERN,
       description:
-        'Becomes the order id: a repeat with the same body is the same order (202), with another body a 422',
+        "The client's key for this order, scoped to the customer: a repeat with the same body is the same order (202, the same orderId), with another body a 422; kept for as long as the order exists",
     }),
   ),
 });

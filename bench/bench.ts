@@ -1,3 +1,4 @@
+import { orderWorkflowId } from '../domain/ids';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -221,14 +222,14 @@ async function main(): Promise<void> {
     };
 
     log(`warm-up: ${o.warmup} orders`);
-    await pool(o.warmup, o.concurrency, (i) => placeAndPay(api, `warm-${run}-${i}`, i));
+    const [warm] = await pool(o.warmup, o.concurrency, (i) => placeAndPay(api, `warm-${run}-${i}`, i));
     check();
 
     // The saga's activities, local ones (recorded as markers) included: the no-op saga runs as many
     // ordinary activities, so the limit does not shrink when the saga's steps become local.
     const connection = await Connection.connect({ address: config.temporalAddress });
     const client = new Client({ connection, namespace: config.temporalNamespace });
-    const warmHistory = await client.workflow.getHandle(`order-warm-${run}-0`).fetchHistory();
+    const warmHistory = await client.workflow.getHandle(orderWorkflowId(warm?.orderId ?? '')).fetchHistory();
     const activities = (warmHistory.events ?? []).filter(
       (e) =>
         e.activityTaskScheduledEventAttributes ||
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
     // between runs), and taking turns gives both the same conditions.
     log(`orders and limit 2, the no-op saga: ${o.orders} of each, in ${o.turns} turns…`);
     const lagBefore = await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds');
-    const ids = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
+    const keys = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
     const stackPids = () => Object.fromEntries(stack?.parts().map((p) => [p.name, p.pid()]) ?? []);
     const noopPids = () => ({ ...stackPids(), 'noop-worker': noopWorker.pid ?? null });
     const runs: OrderRun[] = [];
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
       orderTurns.push(
         await turn(stackPids, async () => {
           const done = await pool(size, o.concurrency, (i) =>
-            placeAndPay(api, ids[from + i] ?? '', from + i),
+            placeAndPay(api, keys[from + i] ?? '', from + i),
           );
           runs.push(...done);
           return done.filter((r) => r.status === 'COMPLETED').length;
@@ -289,6 +290,7 @@ async function main(): Promise<void> {
     );
     const orders = overTurns(orderTurns);
     const noops = overTurns(noopTurns);
+    const ids = runs.map((r) => r.orderId);
 
     // GET /orders/:id and its limit, a bare Fastify route, take turns in rounds of 2 s: this machine's
     // speed drifts from minute to minute (the bare figure alone ranged 22-40 k req/s between runs), and

@@ -101,10 +101,10 @@ interface Context {
  */
 async function placeAndPayThroughFaults(
   api: string,
-  id: string,
+  key: string,
   n: number,
-  placed: () => void,
-): Promise<{ status: string; retries: number; errors: string[] }> {
+  placed: (orderId: string) => void,
+): Promise<{ orderId: string; status: string; retries: number; errors: string[] }> {
   let retries = 0;
   const errors = new Set<string>();
   const deadline = Date.now() + 180_000;
@@ -113,24 +113,25 @@ async function placeAndPayThroughFaults(
       try {
         return await call();
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`${what} of ${id}: ${String(err)}`);
+        if (Date.now() > deadline) throw new Error(`${what} of ${key}: ${String(err)}`);
         retries++;
         errors.add(`${what}: ${err instanceof Error ? err.message.slice(0, 80) : String(err)}`);
         await pause(wait);
       }
     }
   };
-  await attempt('place', async () => {
+  // However often it is sent, the same key is the same order: its id comes back each time.
+  const { orderId: id } = await attempt('place', async () => {
     const res = await call('POST', `${api}/orders`, {
-      headers: { 'idempotency-key': id },
+      headers: { 'idempotency-key': key },
       body: {
         customer: { id: `chaos-customer-${n % 20}`, email: `chaos${n % 20}@example.test` },
         items: [{ sku: SKU, quantity: 1 }],
       },
     });
-    return json(res, [202]);
+    return json<{ orderId: string }>(res, [202]);
   });
-  placed();
+  placed(id);
   const read = (minSeq: number) =>
     attempt('read', async () =>
       json<OrderView>(await call('GET', `${api}/orders/${id}?minSeq=${minSeq}`), [200]),
@@ -138,7 +139,7 @@ async function placeAndPayThroughFaults(
   let order = await read(1);
   while (order.status !== 'AWAITING_PAYMENT' && order.status !== 'COMPLETED') {
     if (['REJECTED', 'CANCELLED', 'FAILED'].includes(order.status))
-      return { status: order.status, retries, errors: [...errors] };
+      return { orderId: id, status: order.status, retries, errors: [...errors] };
     if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status}`);
     order = await read(order.freshness.seq + 1);
   }
@@ -155,30 +156,33 @@ async function placeAndPayThroughFaults(
       order = await read(order.freshness.seq + 1);
     }
   }
-  return { status: order.status, retries, errors: [...errors] };
+  return { orderId: id, status: order.status, retries, errors: [...errors] };
 }
 
-/** Runs the case's orders with `fault` started once a third of them are placed. */
+/**
+ * Runs the case's orders with `fault` started once a third of them are placed; the fault is given the
+ * ids of the orders placed so far.
+ */
 async function ordersUnderFault(
   ctx: Context,
   name: string,
-  fault: () => Promise<Record<string, unknown>>,
+  fault: (placed: string[]) => Promise<Record<string, unknown>>,
 ): Promise<{ ids: string[]; observed: Record<string, unknown> }> {
-  const ids = Array.from({ length: ctx.o.orders }, (_, i) => `${name}-${i}`);
-  let placed = 0;
+  const keys = Array.from({ length: ctx.o.orders }, (_, i) => `${name}-${i}`);
+  const placed: string[] = [];
   let trigger!: () => void;
   const third = new Promise<void>((r) => (trigger = r));
-  const faulted = third.then(fault);
-  const runs = await pool(ids.length, ctx.o.concurrency, (i) =>
-    placeAndPayThroughFaults(ctx.api, ids[i] ?? '', i, () => {
-      if (++placed >= Math.ceil(ids.length / 3)) trigger();
+  const faulted = third.then(() => fault(placed));
+  const runs = await pool(keys.length, ctx.o.concurrency, (i) =>
+    placeAndPayThroughFaults(ctx.api, keys[i] ?? '', i, (orderId) => {
+      if (placed.push(orderId) >= Math.ceil(keys.length / 3)) trigger();
     }),
   );
   const observed = await faulted;
   const statuses: Record<string, number> = {};
   for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return {
-    ids,
+    ids: runs.map((r) => r.orderId),
     observed: {
       ...observed,
       statuses,
@@ -387,7 +391,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       break;
     case 'redis-outage':
       fault = `stop Redis for ${o.outageMs / 1000} s a third of the way in`;
-      result = await ordersUnderFault(ctx, name, () => outage(ctx, 'redis', `${name}-0`));
+      result = await ordersUnderFault(ctx, name, (placed) => outage(ctx, 'redis', placed[0] ?? ''));
       checks.readsFellBackToMongo = check(
         (result.observed.readDuringOutage as { status: number; source?: string }).source === 'mongodb',
         `GET /orders/:id during the outage: ${JSON.stringify(result.observed.readDuringOutage)}`,
@@ -395,7 +399,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       break;
     case 'mongo-outage':
       fault = `stop the Mongo-compatible store for ${o.outageMs / 1000} s a third of the way in`;
-      result = await ordersUnderFault(ctx, name, () => outage(ctx, 'mongo', `${name}-0`));
+      result = await ordersUnderFault(ctx, name, (placed) => outage(ctx, 'mongo', placed[0] ?? ''));
       break;
     case 'flaky-webhooks':
       fault = 'the webhook receiver answers 503 to every other request for the whole case';

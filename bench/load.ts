@@ -123,6 +123,8 @@ export interface OrderView {
 }
 
 export interface OrderRun {
+  /** the server's id of the order */
+  orderId: string;
   postMs: number;
   endToEndMs: number;
   sagaMs: number;
@@ -146,16 +148,16 @@ export async function pool<T>(
 }
 
 /** One customer's order, paid as soon as it awaits payment; resolves when it is completed. */
-export async function placeAndPay(api: string, id: string, n: number): Promise<OrderRun> {
+export async function placeAndPay(api: string, key: string, n: number): Promise<OrderRun> {
   const t0 = performance.now();
   const placed = await call('POST', `${api}/orders`, {
-    headers: { 'idempotency-key': id },
+    headers: { 'idempotency-key': key },
     body: {
       customer: { id: `bench-customer-${n % 100}`, email: `customer${n % 100}@example.test` },
       items: [{ sku: 'CB-004', quantity: 1 }],
     },
   });
-  json(placed, [202]);
+  const { orderId: id } = json<{ orderId: string }>(placed, [202]);
   const postMs = performance.now() - t0;
   // Long-poll: each read waits (server side, woken by the projector) for the next version.
   const read = (minSeq: number) =>
@@ -186,5 +188,11 @@ export async function placeAndPay(api: string, id: string, n: number): Promise<O
   }
   const endToEndMs = performance.now() - t0;
   const at = (type: string) => Date.parse(order.timeline.find((e) => e.type === type)?.at ?? '');
-  return { postMs, endToEndMs, sagaMs: at('OrderCompleted') - at('OrderPlaced'), status: order.status };
+  return {
+    orderId: id,
+    postMs,
+    endToEndMs,
+    sagaMs: at('OrderCompleted') - at('OrderPlaced'),
+    status: order.status,
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -8,7 +8,7 @@ import {
 } from '@temporalio/client';
 import { orderWorkflowId } from '../../domain/ids';
 import { orderWorkflow } from '../../workflows';
-import { toState } from '../../projections/orders/mongo';
+import { ordersCollection, toState } from '../../projections/orders/mongo';
 import { readOrderAtLeast } from '../read-order';
 import { freshnessOf } from '../freshness';
 import { CUSTOMER_ID } from '../../workflows/search-attributes';
@@ -16,6 +16,7 @@ import { getOrderQuery } from '../../workflows/order';
 import { orderSummary } from '../../domain/summary';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { OrderKeys, type OrderKeyDoc } from '../order-keys';
 import { queryOrder } from '../workflow-commands';
 import { viewOfSnapshot } from './views';
 import {
@@ -38,12 +39,113 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** What an order's run keeps of the request that placed it, to recognise its Idempotency-Key reused. */
+/** What an Idempotency-Key keeps of the request that placed its order, to recognise the key reused. */
 const fingerprint = (body: unknown): string => createHash('sha256').update(canonical(body)).digest('hex');
+
+/** The order placed with this key before, or the claim of it for this new one; 503 when MongoDB fails. */
+async function claimKey(
+  keys: OrderKeys,
+  caller: string,
+  key: string,
+  fresh: { orderId: string; request: string },
+  log: FastifyBaseLogger,
+): Promise<{ doc: OrderKeyDoc; repeat: boolean }> {
+  try {
+    return await keys.claim(caller, key, fresh);
+  } catch (err) {
+    log.error({ err }, 'could not record the Idempotency-Key');
+    throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+  }
+}
+
+/**
+ * Whether the key's order was started before. A claim is marked once its run started; one that is not
+ * (the first request failed between the two writes) counts as started if the read models know the
+ * order, so that a repeat after Temporal's retention never starts a second run for it.
+ */
+async function startedBefore(deps: AppDeps, claim: OrderKeyDoc, log: FastifyBaseLogger): Promise<boolean> {
+  if (claim.startedAt) return true;
+  try {
+    return (await ordersCollection(deps.db).countDocuments({ _id: claim.orderId }, { limit: 1 })) > 0;
+  } catch (err) {
+    log.error({ err }, 'could not read whether the order exists');
+    throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+  }
+}
+
+async function markStarted(
+  keys: OrderKeys,
+  caller: string,
+  key: string,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  try {
+    await keys.started(caller, key);
+  } catch (err) {
+    // The order is placed: a repeat finds it in the read models instead (`startedBefore`).
+    log.warn({ err }, 'could not mark the Idempotency-Key started');
+  }
+}
+
+const keyReused = (key: string) =>
+  new HttpProblem(
+    422,
+    'Idempotency-Key reused',
+    `the Idempotency-Key ${key} was used for a different order`,
+    'about:blank',
+    [{ field: 'headers.idempotency-key', message: 'already used with a different request body' }],
+  );
+
+/**
+ * Starts the order's run. One run per order id, ever: a start for an id whose run goes on (FAIL) or
+ * has ended (REJECT_DUPLICATE) starts nothing and is taken as done, since only a repeat of the same
+ * claimed key can ask for the same id.
+ */
+async function startOrder(
+  deps: AppDeps,
+  order: { orderId: string; customer: PlaceOrderBody['customer']; items: PlaceOrderBody['items'] },
+  log: FastifyBaseLogger,
+): Promise<void> {
+  const { orderId, customer, items } = order;
+  const { summary, details } = orderSummary(orderId, customer, items);
+  try {
+    await deps.temporal.workflow.start(orderWorkflow, {
+      taskQueue: deps.ordersTaskQueue,
+      workflowId: orderWorkflowId(orderId),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [
+        {
+          orderId,
+          customer,
+          items,
+          paymentTerms: deps.paymentTerms,
+          projectionsTaskQueue: deps.projectionsTaskQueue,
+        },
+      ],
+      typedSearchAttributes: [{ key: CUSTOMER_ID, value: customer.id }],
+      staticSummary: summary,
+      staticDetails: details,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    log.error({ err, orderId }, 'could not start the order workflow');
+    throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+  }
+}
+
+function accepted(reply: FastifyReply, orderId: string) {
+  const self = `/orders/${encodeURIComponent(orderId)}`;
+  return reply
+    .status(202)
+    .header('location', self)
+    .send({ orderId, status: 'PLACED' as const, links: { self } });
+}
 
 export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    const keys = new OrderKeys(deps.db);
 
     app.post(
       '/orders',
@@ -55,63 +157,28 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const orderId = request.headers['idempotency-key'] ?? randomUUID();
+        const key = request.headers['idempotency-key'];
         const { customer, items } = request.body;
-        const { summary, details } = orderSummary(orderId, customer, items);
         const asked = fingerprint({ customer, items });
-        const workflowId = orderWorkflowId(orderId);
-        try {
-          // An Idempotency-Key is one order for good: a request with a key already used starts nothing,
-          // whether its order is still running (FAIL) or has ended (REJECT_DUPLICATE; Temporal keeps
-          // an ended run for the namespace's retention). It gets the first request's answer when it
-          // asked the same, a 422 when it did not.
-          await deps.temporal.workflow.start(orderWorkflow, {
-            taskQueue: deps.ordersTaskQueue,
-            workflowId,
-            workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            args: [
-              {
-                orderId,
-                customer,
-                items,
-                paymentTerms: deps.paymentTerms,
-                projectionsTaskQueue: deps.projectionsTaskQueue,
-              },
-            ],
-            memo: { request: asked },
-            typedSearchAttributes: [{ key: CUSTOMER_ID, value: customer.id }],
-            staticSummary: summary,
-            staticDetails: details,
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-            request.log.error({ err, orderId }, 'could not start the order workflow');
-            throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
-          }
-          let first: unknown;
-          try {
-            first = (await deps.temporal.workflow.getHandle(workflowId).describe()).memo?.request;
-          } catch (cause) {
-            request.log.error({ err: cause, orderId }, 'could not read the order placed with this key');
-            throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
-          }
-          // A run placed before requests were kept has no fingerprint: taken as the same request.
-          if (first !== undefined && first !== asked) {
-            throw new HttpProblem(
-              422,
-              'Idempotency-Key reused',
-              `the Idempotency-Key ${orderId} was used for a different order`,
-              'about:blank',
-              [{ field: 'headers.idempotency-key', message: 'already used with a different request body' }],
-            );
-          }
+        // The caller a key belongs to: the customer the order is for (until callers authenticate).
+        const caller = customer.id;
+        let orderId: string = randomUUID();
+        if (key !== undefined) {
+          const { doc: claim, repeat } = await claimKey(
+            keys,
+            caller,
+            key,
+            { orderId, request: asked },
+            request.log,
+          );
+          if (claim.request !== asked) throw keyReused(key);
+          orderId = claim.orderId;
+          // Its run started: the same answer as the first time, whether or not Temporal still keeps it.
+          if (repeat && (await startedBefore(deps, claim, request.log))) return accepted(reply, orderId);
         }
-        const self = `/orders/${encodeURIComponent(orderId)}`;
-        return reply
-          .status(202)
-          .header('location', self)
-          .send({ orderId, status: 'PLACED', links: { self } });
+        await startOrder(deps, { orderId, customer, items }, request.log);
+        if (key !== undefined) await markStarted(keys, caller, key, request.log);
+        return accepted(reply, orderId);
       },
     );
 

@@ -51,8 +51,17 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect((await post('/webhooks', { url: gone.url, events: ['OrderRejected'] })).status).toBe(201);
     // The rejected order's customer has a mailbox that refuses mail: two dead-lettered emails.
     stack.sink.refuse(/^bounce@/);
-    const order = (n: number, sku = 'KB-001', quantity = 1, email = `c${n % 3}@example.com`) =>
-      post('/orders', { customer: { id: `c-${n % 3}`, email }, items: [{ sku, quantity }] }, `r-${n}`);
+    // Order n is placed with the key r-n; the server names it (ids[n]).
+    const ids: string[] = [];
+    const order = async (n: number, sku = 'KB-001', quantity = 1, email = `c${n % 3}@example.com`) => {
+      const res = await post(
+        '/orders',
+        { customer: { id: `c-${n % 3}`, email }, items: [{ sku, quantity }] },
+        `r-${n}`,
+      );
+      ids[n] = ((await res.json()) as { orderId: string }).orderId;
+    };
+    const id = (n: number) => ids[n] ?? '';
     for (let n = 0; n < 5; n++) await order(n);
     await order(5, 'HS-005', 99, 'bounce@example.com'); // rejected
     const settled = async (id: string, statuses: string[]) =>
@@ -61,15 +70,15 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
           (await (await fetch(`${base}/orders/${id}`)).json()) as { status?: string; total?: number },
         (v) => statuses.includes(v.status ?? ''),
       );
-    for (let n = 0; n < 5; n++) await settled(`r-${n}`, ['AWAITING_PAYMENT']);
-    await settled('r-5', ['REJECTED']);
+    for (let n = 0; n < 5; n++) await settled(id(n), ['AWAITING_PAYMENT']);
+    await settled(id(5), ['REJECTED']);
     for (const n of [0, 1]) {
       expect(
-        (await post(`/orders/r-${n}/payments`, { amount: 8900, currency: 'EUR', reference: `tx-${n}` }))
+        (await post(`/orders/${id(n)}/payments`, { amount: 8900, currency: 'EUR', reference: `tx-${n}` }))
           .status,
       ).toBe(200);
     }
-    expect((await post('/orders/r-2/cancel', { reason: 'changed my mind' })).status).toBe(200);
+    expect((await post(`/orders/${id(2)}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
     // Runs still open (r-3, r-4 await payment) are rebuilt too; visibility lists all six.
     await eventually(
       async () => {
@@ -79,10 +88,10 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       },
       (count) => count === 6,
     );
-    for (const n of [0, 1, 2, 5]) await env.client.workflow.getHandle(orderWorkflowId(`r-${n}`)).result();
+    for (const n of [0, 1, 2, 5]) await env.client.workflow.getHandle(orderWorkflowId(id(n))).result();
     // One of the dead-lettered emails is redriven once the mailbox is back.
     stack.sink.refuse(null);
-    const letter = 'ntf_r-5_order-rejected_email';
+    const letter = `ntf_${id(5)}_order-rejected_email`;
     expect((await post(`/dead-letters/${letter}/redrive`, undefined)).status).toBe(202);
     await eventually(
       () => deadLettersCollection(stores.db).findOne({ _id: letter }),
@@ -124,7 +133,7 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect(rebuilt.orders).toBe(6);
     expect(progress.at(-1)).toBe(6);
     expect(await snapshot(stores.db)).toEqual(before);
-    expect((await fetch(`${base}/orders/r-0`).then((r) => r.json())) as object).toMatchObject({
+    expect((await fetch(`${base}/orders/${id(0)}`).then((r) => r.json())) as object).toMatchObject({
       status: 'COMPLETED',
       freshness: { source: 'redis' },
     });
@@ -132,11 +141,11 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       (await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client })).drift,
     ).toEqual([]);
 
-    await ordersCollection(stores.db).updateOne({ _id: 'r-3' }, { $set: { total: 1 } });
+    await ordersCollection(stores.db).updateOne({ _id: id(3) }, { $set: { total: 1 } });
     await deadLettersCollection(stores.db).updateOne({ _id: letter }, { $set: { status: 'open' } });
     const { drift } = await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
     expect(drift).toEqual([
-      { model: 'orders', id: 'r-3', field: 'total', expected: 8900, actual: 1 },
+      { model: 'orders', id: id(3), field: 'total', expected: 8900, actual: 1 },
       { model: 'dead_letters', id: letter, field: 'status', expected: 'redriven', actual: 'open' },
     ]);
   }, 180_000);

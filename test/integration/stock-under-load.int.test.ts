@@ -30,10 +30,10 @@ describe('stock under concurrent orders', () => {
 
   test(`given ${STOCK} units, when ${ORDERS} orders of one unit arrive at once and the served ones are paid, then exactly ${STOCK} complete and ${ORDERS - STOCK} are REJECTED`, async () => {
     const { base, stores, env } = stack;
-    const ids = Array.from({ length: ORDERS }, (_, i) => `load-${i}`);
+    const keys = Array.from({ length: ORDERS }, (_, i) => `load-${i}`);
     const t0 = Date.now();
     const placed = await Promise.all(
-      ids.map((id) =>
+      keys.map((id) =>
         fetch(`${base}/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': id },
@@ -45,6 +45,7 @@ describe('stock under concurrent orders', () => {
       ),
     );
     expect(placed.map((r) => r.status)).toEqual(Array<number>(ORDERS).fill(202));
+    const ids = await Promise.all(placed.map(async (r) => ((await r.json()) as { orderId: string }).orderId));
 
     // Every order settles in the read model as either served (awaiting payment) or rejected.
     const orders = ordersCollection(stores.db);
