@@ -50,6 +50,8 @@ export interface Config {
   opsPort: number;
   /** WORKER_SHUTDOWN_GRACE (30s): on SIGTERM a worker stops polling and lets running activities finish this long */
   workerShutdownGraceMs: number;
+  /** RECONCILE_EVERY (1m): how often the reconciliation's Temporal Schedule closes abandoned orders */
+  reconcileEveryMs: number;
   /** RATE_LIMIT_MAX (6000) requests per client address per RATE_LIMIT_WINDOW (1m); 0 turns the limit off */
   rateLimitMax: number;
   /** ADMIN_RATE_LIMIT_MAX (60) admin API requests per client address per window */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     smsToken: secret(env, 'SMS_TOKEN', 8),
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
     workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
+    reconcileEveryMs: duration(env, 'RECONCILE_EVERY', '1m'),
     apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 6000, { zero: true }),
     adminRateLimitMax: integer(env, 'ADMIN_RATE_LIMIT_MAX', 60),

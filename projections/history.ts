@@ -27,12 +27,23 @@ export function eventsOfHistory(history: History): OrderEvent[] {
     .sort((a, b) => a.seq - b.seq);
 }
 
-/** Every order run the namespace's visibility knows, newest first, with its events and failed notifications. */
+/** How a run that did not end its order closed: the reconciliation carries such a run on in a new one. */
+const ABANDONED = ['TERMINATED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
+
+/**
+ * Every order the namespace's visibility knows, newest first, with its events and failed notifications.
+ * An order is one run, or a run the reconciliation closed: its closing run holds the whole log, and the
+ * abandoned run it carries on is skipped.
+ */
 export async function* orderHistories(
   client: Client,
-  query = 'WorkflowType = "orderWorkflow"',
+  query = 'WorkflowType = "orderWorkflow" OR WorkflowType = "closeAbandonedOrderWorkflow"',
 ): AsyncGenerator<{ workflowId: string; events: OrderEvent[]; failures: NotificationFailure[] }> {
   for await (const wf of client.workflow.list({ query })) {
+    if (ABANDONED.includes(wf.status.name)) {
+      const latest = await client.workflow.getHandle(wf.workflowId).describe();
+      if (latest.runId !== wf.runId) continue;
+    }
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     yield {
       workflowId: wf.workflowId,

@@ -12,6 +12,8 @@ import { connectRedis } from './clients';
 import { countActivityFailures, runWorkerProcess } from './ops';
 import type { Metrics } from '../infra/metrics';
 import { deadLettersCollection } from '../projections/dead-letters/view';
+import { createReconciliationActivities } from '../activities/reconciliation';
+import { ensureReconciliationSchedule } from '../infra/reconciliation-schedule';
 
 export interface ProjectorWorkerDeps {
   connection: NativeConnection;
@@ -21,6 +23,8 @@ export interface ProjectorWorkerDeps {
   redis: Redis;
   /** with these, each projected event starts its webhook deliveries */
   webhooks?: { client: Client; settings: WebhookSettings };
+  /** with these, the worker runs the reconciliation's activity (it lists and starts order runs) */
+  reconciliation?: { client: Client; ordersTaskQueue: string };
   /** projection lag, orders placed and finished, saga duration, open dead letters, failed attempts */
   metrics?: Metrics;
   /** how long running activities may finish after SIGTERM (default 30 s) */
@@ -43,13 +47,16 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     taskQueue: deps.taskQueue,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
-    activities: createProjectionActivities({
-      metrics: deps.metrics,
-      db: deps.db,
-      redis: deps.redis,
-      dispatchWebhooks:
-        deps.webhooks && createWebhookDispatcher({ ...deps.webhooks, db: deps.db, redis: deps.redis }),
-    }),
+    activities: {
+      ...createProjectionActivities({
+        metrics: deps.metrics,
+        db: deps.db,
+        redis: deps.redis,
+        dispatchWebhooks:
+          deps.webhooks && createWebhookDispatcher({ ...deps.webhooks, db: deps.db, redis: deps.redis }),
+      }),
+      ...(deps.reconciliation ? createReconciliationActivities(deps.reconciliation) : {}),
+    },
   });
 }
 
@@ -58,16 +65,21 @@ export function main(config: Config = loadConfig()): Promise<void> {
     const redis = connectRedis(serviceUrls(config).redis);
     // The worker polls through the native connection; starting delivery workflows needs a client.
     const clientConnection = await Connection.connect({ address: config.temporalAddress });
+    const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+    const { ordersTaskQueue, projectionsTaskQueue } = config;
+    await ensureReconciliationSchedule(client, {
+      everyMs: config.reconcileEveryMs,
+      ordersTaskQueue,
+      projectionsTaskQueue,
+    });
     const worker = await createProjectorWorker({
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.projectionsTaskQueue,
       db,
       redis,
-      webhooks: {
-        client: new Client({ connection: clientConnection, namespace: config.temporalNamespace }),
-        settings: webhookSettings(config),
-      },
+      webhooks: { client, settings: webhookSettings(config) },
+      reconciliation: { client, ordersTaskQueue },
       metrics,
       shutdownGraceMs: config.workerShutdownGraceMs,
     });

@@ -37,6 +37,11 @@ describe('workflow replay (order saga and webhook delivery)', () => {
         ...sagaPaths,
         'order-slow-projector',
         'order-invoice-outage',
+        // Closing runs the reconciliation starts for abandoned orders.
+        'order-closing-awaiting',
+        'order-closing-empty',
+        'order-closing-paid',
+        'order-closing-ended',
         'webhook-delivered',
         'webhook-retried-until-up',
         'webhook-gone',

@@ -4,3 +4,7 @@ export { webhookDeliveryWorkflow } from './webhook-delivery';
 export type { WebhookDeliveryInput } from './webhook-delivery';
 export { notificationRedriveWorkflow } from './notification-redrive';
 export type { NotificationRedriveInput } from './notification-redrive';
+export { closeAbandonedOrderWorkflow } from './order-closing';
+export type { AbandonedRun } from './order-closing';
+export { reconcileOrdersWorkflow } from './reconciliation';
+export type { ReconciliationInput } from './reconciliation';

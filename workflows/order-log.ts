@@ -1,5 +1,5 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { makeEvent, type DataOf, type OrderEventType } from '../domain/events';
+import { makeEvent, type DataOf, type OrderEvent, type OrderEventType } from '../domain/events';
 import { evolve, isTerminal, type OrderState } from '../domain/order';
 import { formatMoney } from '../domain/money';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
@@ -35,7 +35,19 @@ export class OrderLog {
   }
 
   record<T extends OrderEventType>(type: T, data: DataOf<T>): OrderState {
-    const event = makeEvent(type, this.orderId, ++this.seq, new Date(), data);
+    return this.apply(makeEvent(type, this.orderId, this.seq + 1, new Date(), data));
+  }
+
+  /**
+   * Carries on the log of an earlier run of the order (the reconciliation closing an abandoned one):
+   * its events are folded in and handed to the projector again, which ignores those it has applied,
+   * so that this run's history holds the order's whole log.
+   */
+  carryOn(events: readonly OrderEvent[]): void {
+    for (const event of events) this.apply(event);
+  }
+
+  private apply(event: OrderEvent): OrderState {
     const next = evolve(this.current, event);
     if (next.status !== this.current?.status || next.total !== this.current.total) {
       // Operators find orders by state in the Web UI: `OrderStatus="AWAITING_PAYMENT"`.
@@ -46,6 +58,7 @@ export class OrderLog {
       setCurrentDetails(details(next));
     }
     this.current = next;
+    this.seq = event.seq;
     if (this.endSeq === null && isTerminal(next.status)) this.endSeq = event.seq;
     this.outbox.add(event);
     return next;

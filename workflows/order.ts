@@ -4,7 +4,8 @@ import { makeEvent } from '../domain/events';
 import { evolve, type OrderState, type OrderStatus } from '../domain/order';
 import type { PayOrder } from '../domain/commands';
 import { POLICIES } from './policies';
-import { businessRefusal, businessSteps, compensationSteps, describeFailure } from './order-steps';
+import { businessRefusal, businessSteps, describeFailure } from './order-steps';
+import { releaseStockOf, voidInvoiceOf } from './order-undo';
 import { Compensations } from './compensations';
 import { OrderCommands } from './order-commands';
 import { OrderLog } from './order-log';
@@ -121,10 +122,7 @@ class OrderSaga {
   private async reserve() {
     const { orderId, items } = this.input;
     // Registered first: a reservation that fails half-way may hold part of the stock.
-    this.compensations.register(async (reason) => {
-      const { stock } = await compensationSteps.releaseStock({ orderId, items });
-      this.log.record('StockReleased', { reason, stock });
-    });
+    this.compensations.register(releaseStockOf(this.log, orderId, items));
     try {
       const reserved = await this.outbox.aroundLocalStep(() =>
         businessSteps.reserveStock({ orderId, items }),
@@ -138,10 +136,7 @@ class OrderSaga {
   private async issueInvoice(reserved: Awaited<ReturnType<typeof businessSteps.reserveStock>>, dueAt: Date) {
     const { orderId, customer } = this.input;
     // Registered first: an invoice inserted by an attempt whose step then failed is voided too.
-    this.compensations.register(async (reason) => {
-      const voided = await compensationSteps.voidInvoice({ orderId, reason });
-      if (voided) this.log.record('InvoiceVoided', { ...voided, reason });
-    });
+    this.compensations.register(voidInvoiceOf(this.log, orderId));
     const { lines, total, currency } = reserved;
     const request = { orderId, customerId: customer.id, lines, total, currency, dueAt: dueAt.toISOString() };
     try {

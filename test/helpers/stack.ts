@@ -69,6 +69,7 @@ export async function startTestStack(
       taskQueue: 'projections',
       redis: stores.redis,
       webhooks: { client: env.client, settings: webhooks },
+      reconciliation: { client: env.client, ordersTaskQueue: 'orders' },
       metrics: metrics.projector,
     }),
     createWebhookWorker({
