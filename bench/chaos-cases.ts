@@ -5,6 +5,9 @@ export const CASES = [
   'redis-outage',
   'mongo-outage',
   'flaky-webhooks',
+  'operator-cancel',
+  'operator-terminate',
+  'due-date-race',
   'hostile-input',
   'admin-auth',
 ] as const;

@@ -40,6 +40,9 @@ describe('reliability suite (smoke size)', () => {
       'redis-outage',
       'mongo-outage',
       'flaky-webhooks',
+      'operator-cancel',
+      'operator-terminate',
+      'due-date-race',
     ]) {
       const c = byName.get(name);
       expect(c?.orders).toBeGreaterThan(0);
@@ -52,6 +55,7 @@ describe('reliability suite (smoke size)', () => {
           'noEmailLost',
           'noWebhookLost',
           'readModelsMatchHistories',
+          'noPaymentOnCancelled',
         ]),
       );
     }

@@ -14,7 +14,6 @@ import {
   addStock,
   pool,
   stackEnvironment,
-  type OrderView,
   positiveInt,
   resultFile,
   RUN_FLAGS,
@@ -24,6 +23,14 @@ import { call, json } from './http';
 import { startReceiver, type Receiver } from './receiver';
 import { hostileRequests } from './hostile';
 import { CASES, type CaseName } from './chaos-cases';
+import { CHAOS_SKU, isEnded, PatientClient } from './patient-client';
+import {
+  dueDateRaceCase,
+  operatorCancelCase,
+  operatorTerminateCase,
+  type CaseOutcome,
+  type Ends,
+} from './chaos-operator';
 
 /**
  * `npm run chaos`: the whole stack on its own ports; each case runs orders through the API while a
@@ -34,8 +41,7 @@ import { CASES, type CaseName } from './chaos-cases';
  * webhook lost (duplicates recognisable by id). Two more cases send hostile input and admin calls.
  */
 
-const SKU = 'CB-004';
-const EMAIL_KINDS = ['order-received', 'order-confirmed', 'order-paid'];
+const SKU = CHAOS_SKU;
 
 interface Options {
   orders: number;
@@ -86,6 +92,8 @@ interface CaseReport {
 interface Context {
   o: Options;
   stack: Stack;
+  /** the stack's environment */
+  env: NodeJS.ProcessEnv;
   api: string;
   adminKey: string;
   db: Db;
@@ -95,9 +103,8 @@ interface Context {
 }
 
 /**
- * A client that behaves as a real one under faults: it retries what failed on the way (a network
- * error, a 5xx, a 503 while Temporal restarts) with the same Idempotency-Key, so an order is placed
- * once however often it is sent. Returns the order once completed, and what it had to retry.
+ * Customer n's order placed and paid through faults (see PatientClient); returns how it ended and what
+ * the client had to retry.
  */
 async function placeAndPayThroughFaults(
   api: string,
@@ -105,58 +112,15 @@ async function placeAndPayThroughFaults(
   n: number,
   placed: (orderId: string) => void,
 ): Promise<{ orderId: string; status: string; retries: number; errors: string[] }> {
-  let retries = 0;
-  const errors = new Set<string>();
-  const deadline = Date.now() + 180_000;
-  const attempt = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-      try {
-        return await call();
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`${what} of ${key}: ${String(err)}`);
-        retries++;
-        errors.add(`${what}: ${err instanceof Error ? err.message.slice(0, 80) : String(err)}`);
-        await pause(wait);
-      }
-    }
-  };
-  // However often it is sent, the same key is the same order: its id comes back each time.
-  const { orderId: id } = await attempt('place', async () => {
-    const res = await call('POST', `${api}/orders`, {
-      headers: { 'idempotency-key': key },
-      body: {
-        customer: { id: `chaos-customer-${n % 20}`, email: `chaos${n % 20}@example.test` },
-        items: [{ sku: SKU, quantity: 1 }],
-      },
-    });
-    return json<{ orderId: string }>(res, [202]);
-  });
-  placed(id);
-  const read = (minSeq: number) =>
-    attempt('read', async () =>
-      json<OrderView>(await call('GET', `${api}/orders/${id}?minSeq=${minSeq}`), [200]),
-    );
-  let order = await read(1);
-  while (order.status !== 'AWAITING_PAYMENT' && order.status !== 'COMPLETED') {
-    if (['REJECTED', 'CANCELLED', 'FAILED'].includes(order.status))
-      return { orderId: id, status: order.status, retries, errors: [...errors] };
-    if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status}`);
-    order = await read(order.freshness.seq + 1);
-  }
+  const client = new PatientClient(api);
+  const orderId = await client.place(key, n);
+  placed(orderId);
+  let order = await client.readUntil(orderId, (o) => o.status === 'AWAITING_PAYMENT' || isEnded(o));
   if (order.status === 'AWAITING_PAYMENT') {
-    const { total, currency } = order;
-    await attempt('pay', async () => {
-      const res = await call('POST', `${api}/orders/${id}/payments`, {
-        body: { amount: total, currency, reference: `pay-${id}` },
-      });
-      return json(res, [200, 202]);
-    });
-    while (order.status !== 'COMPLETED') {
-      if (Date.now() > deadline) throw new Error(`order ${id} still ${order.status} after paying`);
-      order = await read(order.freshness.seq + 1);
-    }
+    await client.pay(orderId, order);
+    order = await client.readUntil(orderId, isEnded);
   }
-  return { orderId: id, status: order.status, retries, errors: [...errors] };
+  return { orderId, status: order.status, retries: client.retries, errors: [...client.errors] };
 }
 
 /**
@@ -167,7 +131,7 @@ async function ordersUnderFault(
   ctx: Context,
   name: string,
   fault: (placed: string[]) => Promise<Record<string, unknown>>,
-): Promise<{ ids: string[]; observed: Record<string, unknown> }> {
+): Promise<CaseOutcome> {
   const keys = Array.from({ length: ctx.o.orders }, (_, i) => `${name}-${i}`);
   const placed: string[] = [];
   let trigger!: () => void;
@@ -182,7 +146,7 @@ async function ordersUnderFault(
   const statuses: Record<string, number> = {};
   for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   return {
-    ids: runs.map((r) => r.orderId),
+    ends: new Map(runs.map((r) => [r.orderId, 'COMPLETED'])),
     observed: {
       ...observed,
       statuses,
@@ -194,10 +158,18 @@ async function ordersUnderFault(
 
 const check = (ok: boolean, detail: string): Check => ({ ok, detail });
 
-/** The invariants after a case, over its orders and over the whole store. */
-async function invariants(ctx: Context, ids: string[]): Promise<Record<string, Check>> {
+/** Who is told what, by how the order ends (a cancelled order may or may not have been confirmed). */
+const EMAIL_KINDS = {
+  COMPLETED: ['order-received', 'order-confirmed', 'order-paid'],
+  CANCELLED: ['order-received', 'order-cancelled'],
+};
+
+/** The invariants after a case, over its orders (each to end as `ends` says) and over the whole store. */
+async function invariants(ctx: Context, ends: Ends): Promise<Record<string, Check>> {
   const out: Record<string, Check> = {};
   const { db } = ctx;
+  const ids = [...ends.keys()];
+  const completed = ids.filter((id) => ends.get(id) === 'COMPLETED');
 
   // Every order terminal, in Temporal and in the read model. A run closes after its last email and
   // that email's event are projected, a moment after the client saw COMPLETED: wait for it.
@@ -217,14 +189,29 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
     intervalMs: 250,
   }).catch(() => undefined);
   const runsClosed = await closed();
+  type Doc = { _id: string; status: string; version: number; payment: unknown; timeline: { type: string }[] };
   const docs = await db
-    .collection<{ _id: string; status: string; version: number }>('orders')
+    .collection<Doc>('orders')
     .find({ _id: { $in: ids } })
     .toArray();
-  const notDone = ids.filter((id) => docs.find((d) => d._id === id)?.status !== 'COMPLETED');
+  const notDone = ids.filter((id) => docs.find((d) => d._id === id)?.status !== ends.get(id));
   out.everyOrderTerminal = check(
     notDone.length === 0 && runsClosed === ids.length,
-    `${ids.length - notDone.length}/${ids.length} COMPLETED in the read model, ${runsClosed}/${ids.length} runs closed`,
+    `${ids.length - notDone.length}/${ids.length} ended as expected in the read model (${completed.length} COMPLETED, ${ids.length - completed.length} CANCELLED), ${runsClosed}/${ids.length} runs closed`,
+  );
+
+  // A cancelled order has no payment recorded; a completed one has exactly one.
+  const paidCancelled = docs.filter(
+    (d) =>
+      d.status === 'CANCELLED' &&
+      (d.payment !== null || d.timeline.some((e) => e.type === 'PaymentReceived')),
+  );
+  const unpaidCompleted = docs.filter(
+    (d) => d.status === 'COMPLETED' && d.timeline.filter((e) => e.type === 'PaymentReceived').length !== 1,
+  );
+  out.noPaymentOnCancelled = check(
+    paidCancelled.length === 0 && unpaidCompleted.length === 0,
+    `${paidCancelled.length} cancelled orders with a payment, ${unpaidCompleted.length} completed orders without exactly one`,
   );
 
   // Exactly one invoice per order; numbers 1..n without gap or repeat over the whole register.
@@ -291,7 +278,9 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
 
   // No email lost: each order's three emails arrived, duplicates recognisable by Message-ID.
   const sink = ctx.stack.sink;
-  const wanted = ids.flatMap((id) => EMAIL_KINDS.map((k) => `<${id}.${k}@orders.local>`));
+  const wanted = ids.flatMap((id) =>
+    EMAIL_KINDS[ends.get(id) ?? 'COMPLETED'].map((k) => `<${id}.${k}@orders.local>`),
+  );
   const seen = await waitFor(
     'every email',
     async () => {
@@ -319,7 +308,7 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
     for (const r of ctx.receiver.requests) {
       if (r.status >= 300) continue;
       const body = JSON.parse(r.body) as { type: string; data: { orderId: string } };
-      if (body.type !== 'OrderCompleted' || !ids.includes(body.data.orderId)) continue;
+      if (body.type !== 'OrderCompleted' || !completed.includes(body.data.orderId)) continue;
       acks++;
       const set = byOrder.get(body.data.orderId) ?? new Set<string>();
       set.add(String(r.headers['webhook-id']));
@@ -327,7 +316,7 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
     }
     return { byOrder, acks };
   };
-  const allHooks = await waitFor('every webhook', async () => delivered().byOrder.size === ids.length, {
+  const allHooks = await waitFor('every webhook', async () => delivered().byOrder.size === completed.length, {
     timeoutMs: 90_000,
     intervalMs: 200,
   }).then(
@@ -338,7 +327,7 @@ async function invariants(ctx: Context, ids: string[]): Promise<Record<string, C
   const oneIdEach = [...byOrder.values()].every((s) => s.size === 1);
   out.noWebhookLost = check(
     allHooks && oneIdEach,
-    `${byOrder.size}/${ids.length} OrderCompleted webhooks acknowledged, ${acks - byOrder.size} duplicate deliveries, ${oneIdEach ? 'one webhook-id per order' : 'SEVERAL IDS FOR ONE EVENT'}`,
+    `${byOrder.size}/${completed.length} OrderCompleted webhooks acknowledged, ${acks - byOrder.size} duplicate deliveries, ${oneIdEach ? 'one webhook-id per order' : 'SEVERAL IDS FOR ONE EVENT'}`,
   );
   // Read models equal to the histories: the verify command's own check, once deliveries have settled
   // (verify reads a history, then the model: a delivery still retrying would show as drift).
@@ -369,7 +358,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
   const started = Date.now();
   const { stack, o } = ctx;
   let fault = '';
-  let result: { ids: string[]; observed: Record<string, unknown> } = { ids: [], observed: {} };
+  let result: CaseOutcome = { ends: new Map(), observed: {} };
   let checks: Record<string, Check> = {};
   switch (name) {
     case 'kill-saga-worker':
@@ -406,6 +395,21 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       ctx.receiver.respondWith((n) => (n % 2 === 0 ? 503 : 204));
       result = await ordersUnderFault(ctx, name, async () => ({}));
       break;
+    case 'operator-cancel':
+      fault =
+        'an operator cancels a third of the runs in Temporal as soon as placed, a third awaiting payment';
+      result = await operatorCancelCase(ctx, name);
+      break;
+    case 'operator-terminate':
+      fault =
+        'an operator terminates every other run awaiting payment; then the reconciliation Schedule is triggered';
+      result = await operatorTerminateCase(ctx, name);
+      break;
+    case 'due-date-race':
+      fault =
+        'payment terms of 8 s; the store paused (SIGSTOP) across the due date while customers pay around it';
+      result = await dueDateRaceCase(ctx, name);
+      break;
     case 'hostile-input':
       fault = `${o.hostile} malformed or hostile requests`;
       return hostileCase(ctx, fault, started);
@@ -413,13 +417,13 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       fault = 'admin calls without a key, with wrong keys, then past the admin rate limit';
       return adminCase(ctx, fault, started);
   }
-  checks = { ...checks, ...(await invariants(ctx, result.ids)) };
+  checks = { ...checks, ...(await invariants(ctx, result.ends)) };
   ctx.receiver.respondWith(204);
   return {
     name,
     fault,
     seconds: (Date.now() - started) / 1000,
-    orders: result.ids.length,
+    orders: result.ends.size,
     observed: result.observed,
     invariants: checks,
     ok: Object.values(checks).every((c) => c.ok),
@@ -578,6 +582,7 @@ async function main(): Promise<void> {
     const ctx: Context = {
       o,
       stack,
+      env,
       api,
       adminKey: env.ADMIN_API_KEY ?? '',
       db: mongo.db(config.mongodbDb),
