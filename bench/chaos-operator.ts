@@ -93,52 +93,58 @@ export async function operatorTerminateCase(ctx: OperatorContext, name: string):
 }
 
 /**
- * The due-date race: orders placed through a second API whose payment terms are seconds long; the
- * Mongo-compatible store is paused (SIGSTOP) across their due date, so each order's cancellation
- * hangs in its first undo; meanwhile each customer pays, a little before or a little after the due
- * date. A payment answered 200/202 must end COMPLETED, one refused (409) CANCELLED, and no cancelled
- * order may have a payment recorded.
+ * The due-date race: orders placed through a second API whose payment terms are seconds long; each
+ * customer pays a little before or a little after the order's due date (-300 to +600 ms); and the
+ * Mongo-compatible store is paused (SIGSTOP) for 3 s around the due date of the middle order, so that
+ * those orders' cancellations hang in their first undo while the payments arrive. A payment answered
+ * 200/202 must end COMPLETED, one refused (409) CANCELLED, and no cancelled order may have a payment
+ * recorded.
  */
 export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promise<CaseOutcome> {
   const api = await secondApi(ctx, { PAYMENT_DUE_AFTER: '8s', PAYMENT_REMINDER_AFTER: '4s' });
   const ends: Ends = new Map();
   const answers: Record<string, number> = {};
+  const offsets = [-300, -100, 100, 300, 600];
+  const payAround = async (orderId: string, order: OrderView, dueAt: number, i: number) => {
+    await pause(Math.max(0, dueAt + (offsets[i % offsets.length] ?? 0) - Date.now()));
+    const status = await new PatientClient(api.url).pay(orderId, order);
+    answers[status] = (answers[status] ?? 0) + 1;
+    ends.set(orderId, status === 409 ? 'CANCELLED' : 'COMPLETED');
+  };
+  const payments: Promise<void>[] = [];
+  let storePaused: Promise<number> = Promise.resolve(0);
   try {
-    const placed = await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
+    await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
       const client = new PatientClient(api.url);
       const orderId = await client.place(`${name}-${i}`, i);
       const order = (await client.readUntil(orderId, awaiting)) as OrderView & {
         invoice?: { dueAt: string };
       };
-      return { orderId, order, dueAt: Date.parse(order.invoice?.dueAt ?? '') };
+      const dueAt = Date.parse(order.invoice?.dueAt ?? '');
+      // The payment waits for its moment without holding a place in the pool.
+      payments.push(payAround(orderId, order, dueAt, i));
+      if (i === Math.floor(ctx.o.orders / 2)) storePaused = pauseStore(ctx, dueAt - 1_000, 3_000);
     });
-    const dues = placed.map((p) => p.dueAt);
-    const mongo = ctx.stack.part('mongo').pid();
-    const pauseAt = Math.min(...dues) - 300;
-    const resumeAt = Math.max(...dues) + 2_500;
-    const store = (async () => {
-      await pause(Math.max(0, pauseAt - Date.now()));
-      if (mongo) process.kill(mongo, 'SIGSTOP');
-      await pause(Math.max(0, resumeAt - Date.now()));
-      if (mongo) process.kill(mongo, 'SIGCONT');
-    })();
-    // Each customer pays at its due date give or take: -300, -100, +100, +300 or +600 ms.
-    const offsets = [-300, -100, 100, 300, 600];
-    await Promise.all(
-      placed.map(async ({ orderId, order, dueAt }, i) => {
-        await pause(Math.max(0, dueAt + (offsets[i % offsets.length] ?? 0) - Date.now()));
-        const status = await new PatientClient(api.url).pay(orderId, order);
-        answers[status] = (answers[status] ?? 0) + 1;
-        ends.set(orderId, status === 409 ? 'CANCELLED' : 'COMPLETED');
-      }),
-    );
-    await store;
+    await Promise.all(payments);
+    const pausedMs = await storePaused;
     const reader = new PatientClient(ctx.api);
-    await Promise.all(placed.map(({ orderId }) => reader.readUntil(orderId, isEnded)));
-    return { ends, observed: { paymentAnswers: answers, storePausedMs: resumeAt - pauseAt } };
+    await Promise.all([...ends.keys()].map((orderId) => reader.readUntil(orderId, isEnded)));
+    return { ends, observed: { paymentAnswers: answers, storePausedMs: pausedMs } };
   } finally {
     await api.stop();
   }
+}
+
+/** SIGSTOPs the Mongo-compatible store at `at` for `forMs` (a store that answers nothing); how long it was. */
+async function pauseStore(ctx: OperatorContext, at: number, forMs: number): Promise<number> {
+  const pid = ctx.stack.part('mongo').pid();
+  if (pid === null) return 0;
+  await pause(Math.max(0, at - Date.now()));
+  const t0 = Date.now();
+  process.kill(pid, 'SIGSTOP');
+  await pause(forMs);
+  process.kill(pid, 'SIGCONT');
+  return Date.now() - t0;
 }
 
 /** Another API process on the same stores and Temporal, with its own settings (a second replica). */

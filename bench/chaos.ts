@@ -214,19 +214,27 @@ async function invariants(ctx: Context, ends: Ends): Promise<Record<string, Chec
     `${paidCancelled.length} cancelled orders with a payment, ${unpaidCompleted.length} completed orders without exactly one`,
   );
 
-  // Exactly one invoice per order; numbers 1..n without gap or repeat over the whole register.
+  // One invoice per completed order, at most one per cancelled order (one cancelled before its invoice
+  // has none) and that one void; numbers 1..n without gap or repeat over the whole register.
   const invoices = await db
-    .collection<{ orderId: string; number: number }>('billing_invoices')
-    .find({}, { projection: { orderId: 1, number: 1 } })
+    .collection<{ orderId: string; number: number; status: string }>('billing_invoices')
+    .find({}, { projection: { orderId: 1, number: 1, status: 1 } })
     .toArray();
-  const perOrder = new Map<string, number>();
-  for (const inv of invoices) perOrder.set(inv.orderId, (perOrder.get(inv.orderId) ?? 0) + 1);
-  const wrongCount = ids.filter((id) => perOrder.get(id) !== 1);
+  const perOrder = new Map<string, { count: number; open: number }>();
+  for (const inv of invoices) {
+    const seen = perOrder.get(inv.orderId) ?? { count: 0, open: 0 };
+    perOrder.set(inv.orderId, { count: seen.count + 1, open: seen.open + (inv.status === 'VOID' ? 0 : 1) });
+  }
+  const wrong = ids.filter((id) => {
+    const { count, open } = perOrder.get(id) ?? { count: 0, open: 0 };
+    return ends.get(id) === 'COMPLETED' ? count !== 1 || open !== 1 : count > 1 || open > 0;
+  });
   const numbers = invoices.map((i) => i.number).sort((a, b) => a - b);
   const gapFree = numbers.every((n, i) => n === i + 1);
+  const cancelledInvoiced = ids.filter((id) => ends.get(id) === 'CANCELLED' && perOrder.has(id)).length;
   out.oneInvoicePerOrderGapFree = check(
-    wrongCount.length === 0 && gapFree,
-    `${ids.length - wrongCount.length}/${ids.length} orders with exactly one invoice; register 1..${numbers.length} ${gapFree ? 'gap-free' : 'HAS GAPS OR REPEATS'}`,
+    wrong.length === 0 && gapFree,
+    `${ids.length - wrong.length}/${ids.length} orders with their invoice right (${completed.length} completed with one issued, ${cancelledInvoiced} of ${ids.length - completed.length} cancelled with one void, the others none); register 1..${numbers.length} ${gapFree ? 'gap-free' : 'HAS GAPS OR REPEATS'}`,
   );
 
   // Stock conserved: initial (seed + adjustments) − sold = available, and each movement adds up.
@@ -407,7 +415,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       break;
     case 'due-date-race':
       fault =
-        'payment terms of 8 s; the store paused (SIGSTOP) across the due date while customers pay around it';
+        "payment terms of 8 s; customers pay from 300 ms before to 600 ms after the due date; the store paused (SIGSTOP) for 3 s around the middle order's";
       result = await dueDateRaceCase(ctx, name);
       break;
     case 'hostile-input':

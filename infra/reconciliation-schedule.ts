@@ -4,8 +4,8 @@ import type { ReconciliationInput } from '../workflows/reconciliation';
 /** The reconciliation's Temporal Schedule: one per namespace, whichever process makes it first. */
 export const RECONCILIATION_SCHEDULE_ID = 'order-reconciliation';
 
-/** Orders closed per pass at most; the next pass takes the rest. */
-const PER_PASS = 100;
+/** Orders closed per activity of a pass (a pass runs up to 20 such batches). */
+const PER_BATCH = 100;
 
 /**
  * Makes the Schedule that runs the reconciliation every `everyMs` (a pass that is still running when
@@ -16,7 +16,7 @@ export async function ensureReconciliationSchedule(
   client: Client,
   opts: { everyMs: number; ordersTaskQueue: string; projectionsTaskQueue: string },
 ): Promise<void> {
-  const input: ReconciliationInput = { projectionsTaskQueue: opts.projectionsTaskQueue, limit: PER_PASS };
+  const input: ReconciliationInput = { projectionsTaskQueue: opts.projectionsTaskQueue, limit: PER_BATCH };
   try {
     await client.schedule.create({
       scheduleId: RECONCILIATION_SCHEDULE_ID,

@@ -1,31 +1,18 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { gate, LINES, mockSaga, runOrder, TOTAL } from '../test/helpers/order-harness';
+import {
+  COMPENSATED_AFTER_INVOICE,
+  gate,
+  holdBatchWith,
+  LINES,
+  mockSaga,
+  runOrder,
+  TOTAL,
+} from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { cancelOrderUpdate, payOrderUpdate } from './order';
-import type { OrderEvent, OrderEventType } from '../domain/events';
 
 const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
-const COMPENSATED_AFTER_INVOICE = [
-  'OrderPlaced',
-  'NotificationSent',
-  'StockReserved',
-  'InvoiceIssued',
-  'NotificationSent',
-  'InvoiceVoided',
-  'StockReleased',
-  'OrderCancelled',
-  'NotificationSent',
-];
-
-/** A gate on the projector: the batch that holds an event of `type` waits until the test opens it. */
-function holdBatchWith(type: OrderEventType) {
-  const held = gate();
-  const beforeProject = async (batch: OrderEvent[]) => {
-    if (batch.some((e) => e.type === type)) await held.pass();
-  };
-  return { held, beforeProject };
-}
 
 /** The typed refusal a validator sent back, as the API sees it. */
 async function refusal(p: Promise<unknown>): Promise<{ type: string | null | undefined; message: string }> {

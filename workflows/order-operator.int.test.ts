@@ -1,36 +1,25 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { gate, LINES, mockSaga, runOrder, TOTAL } from '../test/helpers/order-harness';
+import {
+  COMPENSATED_AFTER_INVOICE,
+  gate,
+  holdBatchWith,
+  LINES,
+  mockSaga,
+  runOrder,
+  sagaVoidingAtGate,
+  TOTAL,
+} from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { OPERATOR_CANCELLATION, payOrderUpdate } from './order';
 import { ORDER_STATUS } from './search-attributes';
-import type { OrderEvent, OrderEventType } from '../domain/events';
+import type { OrderEvent } from '../domain/events';
 
 const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
-const COMPENSATED_AFTER_INVOICE = [
-  'OrderPlaced',
-  'NotificationSent',
-  'StockReserved',
-  'InvoiceIssued',
-  'NotificationSent',
-  'InvoiceVoided',
-  'StockReleased',
-  'OrderCancelled',
-  'NotificationSent',
-];
 
 /** The kinds of the notifications the customer was sent, in order. */
 const kindsSent = (events: OrderEvent[]) =>
   events.filter((e) => e.type === 'NotificationSent').map((e) => (e.data as { kind: string }).kind);
-
-/** A gate on the projector: the batch that holds an event of `type` waits until the test opens it. */
-function holdBatchWith(type: OrderEventType) {
-  const held = gate();
-  const beforeProject = async (batch: OrderEvent[]) => {
-    if (batch.some((e) => e.type === type)) await held.pass();
-  };
-  return { held, beforeProject };
-}
 
 describe('operator actions through Temporal, and the order closing (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
@@ -120,13 +109,7 @@ describe('operator actions through Temporal, and the order closing (time-skippin
   });
 
   test('given the due date passed and the invoice is being voided, when an operator cancels the run, then the compensation is not interrupted and the order ends as it was ending', async () => {
-    const voiding = gate();
-    const saga = mockSaga({
-      voidInvoice: async () => {
-        await voiding.pass();
-        return { invoiceId: 'inv-o', number: 7 };
-      },
-    });
+    const { voiding, saga } = sagaVoidingAtGate();
     await runOrder(env, 'operator-cancel-compensating', saga, async (order) => {
       const result = order.handle.result(); // lets the test server skip to the due date
       await voiding.reached;
@@ -171,13 +154,7 @@ describe('operator actions through Temporal, and the order closing (time-skippin
   });
 
   test('given the due date passed and the store is slow to void, when a payment arrives, then it is refused and the order ends CANCELLED with no payment recorded', async () => {
-    const voiding = gate();
-    const saga = mockSaga({
-      voidInvoice: async () => {
-        await voiding.pass();
-        return { invoiceId: 'inv-o', number: 7 };
-      },
-    });
+    const { voiding, saga } = sagaVoidingAtGate();
     await runOrder(env, 'due-date-race', saga, async (order) => {
       const result = order.handle.result(); // lets the test server skip to the due date
       await voiding.reached;

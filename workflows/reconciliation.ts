@@ -4,13 +4,14 @@ import type { createReconciliationActivities } from '../activities/reconciliatio
 export interface ReconciliationInput {
   /** the task queue of the worker that can list and start runs (the projector worker) */
   projectionsTaskQueue: string;
-  /** at most this many abandoned orders closed per pass */
+  /** abandoned orders closed per activity (a batch) */
   limit: number;
 }
 
 /**
  * One pass of the reconciliation, started by its Temporal Schedule: finds the orders whose run closed
- * without ending them (terminated, failed, timed out) and starts a closing run for each.
+ * without ending them (terminated, failed, timed out) and starts a closing run for each, in batches of
+ * `limit`.
  */
 export async function reconcileOrdersWorkflow(input: ReconciliationInput): Promise<{ closing: string[] }> {
   const { closeAbandonedOrders } = proxyActivities<ReturnType<typeof createReconciliationActivities>>({
@@ -23,5 +24,12 @@ export async function reconcileOrdersWorkflow(input: ReconciliationInput): Promi
       maximumAttempts: 5,
     },
   });
-  return closeAbandonedOrders(input.limit);
+  // A full batch may leave more behind: the next batch, up to 20 in one pass (the next pass does the rest).
+  const closing: string[] = [];
+  for (let batch = 0; batch < 20; batch++) {
+    const found = await closeAbandonedOrders(input.limit);
+    closing.push(...found.closing);
+    if (found.closing.length < input.limit) break;
+  }
+  return { closing };
 }

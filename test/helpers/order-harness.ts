@@ -75,6 +75,40 @@ export function stepsOf(saga: { calls: string[] }): string[] {
   return saga.calls.filter((_, i) => i !== received);
 }
 
+/** The log of an order invoiced, then cancelled and compensated. */
+export const COMPENSATED_AFTER_INVOICE = [
+  'OrderPlaced',
+  'NotificationSent',
+  'StockReserved',
+  'InvoiceIssued',
+  'NotificationSent',
+  'InvoiceVoided',
+  'StockReleased',
+  'OrderCancelled',
+  'NotificationSent',
+];
+
+/** A gate on the projector: the batch that holds an event of `type` waits until the test opens it. */
+export function holdBatchWith(type: OrderEvent['type']) {
+  const held = gate();
+  const beforeProject = async (batch: OrderEvent[]) => {
+    if (batch.some((e) => e.type === type)) await held.pass();
+  };
+  return { held, beforeProject };
+}
+
+/** Mock activities whose voiding of the invoice waits at a gate (a slow billing store). */
+export function sagaVoidingAtGate() {
+  const voiding = gate();
+  const saga = mockSaga({
+    voidInvoice: async () => {
+      await voiding.pass();
+      return { invoiceId: 'inv-o', number: 7 };
+    },
+  });
+  return { voiding, saga };
+}
+
 /** A point an activity stops at until the test opens it; `reached` resolves when it got there. */
 export function gate(): { reached: Promise<void>; pass(): Promise<void>; open(): void } {
   let arrive = () => undefined as void;
