@@ -94,7 +94,8 @@ export async function operatorTerminateCase(ctx: OperatorContext, name: string):
 
 /**
  * The due-date race: orders placed through a second API whose payment terms are seconds long; each
- * customer pays a little before or a little after the order's due date (-300 to +600 ms); and the
+ * customer pays a little before or after the order's due date (-300 ms to +3 s: under load the saga's
+ * due-date task may run a second or more after the due date, and a payment before it is taken); and the
  * Mongo-compatible store is paused (SIGSTOP) for 3 s around the due date of the middle order, so that
  * those orders' cancellations hang in their first undo while the payments arrive. A payment answered
  * 200/202 must end COMPLETED, one refused (409) CANCELLED, and no cancelled order may have a payment
@@ -104,7 +105,7 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
   const api = await secondApi(ctx, { PAYMENT_DUE_AFTER: '8s', PAYMENT_REMINDER_AFTER: '4s' });
   const ends: Ends = new Map();
   const answers: Record<string, number> = {};
-  const offsets = [-300, -100, 100, 300, 600];
+  const offsets = [-300, 100, 600, 1_500, 3_000];
   const payAround = async (orderId: string, order: OrderView, dueAt: number, i: number) => {
     await pause(Math.max(0, dueAt + (offsets[i % offsets.length] ?? 0) - Date.now()));
     const status = await new PatientClient(api.url).pay(orderId, order);

@@ -415,7 +415,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       break;
     case 'due-date-race':
       fault =
-        "payment terms of 8 s; customers pay from 300 ms before to 600 ms after the due date; the store paused (SIGSTOP) for 3 s around the middle order's";
+        "payment terms of 8 s; customers pay from 300 ms before to 3 s after the due date; the store paused (SIGSTOP) for 3 s around the middle order's";
       result = await dueDateRaceCase(ctx, name);
       break;
     case 'hostile-input':
