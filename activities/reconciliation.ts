@@ -4,9 +4,8 @@ import {
   WorkflowIdReusePolicy,
   type Client,
 } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { eventsOfHistory } from '../projections/history';
+import { eventsOfHistory, valueOf } from '../projections/history';
 import { CUSTOMER_ID } from '../workflows/search-attributes';
 import type { PlaceOrderInput } from '../workflows/order';
 
@@ -15,10 +14,10 @@ export const ABANDONED_RUNS_QUERY =
   'WorkflowType = "orderWorkflow" AND ExecutionStatus != "Running" AND ExecutionStatus != "Completed"';
 
 /** The input a run was started with. */
-function startInputOf<T>(history: temporal.api.history.v1.IHistory): T {
+async function startInputOf<T>(client: Client, history: temporal.api.history.v1.IHistory): Promise<T> {
   const [payload] = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   if (!payload) throw new Error('the history has no start input');
-  return defaultPayloadConverter.fromPayload<T>(payload);
+  return valueOf<T>(client.options.loadedDataConverter, payload);
 }
 
 /**
@@ -33,14 +32,14 @@ export function createReconciliationActivities(deps: { client: Client; ordersTas
 
   async function close(workflowId: string, runId: string, status: string): Promise<string | null> {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const order = startInputOf<PlaceOrderInput>(history);
+    const order = await startInputOf<PlaceOrderInput>(client, history);
     try {
       await client.workflow.start('closeAbandonedOrderWorkflow', {
         workflowId,
         taskQueue: ordersTaskQueue,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        args: [{ order, events: eventsOfHistory(history), runId, status }],
+        args: [{ order, events: await eventsOfHistory(client, history), runId, status }],
         typedSearchAttributes: [{ key: CUSTOMER_ID, value: order.customer.id }],
         staticSummary: `Closing order ${order.orderId}: its run was ${status.toLowerCase()}`,
       });

@@ -4,6 +4,7 @@ import { connectMongo, connectRedis } from '../worker/clients';
 import { buildApp } from './app';
 import { OrderChanges } from './order-changes';
 import { createLogger } from '../infra/logger';
+import { dataConverterFor } from '../infra/payload-codec';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
 export async function main(config: Config = loadConfig()): Promise<void> {
@@ -11,7 +12,11 @@ export async function main(config: Config = loadConfig()): Promise<void> {
   const redis = connectRedis(serviceUrls(config).redis);
   const changes = new OrderChanges(redis.duplicate());
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const temporal = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    dataConverter: dataConverterFor(config.payloadKeys),
+  });
   const app = await buildApp({
     temporal,
     db: mongo.db(config.mongodbDb),

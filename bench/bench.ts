@@ -1,3 +1,4 @@
+import { dataConverterFor } from '../infra/payload-codec';
 import { orderWorkflowId } from '../domain/ids';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -228,7 +229,11 @@ async function main(): Promise<void> {
     // The saga's activities, local ones (recorded as markers) included: the no-op saga runs as many
     // ordinary activities, so the limit does not shrink when the saga's steps become local.
     const connection = await Connection.connect({ address: config.temporalAddress });
-    const client = new Client({ connection, namespace: config.temporalNamespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporalNamespace,
+      dataConverter: dataConverterFor(config.payloadKeys),
+    });
     const warmHistory = await client.workflow.getHandle(orderWorkflowId(warm?.orderId ?? '')).fetchHistory();
     const activities = (warmHistory.events ?? []).filter(
       (e) =>
@@ -238,7 +243,7 @@ async function main(): Promise<void> {
     const queue = `bench-noop-${run}`;
     const noopWorker = child(
       'noop-worker.js',
-      { TEMPORAL_ADDRESS: config.temporalAddress, NOOP_TASK_QUEUE: queue },
+      { TEMPORAL_ADDRESS: config.temporalAddress, NOOP_TASK_QUEUE: queue, PAYLOAD_KEYS: env.PAYLOAD_KEYS },
       join(data, 'logs', 'noop.log'),
     );
     children.push(noopWorker);

@@ -1,3 +1,4 @@
+import { dataConverterFor } from '../infra/payload-codec';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname } from 'node:path';
@@ -595,7 +596,11 @@ async function main(): Promise<void> {
       adminKey: env.ADMIN_API_KEY ?? '',
       db: mongo.db(config.mongodbDb),
       redis,
-      temporal: new Client({ connection, namespace: config.temporalNamespace }),
+      temporal: new Client({
+        connection,
+        namespace: config.temporalNamespace,
+        dataConverter: dataConverterFor(config.payloadKeys),
+      }),
       receiver,
     };
     for (const name of o.cases) {

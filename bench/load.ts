@@ -1,3 +1,4 @@
+import { formatPayloadKeys, newPayloadKeys } from '../infra/payload-codec';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,8 @@ export async function stackEnvironment(
     API_PORT: await port(),
     ADMIN_API_KEY: randomBytes(24).toString('hex'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // Payloads encrypted, as in production: the codec's cost is part of what is measured.
+    PAYLOAD_KEYS: formatPayloadKeys(newPayloadKeys('bench-1')),
     ...extra,
   };
   for (const k of ['MONGODB_URL', 'REDIS_URL', 'SMTP_URL', 'TEMPORAL_ADDRESS']) delete env[k];

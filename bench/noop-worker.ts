@@ -1,8 +1,11 @@
+import { loadConfig } from '../config';
+import { dataConverterFor } from '../infra/payload-codec';
 import { NativeConnection, Worker } from '@temporalio/worker';
 
 /**
  * Worker process for the benchmark's Temporal limit: `noopSaga` and a `noop` activity on their own
- * task queue, with the SDK's defaults like the saga worker. Stops on SIGTERM/SIGINT.
+ * task queue, with the SDK's defaults and the payload codec like the saga worker (PAYLOAD_KEYS, as the
+ * bench's client encrypts). Stops on SIGTERM/SIGINT.
  */
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({
@@ -11,6 +14,7 @@ async function main(): Promise<void> {
   const worker = await Worker.create({
     connection,
     taskQueue: process.env.NOOP_TASK_QUEUE ?? 'bench-noop',
+    dataConverter: dataConverterFor(loadConfig().payloadKeys),
     workflowsPath: require.resolve('./noop-workflow'),
     activities: { noop: async () => undefined },
   });

@@ -86,4 +86,37 @@ describe('config', () => {
     expect(() => loadConfig({ ADMIN_API_KEY: 'hunter2' })).toThrow(/at least 16 characters/);
     expect(() => loadConfig({ ADMIN_API_KEY: 'hunter2' })).not.toThrow(/hunter2/);
   });
+
+  test('given payload keys, then the last listed is the active one unless PAYLOAD_KEY_ID names another', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const both = loadConfig({ PAYLOAD_KEYS: `k1:${k1},k2:${k2}` }).payloadKeys;
+    expect(both?.activeId).toBe('k2');
+    expect([...(both?.keys.keys() ?? [])]).toEqual(['k1', 'k2']);
+    expect(
+      loadConfig({ PAYLOAD_KEYS: `k1:${k1},k2:${k2}`, PAYLOAD_KEY_ID: 'k1' }).payloadKeys?.activeId,
+    ).toBe('k1');
+    expect(loadConfig({}).payloadKeys).toBeUndefined();
+  });
+
+  test.each([
+    ['a key of 16 bytes', { PAYLOAD_KEYS: `k1:${Buffer.alloc(16).toString('base64')}` }, 'PAYLOAD_KEYS'],
+    [
+      'the same id twice',
+      { PAYLOAD_KEYS: `k1:${Buffer.alloc(32).toString('base64')},k1:${Buffer.alloc(32).toString('base64')}` },
+      'PAYLOAD_KEYS',
+    ],
+    [
+      'an active id not listed',
+      { PAYLOAD_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`, PAYLOAD_KEY_ID: 'k9' },
+      'PAYLOAD_KEY_ID',
+    ],
+  ])('given %s, then start-up fails naming the variable and echoing no key', (_case, env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('AAAA');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
+import type { PayloadKeys } from '../infra/payload-codec';
 
 /** The one place that reads the environment. Every value is validated once, at start-up. */
 export interface Config {
@@ -26,6 +27,11 @@ export interface Config {
   paymentReminderAfterMs: number;
   /** the admin API's key (ADMIN_API_KEY, at least 16 characters); unset, the admin API refuses everyone */
   adminApiKey: string | undefined;
+  /**
+   * PAYLOAD_KEYS (`id:base64,…`, 32-byte keys) and PAYLOAD_KEY_ID (the one new payloads use; default the
+   * last listed): every payload Temporal stores is encrypted with them. Unset, payloads are stored clear.
+   */
+  payloadKeys: PayloadKeys | undefined;
   webhooksTaskQueue: string;
   /** WEBHOOK_RETRY_WINDOW (24h): a delivery failing for this long becomes a dead letter */
   webhookRetryWindowMs: number;
@@ -162,6 +168,28 @@ function duration(env: Env, name: string, fallback: string): number {
   return ms;
 }
 
+/** PAYLOAD_KEYS and PAYLOAD_KEY_ID; the key material is never echoed in an error. */
+function payloadKeys(env: Env): PayloadKeys | undefined {
+  const raw = str(env, 'PAYLOAD_KEYS', '');
+  if (raw === '') return undefined;
+  const keys = new Map<string, Buffer>();
+  for (const entry of raw.split(',')) {
+    const [id = '', material = ''] = entry.trim().split(':');
+    const key = Buffer.from(material, 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32 || keys.has(id)) {
+      throw new ConfigError(
+        'PAYLOAD_KEYS',
+        'must be id:base64 pairs of distinct ids and 32-byte keys, comma-separated',
+      );
+    }
+    keys.set(id, key);
+  }
+  const activeId = str(env, 'PAYLOAD_KEY_ID', [...keys.keys()].at(-1) ?? '');
+  if (!keys.has(activeId))
+    throw new ConfigError('PAYLOAD_KEY_ID', `must be one of the ids in PAYLOAD_KEYS, got "${activeId}"`);
+  return { activeId, keys };
+}
+
 /** Hides credentials in a URL so that a bad value can be echoed safely. */
 export function redact(value: string): string {
   return value.replace(/\/\/([^@/]*)@/, '//***@');
@@ -205,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     paymentDueAfterMs,
     paymentReminderAfterMs,
     adminApiKey: secret(env, 'ADMIN_API_KEY', 16),
+    payloadKeys: payloadKeys(env),
     webhooksTaskQueue: str(env, 'WEBHOOKS_TASK_QUEUE', 'webhooks'),
     webhookRetryWindowMs: duration(env, 'WEBHOOK_RETRY_WINDOW', '24h'),
     webhookBackoffInitialMs,

@@ -52,9 +52,11 @@ describe('deployment files', () => {
     ).toBe('USER 1000:1000');
   });
 
+  const PAYLOAD_KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
   const config = () =>
     run(binaries(cacheDir).dockerCompose(), ['-f', 'docker-compose.yml', 'config', '--format', 'json'], {
       ADMIN_API_KEY: 'k'.repeat(32),
+      PAYLOAD_KEYS: PAYLOAD_KEYS,
     });
 
   test('given docker-compose.yml, then Compose accepts it, and every part the issue names is there and converges', () => {
@@ -90,6 +92,7 @@ describe('deployment files', () => {
       expect(s.environment).toMatchObject({
         TEMPORAL_ADDRESS: 'temporal:7233',
         ADMIN_API_KEY: 'k'.repeat(32),
+        PAYLOAD_KEYS,
       });
     }
     // Workers publish no host port, so `--scale` can run several.
@@ -102,12 +105,17 @@ describe('deployment files', () => {
     expect(services.temporal?.depends_on).toMatchObject({ postgresql: { condition: 'service_healthy' } });
   });
 
-  test('given no ADMIN_API_KEY, then Compose refuses the file with the reason', () => {
-    const res = run(binaries(cacheDir).dockerCompose(), ['-f', 'docker-compose.yml', 'config', '--quiet'], {
-      ADMIN_API_KEY: '',
-    });
+  test.each([
+    ['ADMIN_API_KEY', { ADMIN_API_KEY: '', PAYLOAD_KEYS }],
+    ['PAYLOAD_KEYS', { ADMIN_API_KEY: 'k'.repeat(32), PAYLOAD_KEYS: '' }],
+  ])('given no %s, then Compose refuses the file with the reason', (variable, env) => {
+    const res = run(
+      binaries(cacheDir).dockerCompose(),
+      ['-f', 'docker-compose.yml', 'config', '--quiet'],
+      env,
+    );
     expect(res.status).not.toBe(0);
-    expect(res.stderr).toContain('set ADMIN_API_KEY');
+    expect(res.stderr).toContain(`set ${variable}`);
   });
 
   /** The kustomize base as built for `kubectl apply -k`, each resource as JSON. */

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { OrderEvent } from '../domain/events';
 import type { WebhookDelivery } from '../domain/webhooks';
@@ -8,21 +8,31 @@ import type { NotificationView } from './notifications/view';
 
 type History = temporal.api.history.v1.IHistory;
 
-/** The first argument of every `activityType` activity the run scheduled (recorded once, whatever the retries). */
-export function inputsOf<T>(history: History, activityType: string): T[] {
+/** A payload's value, through the converter's codecs (decryption) first. */
+export async function valueOf<T>(converter: LoadedDataConverter, payload: Payload): Promise<T> {
+  let decoded = [payload];
+  for (const codec of [...converter.payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return converter.payloadConverter.fromPayload<T>(decoded[0] as Payload);
+}
+
+/**
+ * The first argument of every `activityType` activity the run scheduled (recorded once, whatever the
+ * retries), decoded with the client's data converter.
+ */
+export async function inputsOf<T>(client: Client, history: History, activityType: string): Promise<T[]> {
   const inputs: T[] = [];
   for (const e of history.events ?? []) {
     const scheduled = e.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name !== activityType) continue;
     const [payload] = scheduled.input?.payloads ?? [];
-    if (payload) inputs.push(defaultPayloadConverter.fromPayload<T>(payload));
+    if (payload) inputs.push(await valueOf<T>(client.options.loadedDataConverter, payload));
   }
   return inputs;
 }
 
 /** The domain events of one order run, in seq order: the batches its `projectEvents` activities were given. */
-export function eventsOfHistory(history: History): OrderEvent[] {
-  return inputsOf<OrderEvent[]>(history, 'projectEvents')
+export async function eventsOfHistory(client: Client, history: History): Promise<OrderEvent[]> {
+  return (await inputsOf<OrderEvent[]>(client, history, 'projectEvents'))
     .flat()
     .sort((a, b) => a.seq - b.seq);
 }
@@ -47,8 +57,8 @@ export async function* orderHistories(
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     yield {
       workflowId: wf.workflowId,
-      events: eventsOfHistory(history),
-      failures: inputsOf<NotificationFailure>(history, 'recordNotificationFailure'),
+      events: await eventsOfHistory(client, history),
+      failures: await inputsOf<NotificationFailure>(client, history, 'recordNotificationFailure'),
     };
   }
 }
@@ -66,9 +76,10 @@ export async function* outboundHistories(client: Client): AsyncGenerator<Outboun
   for await (const wf of client.workflow.list({ query })) {
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     yield {
-      deliveries: inputsOf<WebhookDelivery>(history, 'projectDelivery'),
-      letters: inputsOf<Omit<DeadLetter, 'projectedAt'>>(history, 'projectDeadLetter'),
-      notifications: inputsOf<Omit<NotificationView, 'version' | 'projectedAt'>>(
+      deliveries: await inputsOf<WebhookDelivery>(client, history, 'projectDelivery'),
+      letters: await inputsOf<Omit<DeadLetter, 'projectedAt'>>(client, history, 'projectDeadLetter'),
+      notifications: await inputsOf<Omit<NotificationView, 'version' | 'projectedAt'>>(
+        client,
         history,
         'projectNotification',
       ),

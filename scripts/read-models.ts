@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, serviceUrls } from '../config';
 import { rebuildReadModels, verifyReadModels } from '../projections/rebuild';
 import { connectMongo, connectRedis } from '../worker/clients';
+import { dataConverterFor } from '../infra/payload-codec';
 
 const USAGE = 'usage: read-models rebuild | verify';
 
@@ -21,7 +22,11 @@ export async function main(command: string | undefined): Promise<number> {
   const deps = {
     db: mongo.db(config.mongodbDb),
     redis,
-    temporal: new Client({ connection, namespace: config.temporalNamespace }),
+    temporal: new Client({
+      connection,
+      namespace: config.temporalNamespace,
+      dataConverter: dataConverterFor(config.payloadKeys),
+    }),
   };
   const started = Date.now();
   const progress = (n: number) => {

@@ -1,12 +1,15 @@
 import { ConfigError, loadConfig, redact, type Config } from '../config';
 import { startStack, type Stack } from '../infra/stack';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatPayloadKeys, newPayloadKeys } from '../infra/payload-codec';
 
 /**
  * `npm start`: the whole system on 127.0.0.1 (see infra/stack.ts). State lives under DATA_DIR and
  * survives a restart. Ctrl-C / SIGTERM stops everything, newest first; if one of our processes dies
  * on its own, the stack stops rather than half-working.
  */
-async function main(config: Config): Promise<void> {
+async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   let stack: Stack | null = null;
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -22,7 +25,7 @@ async function main(config: Config): Promise<void> {
   console.log(`starting the stack (data in ${config.dataDir})`);
   try {
     stack = await startStack(config, {
-      env: process.env,
+      env,
       onStarted: (p) => console.log(`  ✓ ${p.name.padEnd(17)} ${redact(p.url)}`),
       onUnexpectedExit: (name, how) => {
         if (stopping) return;
@@ -44,8 +47,24 @@ ready. Ctrl-C stops everything.`);
   }
 }
 
+/**
+ * A local stack's payload key, unless PAYLOAD_KEYS is set: made on the first start and kept beside the
+ * data (mode 0600), since the histories written under it must stay readable after a restart.
+ */
+function withLocalPayloadKeys(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const config = loadConfig(env);
+  if (config.payloadKeys) return env;
+  const file = join(config.dataDir, 'payload-keys');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, formatPayloadKeys(newPayloadKeys('local-1')), { mode: 0o600 });
+  }
+  return { ...env, PAYLOAD_KEYS: readFileSync(file, 'utf8').trim() };
+}
+
 try {
-  void main(loadConfig());
+  const env = withLocalPayloadKeys(process.env);
+  void main(loadConfig(env), env);
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(2);

@@ -1,3 +1,5 @@
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFor } from '../infra/payload-codec';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
@@ -17,6 +19,8 @@ import { ensureReconciliationSchedule } from '../infra/reconciliation-schedule';
 
 export interface ProjectorWorkerDeps {
   connection: NativeConnection;
+  /** how payloads are encoded (encrypted when payload keys are configured) */
+  dataConverter?: DataConverter;
   namespace: string;
   taskQueue: string;
   db: Db;
@@ -45,6 +49,7 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    dataConverter: deps.dataConverter,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: {
@@ -65,7 +70,11 @@ export function main(config: Config = loadConfig()): Promise<void> {
     const redis = connectRedis(serviceUrls(config).redis);
     // The worker polls through the native connection; starting delivery workflows needs a client.
     const clientConnection = await Connection.connect({ address: config.temporalAddress });
-    const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.temporalNamespace,
+      dataConverter: dataConverterFor(config.payloadKeys),
+    });
     const { ordersTaskQueue, projectionsTaskQueue } = config;
     await ensureReconciliationSchedule(client, {
       everyMs: config.reconcileEveryMs,
@@ -75,6 +84,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
     const worker = await createProjectorWorker({
       connection,
       namespace: config.temporalNamespace,
+      dataConverter: dataConverterFor(config.payloadKeys),
       taskQueue: config.projectionsTaskQueue,
       db,
       redis,

@@ -1,3 +1,5 @@
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFor } from '../infra/payload-codec';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { Transporter } from 'nodemailer';
@@ -22,6 +24,8 @@ import type { Logger as Pino } from 'pino';
 
 export interface SagaWorkerDeps {
   connection: NativeConnection;
+  /** how payloads are encoded (encrypted when payload keys are configured) */
+  dataConverter?: DataConverter;
   namespace: string;
   taskQueue: string;
   db: Db;
@@ -44,6 +48,7 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    dataConverter: deps.dataConverter,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
@@ -62,6 +67,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
     const worker = await createSagaWorker({
       connection,
       namespace: config.temporalNamespace,
+      dataConverter: dataConverterFor(config.payloadKeys),
       taskQueue: config.ordersTaskQueue,
       db,
       mailer,

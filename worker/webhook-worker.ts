@@ -1,3 +1,5 @@
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFor } from '../infra/payload-codec';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { loadConfig, webhookSettings, type Config } from '../config';
@@ -10,6 +12,8 @@ import type { Metrics } from '../infra/metrics';
 
 export interface WebhookWorkerDeps {
   connection: NativeConnection;
+  /** how payloads are encoded (encrypted when payload keys are configured) */
+  dataConverter?: DataConverter;
   namespace: string;
   taskQueue: string;
   db: Db;
@@ -32,6 +36,7 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    dataConverter: deps.dataConverter,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
@@ -45,6 +50,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
     const worker = await createWebhookWorker({
       connection,
       namespace: config.temporalNamespace,
+      dataConverter: dataConverterFor(config.payloadKeys),
       taskQueue: settings.taskQueue,
       db,
       outbound: settings.outbound,

@@ -1,6 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import { loadHistories } from '../test/helpers/histories';
-import { quietWorkerLogs, workflowBundle } from '../test/helpers/temporal';
+import { quietWorkerLogs, TEST_PAYLOAD_KEYS, workflowBundle } from '../test/helpers/temporal';
+import { dataConverterFor } from '../infra/payload-codec';
 
 describe('workflow replay (order saga and webhook delivery)', () => {
   const histories = loadHistories();
@@ -55,7 +56,12 @@ describe('workflow replay (order saga and webhook delivery)', () => {
 
   test('given each recorded history, when the current workflow code replays it, then it is deterministic', async () => {
     quietWorkerLogs();
-    const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
+    // With the payload codec the workers run with: these recordings are clear, and pass through it.
+    const dataConverter = dataConverterFor(TEST_PAYLOAD_KEYS);
+    const results = Worker.runReplayHistories(
+      { workflowBundle: await workflowBundle(), dataConverter },
+      histories,
+    );
     let replayed = 0;
     for await (const r of results) {
       expect({ workflowId: r.workflowId, error: r.error?.message }).toEqual({

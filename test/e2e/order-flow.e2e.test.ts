@@ -212,6 +212,32 @@ describe('an order flowing end to end', () => {
     expect(late.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  test('given an order with an email and a phone number, when its history is read raw from Temporal, then neither appears in it, while the API reads them through the codec', async () => {
+    const customer = { id: 'cust-pii', email: 'private.person@example.com', phone: '+4915199988877' };
+    const res = await placeOrder({ customer, items: [{ sku: 'KB-001', quantity: 1 }] });
+    const { orderId } = (await res.json()) as { orderId: string };
+    await eventually(
+      () => read(orderId),
+      (v) => v.status === 'AWAITING_PAYMENT',
+    );
+    const raw = await env.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+    // Every string and every byte string of the history, as stored (payloads are bytes).
+    const texts: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') texts.push(v);
+      else if (v instanceof Uint8Array) texts.push(Buffer.from(v).toString('latin1'));
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    walk(raw);
+    const stored = texts.join('\n');
+    expect(stored).toContain(orderId); // the history was read: its workflow id is there
+    for (const secret of [customer.email, 'private.person', customer.phone, '15199988877']) {
+      expect({ secret, found: stored.includes(secret) }).toEqual({ secret, found: false });
+    }
+    expect(await read(orderId, '?consistency=strong')).toMatchObject({ customer });
+  });
+
   test('given an invoiced order, when it is cancelled over HTTP, then the invoice is void, the stock is back and a payment is refused', async () => {
     const before = (await stockHead(stores.db, 'MN-003'))?.available ?? 0;
     const res = await placeOrder({

@@ -13,7 +13,8 @@ import { createMailer } from '../../worker/clients';
 import { LogSmsProvider } from '../../infra/sms';
 import { createMetrics, type Metrics } from '../../infra/metrics';
 import { startStores, type TestStores } from './stores';
-import { devServerEnv, quietWorkerLogs, workflowBundle } from './temporal';
+import { devServerEnv, quietWorkerLogs, TEST_PAYLOAD_KEYS, workflowBundle } from './temporal';
+import { dataConverterFor } from '../../infra/payload-codec';
 import { TEST_ADMIN_KEY, TEST_WEBHOOKS } from './app';
 
 export interface TestStack {
@@ -41,8 +42,10 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const webhooks = { ...TEST_WEBHOOKS, ...opts.webhooks };
   quietWorkerLogs();
+  // Payloads encrypted, as in production: histories hold no personal data in clear.
+  const dataConverter = dataConverterFor(TEST_PAYLOAD_KEYS);
   const [env, stores, sink] = await Promise.all([
-    devServerEnv(),
+    devServerEnv(dataConverter),
     startStores(name),
     freePort().then((smtpPort) => startSmtpSink({ smtpPort })),
   ]);
@@ -53,7 +56,12 @@ export async function startTestStack(
     projector: createMetrics('projector-worker'),
     webhooks: createMetrics('webhook-worker'),
   };
-  const common = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', db: stores.db };
+  const common = {
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    db: stores.db,
+    dataConverter,
+  };
   const workers: Worker[] = await Promise.all([
     createSagaWorker({
       ...common,

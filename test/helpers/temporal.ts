@@ -6,6 +6,8 @@ import {
 } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DataConverter } from '@temporalio/common';
+import { newPayloadKeys } from '../../infra/payload-codec';
 import { binaries } from '../../infra/binaries';
 import { DEV_SERVER_TUNING } from '../../infra/temporal';
 import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL } from '../../workflows/search-attributes';
@@ -32,9 +34,16 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** The Temporal CLI dev server on a free port, in memory, with our search attributes registered. */
-export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+/** The key ring the whole-stack tests encrypt payloads with, as a deployment would. */
+export const TEST_PAYLOAD_KEYS = newPayloadKeys('test-1');
+
+/**
+ * The Temporal CLI dev server on a free port, in memory, with our search attributes registered; its
+ * client encrypts payloads with `dataConverter` when given (the whole-stack tests do, as production).
+ */
+export function devServerEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter },
     server: {
       executable: { type: 'existing-path', path: binaries(cacheDir).temporal() },
       ip: '127.0.0.1',
