@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Collection, Db } from 'mongodb';
 import type { OrderEventType } from '../domain/events';
+import { SecretBox } from '../infra/secret-box';
 
 /** A signing secret; after a rotation the old one keeps signing alongside the new until it expires. */
 export interface SigningSecret {
-  /** `whsec_` + base64 of 32 random bytes (the Standard Webhooks form) */
+  /** `whsec_` + base64 of 32 random bytes (the Standard Webhooks form), sealed at rest (SecretBox) */
   value: string;
   createdAt: Date;
   expiresAt: Date | null;
@@ -41,18 +42,18 @@ export async function ensureSubscriptionIndexes(db: Db): Promise<void> {
   await subscriptionsCollection(db).createIndex({ events: 1 });
 }
 
-const newSecret = (now: Date): SigningSecret => ({
-  value: `whsec_${randomBytes(32).toString('base64')}`,
-  createdAt: now,
-  expiresAt: null,
-});
+/** A fresh secret: the value to show once, and the record to store (the value sealed). */
+function newSecret(now: Date, box: SecretBox): { shown: string; stored: SigningSecret } {
+  const shown = `whsec_${randomBytes(32).toString('base64')}`;
+  return { shown, stored: { value: box.seal(shown), createdAt: now, expiresAt: null } };
+}
 
-/** The secrets that sign a request sent at `now`, newest first. */
-export const activeSecrets = (sub: WebhookSubscription, now: Date): string[] =>
+/** The secrets that sign a request sent at `now`, newest first, opened. */
+export const activeSecrets = (sub: WebhookSubscription, now: Date, box: SecretBox): string[] =>
   sub.secrets
     .filter((s) => s.expiresAt === null || s.expiresAt > now)
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-    .map((s) => s.value);
+    .map((s) => box.open(s.value));
 
 export const viewOf = (sub: WebhookSubscription, now = new Date()): SubscriptionView => ({
   id: sub._id,
@@ -116,6 +117,8 @@ export function createSubscriptionStore(
   now: () => Date = () => new Date(),
   /** called once a subscription was created or deleted (the projectors' lists are out of date) */
   changed: () => Promise<void> = () => Promise.resolve(),
+  /** seals the signing secrets at rest (clear without keys) */
+  box: SecretBox = new SecretBox(undefined),
 ) {
   // Looked up per call: building the store (at app start) touches no connection.
   const subs = () => subscriptionsCollection(db);
@@ -123,18 +126,19 @@ export function createSubscriptionStore(
     /** A new subscription with a fresh secret; the caller shows the secret once. */
     async create(input: { url: string; events: OrderEventType[] }) {
       const at = now();
+      const secret = newSecret(at, box);
       const sub: WebhookSubscription = {
         _id: `whs_${randomBytes(12).toString('base64url')}`,
         url: input.url,
         events: [...new Set(input.events)],
-        secrets: [newSecret(at)],
+        secrets: [secret.stored],
         createdAt: at,
         deletedAt: null,
         revision: 1,
       };
       await subs().insertOne(sub);
       await changed();
-      return { view: viewOf(sub, at), secret: sub.secrets[0]?.value as string };
+      return { view: viewOf(sub, at), secret: secret.shown };
     },
 
     async list(): Promise<SubscriptionView[]> {
@@ -175,15 +179,15 @@ export function createSubscriptionStore(
       const kept = sub.secrets
         .filter((s) => s.expiresAt === null || s.expiresAt > at)
         .map((s) => ({ ...s, expiresAt: s.expiresAt && s.expiresAt < until ? s.expiresAt : until }));
-      const fresh = newSecret(at);
-      const secrets = [...kept, fresh];
+      const fresh = newSecret(at, box);
+      const secrets = [...kept, fresh.stored];
       // Only if nobody rotated meanwhile: a lost race is the caller's 409, never a lost secret.
       const res = await subs().updateOne(
         { _id: id, revision: sub.revision, deletedAt: null },
         { $set: { secrets, revision: sub.revision + 1 } },
       );
       if (res.matchedCount !== 1) return 'conflict' as const;
-      return { view: viewOf({ ...sub, secrets }, at), secret: fresh.value };
+      return { view: viewOf({ ...sub, secrets }, at), secret: fresh.shown };
     },
   };
 }

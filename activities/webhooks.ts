@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { verdictOf, type AttemptOutcome, type WebhookPayload } from '../domain/webhooks';
 import { postJson, TargetRefused, type OutboundPolicy } from '../infra/outbound-http';
 import { activeSecrets, createSubscriptionStore } from './webhook-subscriptions';
+import { SecretBox } from '../infra/secret-box';
 import type { Metrics } from '../infra/metrics';
 
 /**
@@ -33,6 +34,8 @@ export interface WebhookActivityDeps {
   now?: () => Date;
   /** counts each attempt by outcome */
   metrics?: Pick<Metrics, 'webhookDeliveries'>;
+  /** opens the signing secrets sealed at rest */
+  secrets?: SecretBox;
 }
 
 /** Activities of the webhook worker (task queue `webhooks`). */
@@ -41,6 +44,7 @@ export function createWebhookActivities({
   outbound,
   now = () => new Date(),
   metrics,
+  secrets = new SecretBox(undefined),
 }: WebhookActivityDeps) {
   const subscriptions = createSubscriptionStore(db, now);
   const counted = (outcome: AttemptOutcome): AttemptOutcome => {
@@ -67,7 +71,12 @@ export function createWebhookActivities({
       const headers = {
         'webhook-id': input.deliveryId,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureOf(activeSecrets(sub, sentAt), input.deliveryId, timestamp, body),
+        'webhook-signature': signatureOf(
+          activeSecrets(sub, sentAt, secrets),
+          input.deliveryId,
+          timestamp,
+          body,
+        ),
         'user-agent': 'order-saga-webhooks/1',
       };
       const started = performance.now();

@@ -24,6 +24,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { opsRoutes } from './routes/health';
 import { createMetrics, type Metrics } from '../infra/metrics';
+import type { PayloadKeys } from '../infra/payload-codec';
 import { lazyChildLogger } from '../infra/logger';
 import type { CommandTiming } from './workflow-commands';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
@@ -39,6 +40,8 @@ export interface AppDeps {
   webhooks: WebhookSettings;
   /** the admin API's key; without it the admin API refuses everyone */
   adminApiKey?: string;
+  /** the key ring webhook signing secrets are sealed with at rest (clear without one) */
+  secretKeys?: PayloadKeys;
   /** this process's metrics (a fresh registry when not given) */
   metrics?: Metrics;
   /** bounds on waiting for the workflow (commands and strong reads) */

@@ -26,6 +26,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     paymentTerms: { dueAfterMs: config.paymentDueAfterMs, reminderAfterMs: config.paymentReminderAfterMs },
     webhooks: webhookSettings(config),
     adminApiKey: config.adminApiKey,
+    secretKeys: config.payloadKeys,
     logger: createLogger('api', config.logLevel),
     changes,
     rateLimit:

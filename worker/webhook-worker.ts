@@ -1,5 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
-import { dataConverterFor } from '../infra/payload-codec';
+import { dataConverterFor, type PayloadKeys } from '../infra/payload-codec';
+import { SecretBox } from '../infra/secret-box';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { loadConfig, webhookSettings, type Config } from '../config';
@@ -18,6 +19,8 @@ export interface WebhookWorkerDeps {
   taskQueue: string;
   db: Db;
   outbound: OutboundPolicy;
+  /** opens the signing secrets sealed at rest */
+  secretKeys?: PayloadKeys;
   /** webhook attempts by outcome, failed activity attempts */
   metrics?: Metrics;
   /** how long running activities may finish after SIGTERM (default 30 s) */
@@ -40,7 +43,12 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
-    activities: createWebhookActivities({ db: deps.db, outbound: deps.outbound, metrics: deps.metrics }),
+    activities: createWebhookActivities({
+      db: deps.db,
+      outbound: deps.outbound,
+      metrics: deps.metrics,
+      secrets: new SecretBox(deps.secretKeys),
+    }),
   });
 }
 
@@ -54,6 +62,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
       taskQueue: settings.taskQueue,
       db,
       outbound: settings.outbound,
+      secretKeys: config.payloadKeys,
       metrics,
       shutdownGraceMs: config.workerShutdownGraceMs,
     });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { SecretBox } from '../../infra/secret-box';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { announceSubscriptionChange, createSubscriptionStore } from '../../activities/webhook-subscriptions';
 import { SUBSCRIBABLE_EVENTS } from '../../domain/webhooks';
@@ -61,11 +62,15 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     guardAdmin(fastify, deps);
-    const store = createSubscriptionStore(deps.db, undefined, () =>
-      // The change is made: a failed announcement is logged, and projectors see it within their bound.
-      announceSubscriptionChange(deps.redis).catch((err: unknown) => {
-        fastify.log.warn({ err }, 'webhook subscription change not announced to the projectors');
-      }),
+    const store = createSubscriptionStore(
+      deps.db,
+      undefined,
+      () =>
+        // The change is made: a failed announcement is logged, and projectors see it within their bound.
+        announceSubscriptionChange(deps.redis).catch((err: unknown) => {
+          fastify.log.warn({ err }, 'webhook subscription change not announced to the projectors');
+        }),
+      new SecretBox(deps.secretKeys),
     );
 
     app.post(

@@ -84,6 +84,7 @@ export async function startTestStack(
       ...common,
       taskQueue: webhooks.taskQueue,
       outbound: webhooks.outbound,
+      secretKeys: TEST_PAYLOAD_KEYS,
       workflowBundle: await workflowBundle(),
       metrics: metrics.webhooks,
     }),
@@ -99,6 +100,7 @@ export async function startTestStack(
     paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
     webhooks,
     adminApiKey: TEST_ADMIN_KEY,
+    secretKeys: TEST_PAYLOAD_KEYS,
     changes,
   });
   const port = await freePort();
