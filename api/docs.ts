@@ -21,7 +21,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'orders', description: 'place, pay, cancel and read orders' },
         { name: 'reads', description: 'invoices, customers, statistics' },
         { name: 'admin', description: 'webhook subscriptions and dead letters (API key)' },
-        { name: 'operations', description: 'health for probes; /metrics (Prometheus) is not listed' },
+        { name: 'operations', description: 'health for probes; the metrics are on the ops port, not here' },
       ],
       components: {
         securitySchemes: {

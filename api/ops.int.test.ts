@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { testApp } from '../test/helpers/app';
+import { createMetrics } from '../infra/metrics';
 
 /** A Temporal client whose only call here, the system info, answers or fails as told. */
 const temporalThat = (answer: () => Promise<unknown>) =>
@@ -12,9 +13,12 @@ describe('health and metrics against the real Mongo-compatible store and Redis',
   let app: FastifyInstance;
   let temporalUp = true;
 
+  const metrics = createMetrics('api');
+
   beforeAll(async () => {
     stores = await startStores('ops');
     app = await testApp({
+      metrics,
       db: stores.db,
       redis: stores.redis,
       temporal: temporalThat(async () => {
@@ -74,17 +78,20 @@ describe('health and metrics against the real Mongo-compatible store and Redis',
     expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('given requests, then /metrics has their latency by route pattern and status, not by URL', async () => {
+  test('given requests, then the metrics have their latency by route pattern and status, not by URL, and the public port does not serve them', async () => {
     await app.inject({ method: 'GET', url: '/orders/no-such-order?consistency=eventual' });
     await app.inject({ method: 'GET', url: '/nowhere' });
     const res = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(res.headers['content-type']).toContain('text/plain');
-    const text = res.body;
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    // What the ops port serves (infra/ops-server.ts, over HTTP in worker/ops.int.test.ts).
+    const text = await metrics.registry.metrics();
     expect(text).toMatch(
       /http_request_duration_seconds_count\{service="api",method="GET",route="\/orders\/:id",status_code="404"\} 1/,
     );
+    // `/nowhere` and `/metrics` itself, unmatched on the public port.
     expect(text).toMatch(
-      /http_request_duration_seconds_count\{service="api",method="GET",route="\(unmatched\)",status_code="404"\} 1/,
+      /http_request_duration_seconds_count\{service="api",method="GET",route="\(unmatched\)",status_code="404"\} 2/,
     );
     expect(text).not.toContain('no-such-order');
     expect(text).toContain('process_cpu_seconds_total');

@@ -15,8 +15,6 @@ export interface OrderKeyDoc {
   /** fingerprint of the request that placed the order */
   request: string;
   claimedAt: Date;
-  /** set once the order's run is known to have started; a claim without it is retried */
-  startedAt?: Date;
 }
 
 export const orderKeysCollection = (db: Db): Collection<OrderKeyDoc> =>
@@ -52,13 +50,5 @@ export class OrderKeys {
     const found = await this.keys.findOne({ _id: doc._id });
     if (found === null) throw new Error(`Idempotency-Key ${key} was claimed and is gone`);
     return { doc: found, repeat: true };
-  }
-
-  /** The order's run has started: a repeat of the key answers without asking Temporal. */
-  async started(caller: string, key: string, now = new Date()): Promise<void> {
-    await this.keys.updateOne(
-      { _id: idOf(caller, key), startedAt: { $exists: false } },
-      { $set: { startedAt: now } },
-    );
   }
 }

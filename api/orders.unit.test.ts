@@ -176,8 +176,8 @@ describe('access log', () => {
   test('given requests answered and refused, then each writes one line with method, URL, status, time and request id', async () => {
     const { lines, stream } = captureLog();
     const client = { workflow: { start: async () => ({}) } } as unknown as Client;
-    // The key's claim is written and marked; what is stored does not matter to this test.
-    const keys = { insertOne: async () => ({}), updateOne: async () => ({}) };
+    // The key's claim is written; what is stored does not matter to this test.
+    const keys = { insertOne: async () => ({}) };
     const db = { collection: () => keys } as unknown as Db;
     const app = await testApp({ temporal: client, db, logger: createLogger('api', 'info', stream) });
     const placed = await app.inject({

@@ -4,6 +4,8 @@ import { connectMongo, connectRedis } from '../worker/clients';
 import { buildApp } from './app';
 import { OrderChanges } from './order-changes';
 import { createLogger } from '../infra/logger';
+import { createMetrics } from '../infra/metrics';
+import { startOpsServer } from '../infra/ops-server';
 import { dataConverterFor } from '../infra/payload-codec';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
@@ -17,6 +19,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     namespace: config.temporalNamespace,
     dataConverter: dataConverterFor(config.payloadKeys),
   });
+  const metrics = createMetrics('api');
   const app = await buildApp({
     temporal,
     db: mongo.db(config.mongodbDb),
@@ -26,6 +29,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     paymentTerms: { dueAfterMs: config.paymentDueAfterMs, reminderAfterMs: config.paymentReminderAfterMs },
     webhooks: webhookSettings(config),
     adminApiKey: config.adminApiKey,
+    metrics,
     secretKeys: config.payloadKeys,
     logger: createLogger('api', config.logLevel),
     changes,
@@ -35,6 +39,17 @@ export async function main(config: Config = loadConfig()): Promise<void> {
         : undefined,
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });
+  // Metrics (and the probes again) on the ops port: not served to the public.
+  const ops = await startOpsServer({
+    port: config.opsPort,
+    host: config.opsHost,
+    metrics,
+    probes: {
+      temporal: () => temporal.workflowService.getSystemInfo({}),
+      mongodb: () => mongo.db(config.mongodbDb).command({ ping: 1 }),
+      redis: () => redis.ping(),
+    },
+  });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -48,6 +63,8 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     }, config.apiShutdownGraceMs);
     await app.close();
     clearTimeout(overdue);
+    ops.closeAllConnections();
+    await new Promise<void>((resolve) => ops.close(() => resolve()));
     await connection.close();
     changes.close();
     redis.disconnect();

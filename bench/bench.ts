@@ -195,7 +195,7 @@ const scrape = async (url: string, name: string): Promise<Histogram> =>
 
 async function main(): Promise<void> {
   const o = options();
-  const { data, env, config, workerPorts } = await stackEnvironment('bench', {
+  const { data, env, config, workerPorts, apiOpsPort } = await stackEnvironment('bench', {
     RATE_LIMIT_MAX: '1000000000',
   });
   const port = () => freePort();
@@ -207,6 +207,7 @@ async function main(): Promise<void> {
     stack = await startReadyStack(config, {
       env,
       workerPorts,
+      apiOpsPort,
       onUnexpectedExit: (name, how) => (unexpected = `${name} exited (${how})`),
     });
     const api = stack.apiUrl;

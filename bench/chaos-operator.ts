@@ -169,6 +169,7 @@ async function secondApi(ctx: OperatorContext, settings: Record<string, string>)
       TEMPORAL_ADDRESS: config.temporalAddress,
       DATA_DIR: config.dataDir,
       API_PORT: String(port),
+      OPS_PORT: String(await freePort()),
       ...settings,
     },
   });

@@ -551,7 +551,7 @@ async function adminCase(ctx: Context, fault: string, started: number): Promise<
 
 async function main(): Promise<void> {
   const o = options();
-  const { data, env, config, workerPorts } = await stackEnvironment('chaos', {
+  const { data, env, config, workerPorts, apiOpsPort } = await stackEnvironment('chaos', {
     RATE_LIMIT_MAX: '1000000000',
     ADMIN_RATE_LIMIT_MAX: '20',
     WEBHOOK_ALLOW_LOOPBACK: 'true',
@@ -572,6 +572,7 @@ async function main(): Promise<void> {
     stack = await startReadyStack(config, {
       env,
       workerPorts,
+      apiOpsPort,
       onUnexpectedExit: (name, how) => log(`${name} exited on its own (${how})`),
     });
     const api = stack.apiUrl;

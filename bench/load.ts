@@ -91,6 +91,7 @@ export async function stackEnvironment(
   env: NodeJS.ProcessEnv;
   config: Config;
   workerPorts: { ops: number; sdk: number }[];
+  apiOpsPort: number;
 }> {
   const data = mkdtempSync(join(tmpdir(), `order-saga-${name}-`));
   const port = () => freePort().then(String);
@@ -113,7 +114,7 @@ export async function stackEnvironment(
   for (const k of ['MONGODB_URL', 'REDIS_URL', 'SMTP_URL', 'TEMPORAL_ADDRESS']) delete env[k];
   const workerPorts = [];
   for (let i = 0; i < WORKERS.length; i++) workerPorts.push({ ops: await freePort(), sdk: await freePort() });
-  return { data, env, config: loadConfig(env), workerPorts };
+  return { data, env, config: loadConfig(env), workerPorts, apiOpsPort: await freePort() };
 }
 
 export interface OrderView {

@@ -33,8 +33,8 @@ export interface Stack {
   sink: SmtpSink | null;
   apiUrl: string;
   temporalUiUrl: string;
-  /** where each worker serves /metrics and /health */
-  opsUrls: Record<(typeof WORKERS)[number], string>;
+  /** where each worker, and the API, serves /metrics and /health */
+  opsUrls: Record<(typeof WORKERS)[number] | 'api', string>;
   logsDir: string;
   stop(): Promise<void>;
 }
@@ -44,6 +44,8 @@ export interface StackOptions {
   env: NodeJS.ProcessEnv;
   /** each worker's ops and SDK metrics ports; by default OPS_PORT, +2, +4 (the SDK's one above each) */
   workerPorts?: { ops: number; sdk: number }[];
+  /** the API's ops port (its metrics); by default OPS_PORT + 6 */
+  apiOpsPort?: number;
   /** a process of ours exited without being asked to */
   onUnexpectedExit?: (name: string, how: string) => void;
   /** a part has started */
@@ -112,9 +114,11 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
   const ports = WORKERS.map(
     (_, i) => opts.workerPorts?.[i] ?? { ops: config.opsPort + 2 * i, sdk: config.opsPort + 2 * i + 1 },
   );
-  const opsUrls = Object.fromEntries(
-    WORKERS.map((w, i) => [w, `http://${config.opsHost}:${ports[i]?.ops}`]),
-  ) as Stack['opsUrls'];
+  const apiOpsPort = opts.apiOpsPort ?? config.opsPort + 6;
+  const opsUrls = Object.fromEntries([
+    ...WORKERS.map((w, i) => [w, `http://${config.opsHost}:${ports[i]?.ops}`]),
+    ['api', `http://${config.opsHost}:${apiOpsPort}`],
+  ]) as Stack['opsUrls'];
 
   /** One of our processes; an exit nobody asked for is reported. */
   const processPart = (name: string, url: string, spawnIt: () => Promise<ChildProcess>): Part => {
@@ -206,7 +210,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
           port: config.apiPort,
           url: apiUrl,
           logFile: join(logsDir, 'api.log'),
-          env: childEnv,
+          env: { ...childEnv, OPS_PORT: String(apiOpsPort) },
         });
         return s.child;
       }),

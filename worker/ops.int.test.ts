@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 import { freePort } from '../infra/process';
 import { createMetrics } from '../infra/metrics';
-import { startOpsServer } from './ops';
+import { startOpsServer } from '../infra/ops-server';
+import { workerRunning } from './ops';
 
 /** A worker's ops port over real HTTP, with a stand-in worker state and probes told to pass or fail. */
 describe('worker ops server', () => {
@@ -18,8 +19,8 @@ describe('worker ops server', () => {
       port,
       host: '127.0.0.1',
       metrics,
-      worker: () => ({ getState: () => state }) as unknown as Worker,
       probes: {
+        worker: workerRunning(() => ({ getState: () => state }) as unknown as Worker),
         mongodb: async () => {
           if (!mongoUp) throw new Error('connection refused');
         },

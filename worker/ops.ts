@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
@@ -6,7 +5,7 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import type { Logger as Pino } from 'pino';
 import { createLogger, sdkLogger } from '../infra/logger';
-import { check } from '../infra/health-check';
+import { startOpsServer } from '../infra/ops-server';
 import { createMetrics, type Metrics } from '../infra/metrics';
 import { connectMongo } from './clients';
 import { runUntilSignal } from './signals';
@@ -35,53 +34,11 @@ export function countActivityFailures(
   });
 }
 
-/**
- * A worker's operations port: `/metrics`, `/health/live`, and `/health/ready` (the worker polls and
- * each store it needs answers). Loopback unless told otherwise.
- */
-export async function startOpsServer(opts: {
-  port: number;
-  host: string;
-  metrics: Metrics;
-  worker: () => Worker | null;
-  probes: Record<string, () => Promise<unknown>>;
-}): Promise<Server> {
-  const server = createServer((req, res) => {
-    const send = (status: number, body: unknown, type = 'application/json') => {
-      res
-        .writeHead(status, { 'content-type': type })
-        .end(typeof body === 'string' ? body : JSON.stringify(body));
-    };
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') return send(405, { status: 405, title: 'Method not allowed' });
-    if (path === '/health/live') return send(200, { status: 'live' });
-    if (path === '/metrics') {
-      void opts.metrics.registry.metrics().then((text) => send(200, text, opts.metrics.registry.contentType));
-      return undefined;
-    }
-    if (path === '/health/ready') {
-      void (async () => {
-        const state = opts.worker()?.getState() ?? 'INITIALIZED';
-        const entries = await Promise.all(
-          Object.entries(opts.probes).map(async ([name, probe]) => [name, await check(probe)] as const),
-        );
-        const checks = {
-          worker: { ok: state === 'RUNNING', latencyMs: 0, ...(state === 'RUNNING' ? {} : { error: state }) },
-          ...Object.fromEntries(entries),
-        };
-        const ready = Object.values(checks).every((c) => c.ok);
-        send(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
-      })();
-      return undefined;
-    }
-    return send(404, { status: 404, title: 'Not found' });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, resolve);
-  });
-  return server;
-}
+/** A worker as a readiness probe: ready only while it polls (its state otherwise, e.g. DRAINING). */
+export const workerRunning = (worker: () => Worker | null) => async (): Promise<void> => {
+  const state = worker()?.getState() ?? 'INITIALIZED';
+  if (state !== 'RUNNING') throw new Error(state);
+};
 
 /**
  * The SDK runtime of a worker process, installed once before any connection: its logger writes JSON
@@ -134,8 +91,7 @@ export async function runWorkerProcess(
     port: config.opsPort,
     host: config.opsHost,
     metrics,
-    worker: () => worker,
-    probes: { mongodb: () => db.command({ ping: 1 }), ...probes },
+    probes: { worker: workerRunning(() => worker), mongodb: () => db.command({ ping: 1 }), ...probes },
   });
   await runUntilSignal(worker, async () => {
     await new Promise<void>((resolve) => {

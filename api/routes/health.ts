@@ -3,7 +3,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app';
 import { check } from '../../infra/health-check';
-import type { Metrics } from '../../infra/metrics';
 
 const Check = Type.Object({
   ok: Type.Boolean(),
@@ -15,8 +14,11 @@ const Ready = Type.Object({
   checks: Type.Record(Type.String(), Check),
 });
 
-/** Liveness (the process answers) and readiness (Temporal, MongoDB and Redis answer), and /metrics. */
-export function opsRoutes(deps: AppDeps & { metrics: Metrics }): FastifyPluginAsync {
+/**
+ * Liveness (the process answers) and readiness (Temporal, MongoDB and Redis answer). The metrics are
+ * not here: they are on the process's ops port (api/server.ts), not on the public one.
+ */
+export function opsRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const ops = { tags: ['operations'] };
@@ -41,10 +43,5 @@ export function opsRoutes(deps: AppDeps & { metrics: Metrics }): FastifyPluginAs
         return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
       },
     );
-
-    app.get('/metrics', { schema: { ...ops, hide: true } }, async (_request, reply) => {
-      const { registry } = deps.metrics;
-      return reply.type(registry.contentType).send(await registry.metrics());
-    });
   };
 }

@@ -59,31 +59,16 @@ async function claimKey(
 }
 
 /**
- * Whether the key's order was started before. A claim is marked once its run started; one that is not
- * (the first request failed between the two writes) counts as started if the read models know the
- * order, so that a repeat after Temporal's retention never starts a second run for it.
+ * Whether the key's order was started before: the read models know it. (The run projects its first
+ * events before it can close, so an order whose run retention has deleted is always known there; a
+ * claim whose start failed is not, and the repeat starts it.)
  */
 async function startedBefore(deps: AppDeps, claim: OrderKeyDoc, log: FastifyBaseLogger): Promise<boolean> {
-  if (claim.startedAt) return true;
   try {
     return (await ordersCollection(deps.db).countDocuments({ _id: claim.orderId }, { limit: 1 })) > 0;
   } catch (err) {
     log.error({ err }, 'could not read whether the order exists');
     throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
-  }
-}
-
-async function markStarted(
-  keys: OrderKeys,
-  caller: string,
-  key: string,
-  log: FastifyBaseLogger,
-): Promise<void> {
-  try {
-    await keys.started(caller, key);
-  } catch (err) {
-    // The order is placed: a repeat finds it in the read models instead (`startedBefore`).
-    log.warn({ err }, 'could not mark the Idempotency-Key started');
   }
 }
 
@@ -177,7 +162,6 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
           if (repeat && (await startedBefore(deps, claim, request.log))) return accepted(reply, orderId);
         }
         await startOrder(deps, { orderId, customer, items }, request.log);
-        if (key !== undefined) await markStarted(keys, caller, key, request.log);
         return accepted(reply, orderId);
       },
     );
