@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { OrderChanges } from './order-changes';
-import helmet from '@fastify/helmet';
+import { addSecurityHeaders } from './security-headers';
 import rateLimit from '@fastify/rate-limit';
 import type { Db } from 'mongodb';
 import { HttpProblem, registerProblemHandlers, sendProblem } from './problem';
@@ -124,9 +124,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
-  // Security headers on every answer (nosniff, frame denial, HSTS, a CSP the docs page meets: its
-  // scripts are all its own files). No CORS plugin: browsers on other origins cannot read the API.
-  await app.register(helmet, { global: true });
+  addSecurityHeaders(app);
   if (deps.rateLimit) {
     // In memory, per API process: one more Redis round trip per request would halve the read rate.
     await app.register(rateLimit, {
