@@ -5,6 +5,8 @@ import { REBUILT, rebuildReadModels, verifyReadModels } from '../../projections/
 import { deadLettersCollection } from '../../projections/dead-letters/view';
 import { deliveriesCollection } from '../../projections/webhook-deliveries/view';
 import { eventually } from '../helpers/poll';
+import { makeEvent, type OrderEvent } from '../../domain/events';
+import { createProjectionActivities } from '../../projections/activities';
 import { startReceiver, type Receiver } from '../../bench/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { TEST_ADMIN_KEY } from '../helpers/app';
@@ -149,4 +151,36 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       { model: 'dead_letters', id: letter, field: 'status', expected: 'redriven', actual: 'open' },
     ]);
   }, 180_000);
+
+  test('given an order whose history Temporal no longer keeps, when the read models are rebuilt, then it stays, with its invoice and its customer, and verify still finds no drift', async () => {
+    const { stores, env } = stack;
+    // From read models equal to the histories (the test before tampered with two documents).
+    await rebuildReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
+    const at = new Date('2026-01-01T00:00:00Z');
+    const customer = { id: 'c-retained', email: 'old@example.com' };
+    const lines = [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }];
+    // The events of an order whose run retention has deleted: in the read models, and nowhere else.
+    const log: OrderEvent[] = [
+      makeEvent('OrderPlaced', 'gone-1', 1, at, { customer, items: [{ sku: 'KB-001', quantity: 1 }] }),
+      makeEvent('StockReserved', 'gone-1', 2, at, { lines, total: 8900, currency: 'EUR', stock: [] }),
+      makeEvent('InvoiceIssued', 'gone-1', 3, at, {
+        invoiceId: 'inv-gone-1',
+        number: 9001,
+        total: 8900,
+        currency: 'EUR',
+        dueAt: '2026-01-03T00:00:00.000Z',
+      }),
+      makeEvent('PaymentReceived', 'gone-1', 4, at, { reference: 'tx-old', amount: 8900, currency: 'EUR' }),
+      makeEvent('OrderCompleted', 'gone-1', 5, at, {}),
+    ];
+    await createProjectionActivities({ db: stores.db, redis: stores.redis }).projectEvents(log);
+    const before = await snapshot(stores.db);
+    expect(before.orders?.some((o) => (o as { _id: string })._id === 'gone-1')).toBe(true);
+
+    await rebuildReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
+    expect(await snapshot(stores.db)).toEqual(before);
+    expect(
+      (await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client })).drift,
+    ).toEqual([]);
+  }, 120_000);
 });
