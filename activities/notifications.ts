@@ -1,6 +1,7 @@
 import type { Transporter } from 'nodemailer';
 import type { OrderState } from '../domain/order';
 import { formatMoney } from '../domain/money';
+import { reasonForCustomer } from '../domain/reasons';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SmsProvider } from '../infra/sms';
@@ -62,7 +63,7 @@ const TEMPLATES: Record<NotificationKind, (o: OrderState) => { subject: string; 
     subject: `Order ${o.orderId} could not be accepted`,
     paragraphs: [
       `We are sorry: your order ${o.orderId} could not be accepted.`,
-      `Reason: ${o.reason ?? 'unknown'}`,
+      `Reason: ${reasonForCustomer(o.reason)}`,
     ],
   }),
   'payment-reminder': (o) => ({
@@ -84,7 +85,7 @@ const TEMPLATES: Record<NotificationKind, (o: OrderState) => { subject: string; 
     subject: `Order ${o.orderId} cancelled`,
     paragraphs: [
       `Your order ${o.orderId} has been cancelled.`,
-      `Reason: ${o.reason ?? 'unknown'}`,
+      `Reason: ${reasonForCustomer(o.reason)}`,
       ...(o.invoice ? [`Invoice no. ${o.invoice.number} is void; nothing is owed.`] : []),
     ],
   }),
@@ -109,7 +110,7 @@ export function renderSms(kind: NotificationKind, o: OrderState): string {
     'order-rejected': o.reason ?? 'it could not be accepted',
     'payment-reminder': `${total(o)} due by ${due(o)}`,
     'order-paid': `payment of ${total(o)} received, thank you`,
-    'order-cancelled': o.reason ?? 'cancelled',
+    'order-cancelled': reasonForCustomer(o.reason),
     'order-failed': 'nothing was charged',
   };
   return `${TEMPLATES[kind](o).subject}: ${facts[kind]}.`;

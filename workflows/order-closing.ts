@@ -4,6 +4,7 @@ import { isTerminal, type OrderState } from '../domain/order';
 import { ErrorCode } from '../domain/errors';
 import type { Closing } from '../domain/commands';
 import { POLICIES } from './policies';
+import { reconciledReason } from '../domain/reasons';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate } from './order-commands';
 import { OrderLog } from './order-log';
 import { OrderNotifier } from './order-notifier';
@@ -24,8 +25,7 @@ export interface AbandonedRun {
 
 /** A terminated or cancelled run was an operator's doing; a failed or timed-out one was not. */
 function closingOf(run: AbandonedRun): Closing {
-  const how = run.status.toLowerCase().replace('_', ' ');
-  const reason = `run ${how} in Temporal; closed by the reconciliation`;
+  const reason = reconciledReason(run.status);
   return { end: run.status === 'TERMINATED' || run.status === 'CANCELLED' ? 'CANCELLED' : 'FAILED', reason };
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../domain/commands';
 import type { OrderState } from '../domain/order';
 import type { OrderLog } from './order-log';
+import { OPERATOR_CANCELLATION } from '../domain/reasons';
 
 /** The full current state, with the commands accepted but not yet carried out. */
 export type OrderSnapshot = OrderState & { pending: Pending };
@@ -29,8 +30,7 @@ export const payOrderUpdate = defineUpdate<OrderSnapshot, [PayOrder]>('payOrder'
 /** Answers once the order has ended (cancelled, or whatever end it reached first) in the read models. */
 export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancelOrder]>('cancelOrder');
 
-/** The reason an order ends with when an operator cancels its run in the Web UI or the CLI. */
-export const OPERATOR_CANCELLATION = 'cancelled by an operator (Temporal cancel request)';
+export { OPERATOR_CANCELLATION };
 
 /** Validators refuse with a typed failure: the API maps its type to 409 or 422, `field` to the body. */
 function orRefuse(decision: Decision): void {

@@ -4,6 +4,7 @@ import { makeEvent } from '../domain/events';
 import { evolve, type OrderState, type OrderStatus } from '../domain/order';
 import type { PayOrder } from '../domain/commands';
 import { POLICIES } from './policies';
+import { PAYMENT_TIMEOUT } from '../domain/reasons';
 import { businessRefusal, businessSteps, describeFailure } from './order-steps';
 import { releaseStockOf, voidInvoiceOf } from './order-undo';
 import { Compensations } from './compensations';
@@ -108,7 +109,7 @@ class OrderSaga {
 
     const paid = await this.awaitPayment(dueAt);
     if (paid === null) {
-      return this.end('OrderCancelled', this.commands.cancellation()?.reason ?? 'payment-timeout');
+      return this.end('OrderCancelled', this.commands.cancellation()?.reason ?? PAYMENT_TIMEOUT);
     }
     const { reference, amount, currency } = paid;
     this.log.record('PaymentReceived', { reference, amount, currency });
