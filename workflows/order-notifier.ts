@@ -5,7 +5,6 @@ import {
   type ActivityInterfaceFor,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Channel, Customer } from '../domain/events';
 import type { OrderState } from '../domain/order';
 import type { NotificationKind } from '../activities/notifications';
@@ -68,7 +67,7 @@ export class OrderNotifier {
     const options = { ...ONE_NOTIFICATION_ATTEMPT, summary: `${channel} ${kind}` };
     const { initialInterval, backoffCoefficient, maximumInterval, maximumAttempts } =
       POLICIES.notification.retry;
-    let wait = msToNumber(initialInterval);
+    let wait = initialInterval;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.outbox.aroundLocalStep(() => step.executeWithOptions(options, [{ kind, order }]));
@@ -76,7 +75,7 @@ export class OrderNotifier {
         if (refusedForGood(err) || attempt >= maximumAttempts) throw new GaveUp(err, attempt);
       }
       await sleep(wait);
-      wait = Math.min(wait * backoffCoefficient, msToNumber(maximumInterval));
+      wait = Math.min(wait * backoffCoefficient, maximumInterval);
     }
   }
 

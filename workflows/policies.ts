@@ -36,10 +36,11 @@ export const POLICIES = {
   },
   notification: {
     startToCloseTimeout: '30 seconds',
+    // In milliseconds: the saga reckons the waits between a local notification's attempts from them.
     retry: {
-      initialInterval: '1 second',
+      initialInterval: 1_000,
       backoffCoefficient: 2,
-      maximumInterval: '1 minute',
+      maximumInterval: 60_000,
       maximumAttempts: 5,
     },
   },
