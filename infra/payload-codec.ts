@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { open, seal } from './aes-gcm';
 
 /** The keys payloads are encrypted with, by id; new payloads use `activeId`, old ones their own. */
 export interface PayloadKeys {
@@ -10,8 +11,6 @@ export interface PayloadKeys {
 
 const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const text = (s: string) => new TextEncoder().encode(s);
 const decodeText = (b: Uint8Array | null | undefined) => (b ? new TextDecoder().decode(b) : undefined);
 
@@ -27,27 +26,17 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const id = this.keyring.activeId;
     const key = this.key(id);
-    return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-      const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { encoding: text(ENCODING), [KEY_ID]: text(id) }, data: sealed };
-    });
+    return payloads.map((payload) => ({
+      metadata: { encoding: text(ENCODING), [KEY_ID]: text(id) },
+      data: seal(key, temporal.api.common.v1.Payload.encode(payload).finish()),
+    }));
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (decodeText(payload.metadata?.encoding) !== ENCODING) return payload;
-      const id = decodeText(payload.metadata?.[KEY_ID]) ?? '';
-      const sealed = Buffer.from(payload.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', this.key(id), sealed.subarray(0, IV_BYTES));
-      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-      const plain = Buffer.concat([
-        decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-      return temporal.api.common.v1.Payload.decode(plain);
+      const key = this.key(decodeText(payload.metadata?.[KEY_ID]) ?? '');
+      return temporal.api.common.v1.Payload.decode(open(key, Buffer.from(payload.data ?? new Uint8Array())));
     });
   }
 

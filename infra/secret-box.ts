@@ -1,9 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { open, seal } from './aes-gcm';
 import type { PayloadKeys } from './payload-codec';
 
 const PREFIX = 'sealed:v1:';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
  * Secrets kept at rest (webhook signing secrets) sealed with AES-256-GCM under the payload key ring:
@@ -16,22 +14,14 @@ export class SecretBox {
   seal(secret: string): string {
     if (!this.keyring) return secret;
     const id = this.keyring.activeId;
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key(id), iv);
-    cipher.setAAD(Buffer.from(id));
-    const sealed = Buffer.concat([iv, cipher.update(secret, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const sealed = seal(this.key(id), Buffer.from(secret, 'utf8'), Buffer.from(id));
     return `${PREFIX}${id}:${sealed.toString('base64')}`;
   }
 
   open(stored: string): string {
     if (!stored.startsWith(PREFIX)) return stored;
     const [id = '', data = ''] = stored.slice(PREFIX.length).split(':');
-    const sealed = Buffer.from(data, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key(id), sealed.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(id));
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    const body = sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES);
-    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+    return open(this.key(id), Buffer.from(data, 'base64'), Buffer.from(id)).toString('utf8');
   }
 
   private key(id: string): Buffer {
