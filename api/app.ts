@@ -27,6 +27,8 @@ import { opsRoutes } from './routes/health';
 import { createMetrics, type Metrics } from '../infra/metrics';
 import type { PayloadKeys } from '../infra/payload-codec';
 import { lazyChildLogger } from '../infra/logger';
+import { registerAccessControl } from './auth/access';
+import type { TokenSettings } from './auth/tokens';
 import type { CommandTiming } from './workflow-commands';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
 import type { PaymentTerms } from '../workflows/order';
@@ -39,8 +41,8 @@ export interface AppDeps {
   projectionsTaskQueue: string;
   paymentTerms: PaymentTerms;
   webhooks: WebhookSettings;
-  /** the admin API's key; without it the admin API refuses everyone */
-  adminApiKey?: string;
+  /** how callers' bearer tokens are verified (api/auth) */
+  auth: TokenSettings;
   /** the key ring webhook signing secrets are sealed with at rest (clear without one) */
   secretKeys?: PayloadKeys;
   /** this process's metrics (a fresh registry when not given) */
@@ -58,12 +60,14 @@ export interface AppDeps {
 }
 
 export interface RateLimit {
-  /** every route, per client address */
+  /** requests per window of one caller: a token's subject, or the client address without one */
   max: number;
-  /** the admin API (webhooks, dead letters), per client address: also bounds guessing the key */
-  adminMax: number;
   windowMs: number;
 }
+
+/** Whose budget a request spends: its verified caller's, else its client address's. */
+const rateLimitKey = (request: FastifyRequest): string =>
+  request.principal ? `${request.principal.role}:${request.principal.sub}` : `ip:${request.ip}`;
 
 /**
  * One access line per request, written when it is answered, with what Fastify's two lines (received,
@@ -125,17 +129,20 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   registerProblemHandlers(app);
   addSecurityHeaders(app);
+  // Before the rate limit, so that it counts by caller.
+  await registerAccessControl(app, deps.auth);
   if (deps.rateLimit) {
     // In memory, per API process: one more Redis round trip per request would halve the read rate.
     await app.register(rateLimit, {
       global: true,
       max: deps.rateLimit.max,
       timeWindow: deps.rateLimit.windowMs,
+      keyGenerator: rateLimitKey,
       errorResponseBuilder: (_request, ctx) =>
         new HttpProblem(
           429,
           'Too many requests',
-          `at most ${ctx.max} requests per ${ctx.after} from one client; retry after the time in Retry-After`,
+          `at most ${ctx.max} requests per ${ctx.after} from one caller; retry after the time in Retry-After`,
         ),
     });
   }

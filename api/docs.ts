@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { PUBLIC } from './auth/access';
 
 /**
  * The OpenAPI document is generated from the route schemas (so it cannot drift from what is
@@ -20,15 +21,27 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'orders', description: 'place, pay, cancel and read orders' },
         { name: 'reads', description: 'invoices, customers, statistics' },
-        { name: 'admin', description: 'webhook subscriptions and dead letters (API key)' },
+        { name: 'admin', description: 'webhook subscriptions and dead letters (admin token)' },
         { name: 'operations', description: 'health for probes; the metrics are on the ops port, not here' },
       ],
       components: {
         securitySchemes: {
-          adminKey: { type: 'http', scheme: 'bearer', description: 'the ADMIN_API_KEY of the deployment' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'a token of the identity provider: role customer (sub = customer id), support or admin',
+          },
         },
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The documentation is public: its routes declare so, like every other route (api/auth/access.ts).
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: PUBLIC };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 }

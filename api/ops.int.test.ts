@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { testApp } from '../test/helpers/app';
 import { createMetrics } from '../infra/metrics';
+import { AS_SUPPORT } from '../test/helpers/auth';
 
 /** A Temporal client whose only call here, the system info, answers or fails as told. */
 const temporalThat = (answer: () => Promise<unknown>) =>
@@ -79,7 +80,11 @@ describe('health and metrics against the real Mongo-compatible store and Redis',
   });
 
   test('given requests, then the metrics have their latency by route pattern and status, not by URL, and the public port does not serve them', async () => {
-    await app.inject({ method: 'GET', url: '/orders/no-such-order?consistency=eventual' });
+    await app.inject({
+      method: 'GET',
+      url: '/orders/no-such-order?consistency=eventual',
+      headers: AS_SUPPORT,
+    });
     await app.inject({ method: 'GET', url: '/nowhere' });
     const res = await app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(404);

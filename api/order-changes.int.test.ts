@@ -131,18 +131,18 @@ describe('order change announcements on real Redis', () => {
   test('given an answer kept at version 3, then it is served until version 4 is announced, and never older than asked', async () => {
     await writeOrderToRedis(redis, doc('o-3', 3));
     expect(changes.answer('o-3')).toBeNull();
-    changes.remember('o-3', 3, '{"v":3}');
-    expect(changes.answer('o-3')).toBe('{"v":3}');
+    changes.remember('o-3', 3, '{"v":3}', 'c-1');
+    expect(changes.answer('o-3')).toEqual({ version: 3, body: '{"v":3}', owner: 'c-1' });
     expect(changes.answer('o-3', 4)).toBeNull(); // a reader waiting for its write bypasses it
     const next = changes.until('o-3', 4, 5000);
     await writeOrderToRedis(redis, doc('o-3', 4));
     expect(await next.done).toBe('changed');
     expect(changes.answer('o-3')).toBeNull();
     // an answer read before version 4 but sent after its announcement is not kept
-    changes.remember('o-3', 3, '{"v":3}');
+    changes.remember('o-3', 3, '{"v":3}', 'c-1');
     expect(changes.answer('o-3')).toBeNull();
-    changes.remember('o-3', 4, '{"v":4}');
-    expect(changes.answer('o-3')).toBe('{"v":4}');
+    changes.remember('o-3', 4, '{"v":4}', 'c-1');
+    expect(changes.answer('o-3')?.body).toBe('{"v":4}');
   });
 
   test('given the subscription drops, then every kept answer is dropped (announcements may be missed)', async () => {
@@ -150,10 +150,10 @@ describe('order change announcements on real Redis', () => {
     // answers are kept once the subscription is confirmed
     await eventually(
       async () => {
-        own.remember('o-4', 1, '{"v":1}');
+        own.remember('o-4', 1, '{"v":1}', 'c-1');
         return own.answer('o-4');
       },
-      (kept) => kept === '{"v":1}',
+      (kept) => kept?.body === '{"v":1}',
     );
     own.close();
     expect(own.answer('o-4')).toBeNull();

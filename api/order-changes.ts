@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import { ORDER_CHANGES_CHANNEL } from '../projections/orders/redis';
 
+/** An answer as sent, and the customer whose order it is. */
+export interface KeptAnswer {
+  version: number;
+  body: string;
+  owner: string;
+}
+
 /** A wait for an order's hot document to reach a version; cancel it when the answer came otherwise. */
 export interface ChangeWait {
   done: Promise<'changed' | 'timeout'>;
@@ -20,8 +27,11 @@ export interface ChangeWait {
  */
 export class OrderChanges {
   private readonly waiters = new Map<string, Set<{ minSeq: number; wake: () => void }>>();
-  /** answers by order, least recently used first; `body: null` marks a version announced but not kept */
-  private readonly answers = new Map<string, { version: number; body: string | null }>();
+  /**
+   * answers by order, least recently used first, with the customer whose order it is (who may be
+   * given it); `body: null` marks a version announced but not kept
+   */
+  private readonly answers = new Map<string, KeptAnswer | { version: number; body: null }>();
   private live = false;
 
   constructor(
@@ -59,7 +69,7 @@ export class OrderChanges {
     );
   }
 
-  private keep(orderId: string, entry: { version: number; body: string | null }): void {
+  private keep(orderId: string, entry: KeptAnswer | { version: number; body: null }): void {
     this.answers.delete(orderId);
     this.answers.set(orderId, entry);
     while (this.answers.size > this.maxAnswers) {
@@ -70,20 +80,20 @@ export class OrderChanges {
   }
 
   /** The answer kept for the order, when it reflects at least `minSeq`. */
-  answer(orderId: string, minSeq = 0): string | null {
+  answer(orderId: string, minSeq = 0): KeptAnswer | null {
     if (!this.live) return null;
     const kept = this.answers.get(orderId);
     if (!kept?.body || kept.version < minSeq) return null;
     this.keep(orderId, kept);
-    return kept.body;
+    return kept;
   }
 
   /** Keeps an answer sent for the order at `version`, unless a newer version was announced meanwhile. */
-  remember(orderId: string, version: number, body: string): void {
+  remember(orderId: string, version: number, body: string, owner: string): void {
     if (!this.live) return;
     const kept = this.answers.get(orderId);
     if (kept && kept.version > version) return;
-    this.keep(orderId, { version, body });
+    this.keep(orderId, { version, body, owner });
   }
 
   /** Resolves 'changed' once the order reaches `minSeq`, or 'timeout' after `timeoutMs`. */

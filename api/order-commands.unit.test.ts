@@ -5,7 +5,14 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { OrderSnapshot } from '../workflows/order';
+import type { InjectOptions } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
 import { testApp } from '../test/helpers/app';
+import { AS_ADMIN, AS_SUPPORT, asCustomer } from '../test/helpers/auth';
+
+/** The customer of SNAPSHOT: the one who may pay and cancel it. */
+const OWNER = asCustomer({ id: 'c-1', email: 'ada@example.com' });
 
 const SNAPSHOT = {
   orderId: 'o-1',
@@ -51,11 +58,16 @@ async function appWith(fake: Fake) {
     workflow: { getHandle: () => handle },
     withDeadline: <T>(_d: number, fn: () => Promise<T>) => fn(),
   } as unknown as Client;
+  // The read models know nothing yet: the owner is asked of the workflow (SNAPSHOT's customer).
   const app = await testApp({
     temporal: client,
+    redis: { hget: async () => null } as unknown as Redis,
+    db: { collection: () => ({ findOne: async () => null }) } as unknown as Db,
     commandTiming: { acceptWithinMs: 1000, answerWithinMs: 50 },
   });
-  return { app, updates };
+  const inject = (req: { method: 'GET' | 'POST'; url: string; payload?: unknown; headers?: object }) =>
+    app.inject({ headers: OWNER, ...req } as InjectOptions);
+  return { app: { inject, close: () => app.close() }, updates };
 }
 
 const pay = { amount: 8900, currency: 'EUR', reference: 'tx-1' };
@@ -204,5 +216,54 @@ describe('POST /orders/:id/payments and /cancel', () => {
     const bad = await app.inject({ method: 'GET', url: '/orders/o-1?consistency=always' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('querystring.consistency');
+  });
+
+  test("given another customer's token, then its order is not found, for commands and reads alike, and nothing is sent", async () => {
+    const { app, updates } = await appWith({});
+    const mallory = asCustomer({ id: 'c-2', email: 'mallory@example.com' });
+    for (const [url, payload] of [
+      ['/orders/o-1/payments', pay],
+      ['/orders/o-1/cancel', { reason: 'x' }],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url, payload, headers: mallory });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ title: 'Order not found' });
+    }
+    const read = await app.inject({ method: 'GET', url: '/orders/o-1?consistency=strong', headers: mallory });
+    expect(read.statusCode).toBe(404);
+    expect(updates).toEqual([]);
+  });
+
+  test('given staff, then support may read but not cancel, and an admin cancels any order', async () => {
+    const { app, updates } = await appWith({});
+    const read = await app.inject({
+      method: 'GET',
+      url: '/orders/o-1?consistency=strong',
+      headers: AS_SUPPORT,
+    });
+    expect(read.statusCode).toBe(200);
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/orders/o-1/cancel',
+      payload: { reason: 'x' },
+      headers: AS_SUPPORT,
+    });
+    expect(refused.statusCode).toBe(403);
+    const paid = await app.inject({
+      method: 'POST',
+      url: '/orders/o-1/payments',
+      payload: pay,
+      headers: AS_ADMIN,
+    });
+    expect(paid.statusCode).toBe(403);
+    expect(updates).toEqual([]);
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: '/orders/o-1/cancel',
+      payload: { reason: 'fraud check' },
+      headers: AS_ADMIN,
+    });
+    expect(cancelled.statusCode).toBe(200);
+    expect(updates.map((u) => u.name)).toEqual(['cancelOrder']);
   });
 });

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import { testApp } from '../test/helpers/app';
 import { captureLog } from '../test/helpers/log-capture';
 import { createLogger } from '../infra/logger';
+import { asCustomer, TEST_AUTH } from '../test/helpers/auth';
+import { signToken } from './auth/tokens';
 
 /** The app with a Temporal client whose `workflow.start` is `start` (recording by default). */
 async function appWith(start?: () => Promise<unknown>) {
@@ -22,26 +24,19 @@ async function appWith(start?: () => Promise<unknown>) {
   return { app, starts };
 }
 
-const valid = {
-  customer: { id: 'c-1', email: 'ada@example.com' },
-  items: [{ sku: 'KB-001', quantity: 2 }],
-};
+const ADA = { id: 'c-1', email: 'ada@example.com' };
+const valid = { items: [{ sku: 'KB-001', quantity: 2 }] };
+const asAda = asCustomer(ADA);
 
 describe('POST /orders input validation', () => {
   const cases: [string, { payload: string; headers?: Record<string, string> }, number, string][] = [
-    ['missing customer', { payload: JSON.stringify({ items: valid.items }) }, 400, 'body.customer'],
     [
-      'missing email',
-      { payload: JSON.stringify({ ...valid, customer: { id: 'c-1' } }) },
+      'a customer named in the body (the caller is the customer)',
+      { payload: JSON.stringify({ ...valid, customer: { id: 'c-2', email: 'victim@example.com' } }) },
       400,
-      'body.customer.email',
+      'body.customer',
     ],
-    [
-      'bad email',
-      { payload: JSON.stringify({ ...valid, customer: { id: 'c-1', email: 'nope' } }) },
-      400,
-      'body.customer.email',
-    ],
+    ['missing items', { payload: JSON.stringify({}) }, 400, 'body.items'],
     ['no items', { payload: JSON.stringify({ ...valid, items: [] }) }, 400, 'body.items'],
     [
       'quantity 0',
@@ -97,7 +92,7 @@ describe('POST /orders input validation', () => {
         method: 'POST',
         url: '/orders',
         payload: req.payload,
-        headers: { 'content-type': 'application/json', ...req.headers },
+        headers: { 'content-type': 'application/json', ...asAda, ...req.headers },
       });
       expect(res.statusCode).toBe(status);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -111,7 +106,7 @@ describe('POST /orders input validation', () => {
 
   test('given a valid order without an Idempotency-Key, when posted, then 202 with Location and one start under an id of the server', async () => {
     const { app, starts } = await appWith();
-    const res = await app.inject({ method: 'POST', url: '/orders', payload: valid });
+    const res = await app.inject({ method: 'POST', url: '/orders', payload: valid, headers: asAda });
     expect(res.statusCode).toBe(202);
     const { orderId } = res.json<{ orderId: string }>();
     expect(orderId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -123,8 +118,40 @@ describe('POST /orders input validation', () => {
         taskQueue: 'orders',
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [expect.objectContaining({ customer: ADA, items: valid.items })],
       }),
     ]);
+    await app.close();
+  });
+
+  test("given a customer token with a phone, then the order's customer is the token's subject and verified contact", async () => {
+    const { app, starts } = await appWith();
+    const grace = { id: 'c-7', email: 'grace@example.com', phone: '+4915112345678' };
+    const res = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: valid,
+      headers: asCustomer(grace),
+    });
+    expect(res.statusCode).toBe(202);
+    expect(starts).toEqual([
+      expect.objectContaining({ args: [expect.objectContaining({ customer: grace })] }),
+    ]);
+    await app.close();
+  });
+
+  test('given a customer token without a verified email, then 403 naming the token and no workflow starts', async () => {
+    const { app, starts } = await appWith();
+    const token = signToken(TEST_AUTH, { sub: 'c-9', role: 'customer' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: valid,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ errors: [{ field: 'headers.authorization' }] });
+    expect(starts).toHaveLength(0);
     await app.close();
   });
 
@@ -132,7 +159,7 @@ describe('POST /orders input validation', () => {
     const { app } = await appWith(async () => {
       throw new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:7233');
     });
-    const res = await app.inject({ method: 'POST', url: '/orders', payload: valid });
+    const res = await app.inject({ method: 'POST', url: '/orders', payload: valid, headers: asAda });
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body).not.toContain('ECONNREFUSED');
@@ -161,7 +188,7 @@ describe('GET /orders/:id when the stores cannot answer', () => {
       db: mongo.db('none'),
       redis: { hget: async () => null } as unknown as Redis,
     });
-    const res = await app.inject({ method: 'GET', url: '/orders/o-1' });
+    const res = await app.inject({ method: 'GET', url: '/orders/o-1', headers: asAda });
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.headers['retry-after']).toBe('1');
@@ -184,9 +211,14 @@ describe('access log', () => {
       method: 'POST',
       url: '/orders',
       payload: valid,
-      headers: { 'idempotency-key': 'order-log-1', 'x-request-id': 'req-1' },
+      headers: { 'idempotency-key': 'order-log-1', 'x-request-id': 'req-1', ...asAda },
     });
-    const refused = await app.inject({ method: 'POST', url: '/orders', payload: { items: [] } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: { items: [] },
+      headers: asAda,
+    });
     await app.close();
     expect([placed.statusCode, refused.statusCode]).toEqual([202, 400]);
     const access = lines.filter(
@@ -209,5 +241,8 @@ describe('access log', () => {
     ]);
     expect(access[0]?.reqId).toBe('req-1');
     expect(JSON.stringify(lines)).not.toContain('order-log-1');
+    // Nor the caller's token, nor the contact it carries.
+    expect(JSON.stringify(lines)).not.toContain(asAda.authorization.slice(7));
+    expect(JSON.stringify(lines)).not.toContain(ADA.email);
   });
 });

@@ -6,6 +6,7 @@ import { createProjectionActivities } from '../projections/activities';
 import { applyStockSnapshot, productsCollection } from '../projections/products/view';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { testApp } from '../test/helpers/app';
+import { AS_ADMIN } from '../test/helpers/auth';
 
 describe('product catalog commands and reads against the real Mongo-compatible store and Redis', () => {
   let stores: TestStores;
@@ -21,7 +22,8 @@ describe('product catalog commands and reads against the real Mongo-compatible s
   });
 
   const send = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) => {
-    const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload }) });
+    const headers = AS_ADMIN;
+    const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
     return { status: res.statusCode, body: res.json<Record<string, unknown>>(), headers: res.headers };
   };
   const lamp = { sku: 'LAMP-1', name: 'Desk lamp', price: 3900, currency: 'EUR', stock: 5 };

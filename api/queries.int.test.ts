@@ -9,6 +9,7 @@ import { createProjectionActivities } from '../projections/activities';
 import { ensureReadModelIndexes } from '../projections/indexes';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { testApp } from '../test/helpers/app';
+import { AS_SUPPORT } from '../test/helpers/auth';
 
 /** Events of one order up to the status wanted, at the given time. */
 function history(
@@ -83,7 +84,7 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
   });
 
   const get = async (url: string) => {
-    const res = await app.inject({ method: 'GET', url });
+    const res = await app.inject({ method: 'GET', url, headers: AS_SUPPORT });
     return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
   };
   const ids = (body: Record<string, unknown>) => (body.items as { orderId: string }[]).map((i) => i.orderId);
@@ -134,7 +135,7 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
     ['/orders?from=yesterday', 'querystring.from'],
     ['/orders?sort=desc', 'querystring.sort'],
   ])('given %s, then 400 problem+json naming %s', async (url, field) => {
-    const res = await app.inject({ method: 'GET', url });
+    const res = await app.inject({ method: 'GET', url, headers: AS_SUPPORT });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toContain(field);
@@ -196,13 +197,13 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
 
   test('given a client waiting for its own write (minSeq), when the event lands meanwhile, then the answer reflects it', async () => {
     const [, reserved] = history('q-6', 'bob', new Date(Date.UTC(2026, 4, 1, 10, 5)), 'AWAITING_PAYMENT');
-    const answer = app.inject({ method: 'GET', url: '/orders/q-6?minSeq=2' });
+    const answer = app.inject({ method: 'GET', url: '/orders/q-6?minSeq=2', headers: AS_SUPPORT });
     setTimeout(() => void projector.projectEvents([reserved as OrderEvent]), 300);
     const res = await answer;
     expect(res.json()).toMatchObject({ status: 'RESERVED', freshness: { seq: 2 } });
     // Beyond what exists, the wait is bounded and the answer says how far it got.
     const started = Date.now();
-    const stale = await app.inject({ method: 'GET', url: '/orders/q-6?minSeq=9' });
+    const stale = await app.inject({ method: 'GET', url: '/orders/q-6?minSeq=9', headers: AS_SUPPORT });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(stale.json()).toMatchObject({ freshness: { seq: 2 } });
   });
@@ -217,10 +218,10 @@ describe('query API against the real Mongo-compatible store and Redis', () => {
     try {
       if (down.status !== 'ready') await new Promise((ready) => down.once('ready', ready));
       await server.stop();
-      const order = await fallback.inject({ method: 'GET', url: '/orders/q-4' });
+      const order = await fallback.inject({ method: 'GET', url: '/orders/q-4', headers: AS_SUPPORT });
       expect(order.statusCode).toBe(200);
       expect(order.json()).toMatchObject({ status: 'COMPLETED', freshness: { source: 'mongodb', seq: 5 } });
-      const stats = await fallback.inject({ method: 'GET', url: '/stats' });
+      const stats = await fallback.inject({ method: 'GET', url: '/stats', headers: AS_SUPPORT });
       // The same figures, reflecting the same events (q-6 got its second since the stats above).
       expect(stats.json()).toMatchObject({
         revenue: { EUR: 3 * 8900 },

@@ -4,19 +4,6 @@ import { MAX_PAYMENT } from '../domain/money';
 
 export const PlaceOrderBody = Type.Object(
   {
-    customer: Type.Object(
-      {
-        id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
-        email: Type.String({ format: 'email', maxLength: 254 }),
-        phone: Type.Optional(
-          Type.String({
-            pattern: '^\\+[1-9][0-9]{6,14}$',
-            description: 'E.164; notifications also go by SMS',
-          }),
-        ),
-      },
-      { additionalProperties: false },
-    ),
     items: Type.Array(
       Type.Object(
         {

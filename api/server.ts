@@ -10,6 +10,9 @@ import { dataConverterFor } from '../infra/payload-codec';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
 export async function main(config: Config = loadConfig()): Promise<void> {
+  if (config.auth === undefined) {
+    throw new Error('Invalid configuration: set AUTH_JWT_SECRET or AUTH_JWKS_URL (how callers are verified)');
+  }
   const mongo = await connectMongo(config);
   const redis = connectRedis(serviceUrls(config).redis);
   const changes = new OrderChanges(redis.duplicate());
@@ -28,15 +31,13 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     projectionsTaskQueue: config.projectionsTaskQueue,
     paymentTerms: { dueAfterMs: config.paymentDueAfterMs, reminderAfterMs: config.paymentReminderAfterMs },
     webhooks: webhookSettings(config),
-    adminApiKey: config.adminApiKey,
+    auth: config.auth,
     metrics,
     secretKeys: config.payloadKeys,
     logger: createLogger('api', config.logLevel),
     changes,
     rateLimit:
-      config.rateLimitMax > 0
-        ? { max: config.rateLimitMax, adminMax: config.adminRateLimitMax, windowMs: config.rateLimitWindowMs }
-        : undefined,
+      config.rateLimitMax > 0 ? { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs } : undefined,
   });
   await app.listen({ host: config.apiHost, port: config.apiPort });
   // Metrics (and the probes again) on the ops port: not served to the public.

@@ -31,6 +31,7 @@ import {
   type Histogram,
   type Summary,
 } from './stats';
+import { authOf, BenchTokens } from './tokens';
 
 /**
  * `npm run bench`: the whole stack (dev server, real stores, each process of its own) on free ports in
@@ -79,16 +80,31 @@ function options(): Options {
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-/** autocannon against GET /orders/:id over the given ids; requests per second and latency. */
-async function hammer(base: string, ids: string[], connections: number, seconds: number, prefix = '/orders') {
+/** An order to read, and its customer's Authorization header (each customer reads its own). */
+type Target = Pick<OrderRun, 'orderId' | 'authorization'>;
+
+/** autocannon against GET /orders/:id over the given orders; requests per second and latency. */
+async function hammer(
+  base: string,
+  targets: Target[],
+  connections: number,
+  seconds: number,
+  prefix = '/orders',
+) {
   let i = 0;
+  const next = (req: autocannon.Request) => {
+    const target = targets[i++ % targets.length] as Target;
+    return {
+      ...req,
+      path: `${prefix}/${target.orderId}`,
+      headers: { ...req.headers, authorization: target.authorization },
+    };
+  };
   const result = await autocannon({
     url: base,
     connections,
     duration: seconds,
-    requests: [
-      { method: 'GET', setupRequest: (req) => ({ ...req, path: `${prefix}/${ids[i++ % ids.length]}` }) },
-    ],
+    requests: [{ method: 'GET', setupRequest: next }],
   });
   return {
     rps: result.requests.total / result.duration,
@@ -211,20 +227,17 @@ async function main(): Promise<void> {
       onUnexpectedExit: (name, how) => (unexpected = `${name} exited (${how})`),
     });
     const api = stack.apiUrl;
-    await addStock(
-      api,
-      env.ADMIN_API_KEY ?? '',
-      'CB-004',
-      o.orders + o.warmup + o.lightOrders,
-      'benchmark stock',
-    );
+    const tokens = new BenchTokens(authOf(config));
+    await addStock(api, tokens, 'CB-004', o.orders + o.warmup + o.lightOrders, 'benchmark stock');
     const run = randomBytes(3).toString('hex');
     const check = () => {
       if (unexpected) throw new Error(unexpected);
     };
 
     log(`warm-up: ${o.warmup} orders`);
-    const [warm] = await pool(o.warmup, o.concurrency, (i) => placeAndPay(api, `warm-${run}-${i}`, i));
+    const [warm] = await pool(o.warmup, o.concurrency, (i) =>
+      placeAndPay(api, tokens, `warm-${run}-${i}`, i),
+    );
     check();
 
     // The saga's activities, local ones (recorded as markers) included: the no-op saga runs as many
@@ -274,7 +287,7 @@ async function main(): Promise<void> {
       orderTurns.push(
         await turn(stackPids, async () => {
           const done = await pool(size, o.concurrency, (i) =>
-            placeAndPay(api, keys[from + i] ?? '', from + i),
+            placeAndPay(api, tokens, keys[from + i] ?? '', from + i),
           );
           runs.push(...done);
           return done.filter((r) => r.status === 'COMPLETED').length;
@@ -303,7 +316,9 @@ async function main(): Promise<void> {
     // taking turns gives both the same conditions. The limit sends the bytes of a real answer as a
     // constant, like for like; the 43-byte constant it sent before still takes its turns, for
     // comparison (here both are held to the load generator's rate, which shares the two cores).
-    const answer = await call('GET', `${api}/orders/${ids[0] ?? ''}`);
+    const answer = await call('GET', `${api}/orders/${ids[0] ?? ''}`, {
+      headers: { authorization: runs[0]?.authorization ?? '' },
+    });
     json(answer, [200]);
     log(
       `GET /orders/:id and limit 1, bare Fastify sending the same ${answer.text.length}-byte answer (and a 43-byte one): ${o.readSeconds} s each, in turns…`,
@@ -324,9 +339,9 @@ async function main(): Promise<void> {
     const bareRounds: Hammered[] = [];
     const smallRounds: Hammered[] = [];
     for (let left = o.readSeconds; left > 0; left -= roundSeconds) {
-      apiRounds.push(await turn(stackPids, () => hammer(api, ids, o.concurrency, roundSeconds)));
-      bareRounds.push(await hammer(bareUrl, ids, o.concurrency, roundSeconds));
-      smallRounds.push(await hammer(bareUrl, ids, o.concurrency, roundSeconds, '/small'));
+      apiRounds.push(await turn(stackPids, () => hammer(api, runs, o.concurrency, roundSeconds)));
+      bareRounds.push(await hammer(bareUrl, runs, o.concurrency, roundSeconds));
+      smallRounds.push(await hammer(bareUrl, runs, o.concurrency, roundSeconds, '/small'));
       check();
     }
     const reads = overRounds(apiRounds.map((r) => r.value));
@@ -337,7 +352,7 @@ async function main(): Promise<void> {
     // The saga's latency with nothing queued: at concurrency C, C orders in flight share two cores, and
     // an order waits behind the others (C in flight at R orders/s is C/R seconds per client round).
     log(`light load: ${o.lightOrders} orders one at a time…`);
-    const light = await pool(o.lightOrders, 1, (i) => placeAndPay(api, `light-${run}-${i}`, i));
+    const light = await pool(o.lightOrders, 1, (i) => placeAndPay(api, tokens, `light-${run}-${i}`, i));
     check();
     const lightSaga = summarize(light.map((r) => r.sagaMs));
     const saga = summarize(runs.map((r) => r.sagaMs));

@@ -7,6 +7,7 @@ import { serviceUrls } from '../config';
 import { OPERATOR_CANCELLATION } from '../workflows/order';
 import { pool, type OrderView } from './load';
 import { isEnded, PatientClient } from './patient-client';
+import type { BenchTokens } from './tokens';
 
 /** How each order of a case must end, by id; the invariants check it. */
 export type Ends = Map<string, 'COMPLETED' | 'CANCELLED'>;
@@ -20,6 +21,7 @@ export interface CaseOutcome {
 export interface OperatorContext {
   o: { orders: number; concurrency: number };
   api: string;
+  tokens: BenchTokens;
   stack: Stack;
   /** the stack's environment (a second API is started from it) */
   env: NodeJS.ProcessEnv;
@@ -42,7 +44,7 @@ export async function operatorCancelCase(ctx: OperatorContext, name: string): Pr
   const ends: Ends = new Map();
   const reasons: Record<string, number> = {};
   await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
-    const client = new PatientClient(ctx.api);
+    const client = new PatientClient(ctx.api, ctx.tokens);
     const orderId = await client.place(`${name}-${i}`, i);
     if (i % 3 === 0) {
       await runOf(ctx, orderId).cancel();
@@ -69,7 +71,7 @@ export async function operatorTerminateCase(ctx: OperatorContext, name: string):
   const ends: Ends = new Map();
   const terminated: string[] = [];
   await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
-    const client = new PatientClient(ctx.api);
+    const client = new PatientClient(ctx.api, ctx.tokens);
     const orderId = await client.place(`${name}-${i}`, i);
     const order = await client.readUntil(orderId, awaiting);
     if (i % 2 === 0) {
@@ -84,7 +86,7 @@ export async function operatorTerminateCase(ctx: OperatorContext, name: string):
   });
   const t0 = Date.now();
   await ctx.temporal.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).trigger();
-  const reader = new PatientClient(ctx.api);
+  const reader = new PatientClient(ctx.api, ctx.tokens);
   await Promise.all(terminated.map((id) => reader.readUntil(id, isEnded)));
   return {
     ends,
@@ -108,7 +110,7 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
   const offsets = [-300, 100, 600, 1_500, 3_000];
   const payAround = async (orderId: string, order: OrderView, dueAt: number, i: number) => {
     await pause(Math.max(0, dueAt + (offsets[i % offsets.length] ?? 0) - Date.now()));
-    const status = await new PatientClient(api.url).pay(orderId, order);
+    const status = await new PatientClient(api.url, ctx.tokens).pay(orderId, order);
     answers[status] = (answers[status] ?? 0) + 1;
     ends.set(orderId, status === 409 ? 'CANCELLED' : 'COMPLETED');
   };
@@ -116,7 +118,7 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
   let storePaused: Promise<number> = Promise.resolve(0);
   try {
     await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
-      const client = new PatientClient(api.url);
+      const client = new PatientClient(api.url, ctx.tokens);
       const orderId = await client.place(`${name}-${i}`, i);
       const order = (await client.readUntil(orderId, awaiting)) as OrderView & {
         invoice?: { dueAt: string };
@@ -128,7 +130,7 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
     });
     await Promise.all(payments);
     const pausedMs = await storePaused;
-    const reader = new PatientClient(ctx.api);
+    const reader = new PatientClient(ctx.api, ctx.tokens);
     await Promise.all([...ends.keys()].map((orderId) => reader.readUntil(orderId, isEnded)));
     return { ends, observed: { paymentAnswers: answers, storePausedMs: pausedMs } };
   } finally {

@@ -1,6 +1,5 @@
 import { dataConverterFor } from '../infra/payload-codec';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -32,6 +31,9 @@ import {
   type CaseOutcome,
   type Ends,
 } from './chaos-operator';
+import { authOf, BenchTokens, forgedTokens } from './tokens';
+import { ordersCollection } from '../projections/orders/mongo';
+import { productsCollection } from '../projections/products/view';
 
 /**
  * `npm run chaos`: the whole stack on its own ports; each case runs orders through the API while a
@@ -96,7 +98,8 @@ interface Context {
   /** the stack's environment */
   env: NodeJS.ProcessEnv;
   api: string;
-  adminKey: string;
+  /** the callers' tokens, signed with the stack's secret */
+  tokens: BenchTokens;
   db: Db;
   redis: Redis;
   temporal: Client;
@@ -109,11 +112,12 @@ interface Context {
  */
 async function placeAndPayThroughFaults(
   api: string,
+  tokens: BenchTokens,
   key: string,
   n: number,
   placed: (orderId: string) => void,
 ): Promise<{ orderId: string; status: string; retries: number; errors: string[] }> {
-  const client = new PatientClient(api);
+  const client = new PatientClient(api, tokens);
   const orderId = await client.place(key, n);
   placed(orderId);
   let order = await client.readUntil(orderId, (o) => o.status === 'AWAITING_PAYMENT' || isEnded(o));
@@ -139,7 +143,7 @@ async function ordersUnderFault(
   const third = new Promise<void>((r) => (trigger = r));
   const faulted = third.then(() => fault(placed));
   const runs = await pool(keys.length, ctx.o.concurrency, (i) =>
-    placeAndPayThroughFaults(ctx.api, keys[i] ?? '', i, (orderId) => {
+    placeAndPayThroughFaults(ctx.api, ctx.tokens, keys[i] ?? '', i, (orderId) => {
       if (placed.push(orderId) >= Math.ceil(keys.length / 3)) trigger();
     }),
   );
@@ -356,7 +360,9 @@ async function invariants(ctx: Context, ends: Ends): Promise<Record<string, Chec
 async function outage(ctx: Context, store: 'redis' | 'mongo', id: string): Promise<Record<string, unknown>> {
   await ctx.stack.part(store).stop();
   await pause(ctx.o.outageMs / 2);
-  const res = await fetch(`${ctx.api}/orders/${id}`).catch(() => null);
+  const res = await fetch(`${ctx.api}/orders/${id}`, {
+    headers: { authorization: ctx.tokens.support },
+  }).catch(() => null);
   const body = (await res?.json().catch(() => ({}))) as { freshness?: { source?: string } } | undefined;
   await pause(ctx.o.outageMs / 2);
   await ctx.stack.part(store).start();
@@ -440,8 +446,17 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
 }
 
 /** What a request may have changed: workflows in Temporal and documents in every collection. */
-async function footprint(ctx: Context): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+/**
+ * What a request could have written: runs, documents per collection, and (when given) one order's
+ * version and the catalog's prices, names and stock.
+ */
+async function footprint(ctx: Context, orderId?: string): Promise<Record<string, number | string>> {
+  const counts: Record<string, number | string> = {};
+  if (orderId !== undefined) {
+    counts.victimVersion = (await ordersCollection(ctx.db).findOne({ _id: orderId }))?.version ?? 0;
+    const products = await productsCollection(ctx.db).find({}).sort({ _id: 1 }).toArray();
+    counts.catalog = JSON.stringify(products.map((p) => [p._id, p.name, p.price, p.available]));
+  }
   // The reconciliation's Schedule starts its passes on its own: they are not the requests' doing.
   counts.workflows = (await ctx.temporal.workflow.count('WorkflowType != "reconcileOrdersWorkflow"')).count;
   for (const c of await ctx.db.listCollections({}, { nameOnly: true }).toArray()) {
@@ -451,8 +466,18 @@ async function footprint(ctx: Context): Promise<Record<string, number>> {
 }
 
 async function hostileCase(ctx: Context, fault: string, started: number): Promise<CaseReport> {
-  const before = await footprint(ctx);
-  const requests = hostileRequests(ctx.o.hostile);
+  // Another customer's order, awaiting payment: what the forged and the borrowed tokens go after.
+  const victim = new PatientClient(ctx.api, ctx.tokens);
+  const victimId = await victim.place(`hostile-victim-${started}`, 0);
+  await victim.readUntil(victimId, (o) => o.status === 'AWAITING_PAYMENT' || isEnded(o));
+  const before = await footprint(ctx, victimId);
+  const requests = hostileRequests(ctx.o.hostile, {
+    customer: ctx.tokens.customer('hostile-1'),
+    support: ctx.tokens.support,
+    admin: ctx.tokens.admin,
+    forged: forgedTokens(authOf(ctx.stack.config)),
+    victim: { orderId: victimId, customerId: 'chaos-customer-0' },
+  });
   const statuses: Record<string, number> = {};
   const bad: string[] = [];
   await pool(requests.length, ctx.o.concurrency, async (i) => {
@@ -470,7 +495,7 @@ async function hostileCase(ctx: Context, fault: string, started: number): Promis
       bad.push(`${r.kind} ${r.method} ${r.path.slice(0, 60)} → ${res.status} ${text.slice(0, 80)}`);
     }
   });
-  const after = await footprint(ctx);
+  const after = await footprint(ctx, victimId);
   const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
   const invariants = {
     only4xxProblems: check(
@@ -496,55 +521,29 @@ async function hostileCase(ctx: Context, fault: string, started: number): Promis
 }
 
 async function adminCase(ctx: Context, fault: string, started: number): Promise<CaseReport> {
-  // From a client address of its own (127.0.0.2): the admin limit counts per address, and the hostile
-  // case's calls from 127.0.0.1 must not have used this client's budget.
-  const call = (auth?: string) =>
-    new Promise<{ status: number; retryAfter: string | null; type: string }>((done, fail) => {
-      const req = request(
-        `${ctx.api}/webhooks`,
-        { localAddress: '127.0.0.2', headers: auth ? { authorization: auth } : {} },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            done({
-              status: res.statusCode ?? 0,
-              retryAfter: res.headers['retry-after'] ?? null,
-              type: res.headers['content-type'] ?? '',
-            }),
-          );
-        },
-      );
-      req.on('error', fail);
-      req.end();
-    });
+  const call = async (authorization?: string) => {
+    const res = await fetch(`${ctx.api}/webhooks`, { headers: authorization ? { authorization } : {} });
+    await res.arrayBuffer();
+    return { status: res.status, type: res.headers.get('content-type') ?? '' };
+  };
   const none = await call();
-  const wrong = await call('Bearer not-the-key-0123456789');
-  const right = await call(`Bearer ${ctx.adminKey}`);
-  const burst: { status: number; retryAfter: string | null; type: string }[] = [];
-  for (let i = 0; i < ctx.stack.config.adminRateLimitMax + 5; i++)
-    burst.push(await call('Bearer guess-' + i));
-  const limited = burst.filter((b) => b.status === 429);
+  const customer = await call(ctx.tokens.customer('chaos-customer-0'));
+  const support = await call(ctx.tokens.support);
+  const admin = await call(ctx.tokens.admin);
   const invariants = {
-    missingKey401: check(
-      none.status === 401 && none.type.includes('problem+json'),
-      `no key → ${none.status}`,
+    noToken401: check(none.status === 401 && none.type.includes('problem+json'), `no token → ${none.status}`),
+    otherRoles403: check(
+      customer.status === 403 && support.status === 403 && support.type.includes('problem+json'),
+      `a customer → ${customer.status}, support → ${support.status}`,
     ),
-    wrongKey403: check(
-      wrong.status === 403 && wrong.type.includes('problem+json'),
-      `wrong key → ${wrong.status}`,
-    ),
-    rightKey200: check(right.status === 200, `the key → ${right.status}`),
-    rateLimited429: check(
-      limited.length > 0 && limited.every((b) => Number(b.retryAfter) > 0 && b.type.includes('problem+json')),
-      `${burst.length} more calls: ${burst.length - limited.length} answered 401/403, then ${limited.length} × 429 with Retry-After ${limited[0]?.retryAfter ?? '—'} s`,
-    ),
+    admin200: check(admin.status === 200, `an admin → ${admin.status}`),
   };
   return {
     name: 'admin-auth',
     fault,
     seconds: (Date.now() - started) / 1000,
     orders: 0,
-    observed: { statuses: burst.map((b) => b.status).join(',') },
+    observed: { statuses: [none, customer, support, admin].map((r) => r.status).join(',') },
     invariants,
     ok: Object.values(invariants).every((c) => c.ok),
   };
@@ -554,7 +553,6 @@ async function main(): Promise<void> {
   const o = options();
   const { data, env, config, workerPorts, apiOpsPort } = await stackEnvironment('chaos', {
     RATE_LIMIT_MAX: '1000000000',
-    ADMIN_RATE_LIMIT_MAX: '20',
     WEBHOOK_ALLOW_LOOPBACK: 'true',
     WEBHOOK_BACKOFF_INITIAL: '200ms',
     WEBHOOK_BACKOFF_MAX: '2s',
@@ -577,10 +575,11 @@ async function main(): Promise<void> {
       onUnexpectedExit: (name, how) => log(`${name} exited on its own (${how})`),
     });
     const api = stack.apiUrl;
-    await addStock(api, env.ADMIN_API_KEY ?? '', SKU, o.orders * o.cases.length, 'reliability suite stock');
+    const tokens = new BenchTokens(authOf(config));
+    await addStock(api, tokens, SKU, o.orders * o.cases.length, 'reliability suite stock');
     json(
       await call('POST', `${api}/webhooks`, {
-        headers: { authorization: `Bearer ${env.ADMIN_API_KEY}` },
+        headers: { authorization: tokens.admin },
         body: { url: receiver.url, events: ['OrderCompleted'] },
       }),
       [201],
@@ -595,7 +594,7 @@ async function main(): Promise<void> {
       stack,
       env,
       api,
-      adminKey: env.ADMIN_API_KEY ?? '',
+      tokens,
       db: mongo.db(config.mongodbDb),
       redis,
       temporal: new Client({

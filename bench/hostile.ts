@@ -8,9 +8,7 @@ export interface HostileRequest {
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-const order = (customer: unknown, items: unknown, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ customer, items, ...extra });
-const goodCustomer = { id: 'hostile-1', email: 'h@example.com' };
+const order = (items: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ items, ...extra });
 const goodItems = [{ sku: 'CB-004', quantity: 1 }];
 
 const INJECTIONS = [
@@ -30,79 +28,81 @@ const INJECTIONS = [
 const TEMPLATES: ((n: number) => HostileRequest)[] = [
   // wrong types
   () => ({
-    kind: 'wrong-type',
+    kind: 'identity-in-body',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order('c-1', goodItems),
+    body: order(goodItems, { customer: { id: 'chaos-customer-0', email: 'victim@example.com' } }),
+  }),
+  () => ({
+    kind: 'identity-in-body',
+    method: 'POST',
+    path: '/orders',
+    headers: JSON_TYPE,
+    body: order(goodItems, { customer: 'c-1' }),
   }),
   (n) => ({
     kind: 'wrong-type',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(goodCustomer, [{ sku: 'CB-004', quantity: String(n) }]),
+    body: order([{ sku: 'CB-004', quantity: String(n) }]),
   }),
   () => ({
     kind: 'wrong-type',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(goodCustomer, { sku: 'CB-004' }),
+    body: order({ sku: 'CB-004' }),
   }),
   (n) => ({
     kind: 'out-of-range',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(goodCustomer, [
-      { sku: 'CB-004', quantity: [-1, 0, 1.5, 1e12, Number.MAX_SAFE_INTEGER][n % 5] },
-    ]),
+    body: order([{ sku: 'CB-004', quantity: [-1, 0, 1.5, 1e12, Number.MAX_SAFE_INTEGER][n % 5] }]),
   }),
   () => ({
     kind: 'out-of-range',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(goodCustomer, []),
+    body: order([]),
   }),
   (n) => ({
     kind: 'out-of-range',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(
-      goodCustomer,
-      Array.from({ length: 51 + (n % 10) }, () => ({ sku: 'CB-004', quantity: 1 })),
-    ),
+    body: order(Array.from({ length: 51 + (n % 10) }, () => ({ sku: 'CB-004', quantity: 1 }))),
   }),
   () => ({
     kind: 'missing-field',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: JSON.stringify({ items: goodItems }),
+    body: JSON.stringify({}),
   }),
   (n) => ({
     kind: 'unknown-field',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(goodCustomer, goodItems, { [`extra${n}`]: true }),
+    body: order(goodItems, { [`extra${n}`]: true }),
   }),
   () => ({
     kind: 'prototype-pollution',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: '{"customer":{"id":"p-1","email":"p@example.com"},"items":[{"sku":"CB-004","quantity":1}],"__proto__":{"admin":true}}',
+    body: '{"items":[{"sku":"CB-004","quantity":1}],"__proto__":{"admin":true}}',
   }),
   () => ({
     kind: 'prototype-pollution',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: '{"customer":{"id":"p-2","email":"p@example.com","constructor":{"prototype":{"x":1}}},"items":[{"sku":"CB-004","quantity":1}]}',
+    body: '{"items":[{"sku":"CB-004","quantity":1,"constructor":{"prototype":{"x":1}}}]}',
   }),
   // injection strings and unicode in every field that takes text
   (n) => ({
@@ -110,28 +110,28 @@ const TEMPLATES: ((n: number) => HostileRequest)[] = [
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order({ id: INJECTIONS[n % INJECTIONS.length], email: 'i@example.com' }, goodItems),
+    body: order([{ sku: 'CB-004', quantity: 1, note: INJECTIONS[n % INJECTIONS.length] }]),
   }),
   (n) => ({
     kind: 'injection',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order({ id: 'c-1', email: `hostile@${INJECTIONS[n % INJECTIONS.length]}` }, goodItems),
+    body: order(goodItems, { email: `hostile@${INJECTIONS[n % INJECTIONS.length]}` }),
   }),
   (n) => ({
     kind: 'injection',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order(goodCustomer, [{ sku: INJECTIONS[n % INJECTIONS.length], quantity: 1 }]),
+    body: order([{ sku: INJECTIONS[n % INJECTIONS.length], quantity: 1 }]),
   }),
   () => ({
     kind: 'nosql-operator',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: order({ id: { $gt: '' }, email: 'n@example.com' }, goodItems),
+    body: order([{ sku: { $gt: '' }, quantity: 1 }]),
   }),
   (n) => ({
     kind: 'injection',
@@ -141,7 +141,7 @@ const TEMPLATES: ((n: number) => HostileRequest)[] = [
       ...JSON_TYPE,
       'idempotency-key': INJECTIONS[n % INJECTIONS.length]?.slice(0, 200).replace(/[^\x20-\x7e]/g, '?') ?? '',
     },
-    body: order(goodCustomer, goodItems),
+    body: order(goodItems),
   }),
   // bad ids in paths
   (n) => ({
@@ -191,7 +191,7 @@ const TEMPLATES: ((n: number) => HostileRequest)[] = [
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: '{"customer": {"id": "c-1",',
+    body: '{"items": [{"sku": "CB-004",',
   }),
   () => ({ kind: 'malformed-json', method: 'POST', path: '/orders', headers: JSON_TYPE, body: '' }),
   () => ({ kind: 'malformed-json', method: 'POST', path: '/orders', headers: JSON_TYPE, body: 'null' }),
@@ -201,7 +201,7 @@ const TEMPLATES: ((n: number) => HostileRequest)[] = [
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: '{"customer":{"id":"\udc00"}}',
+    body: '{"items":[{"sku":"\udc00","quantity":1}]}',
   }),
   () => ({
     kind: 'deep-json',
@@ -215,50 +215,121 @@ const TEMPLATES: ((n: number) => HostileRequest)[] = [
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: `{"customer":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)},"items":[]}`,
+    body: `{"items":[${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}]}`,
   }),
   () => ({
     kind: 'huge-body',
     method: 'POST',
     path: '/orders',
     headers: JSON_TYPE,
-    body: `{"customer":"${'x'.repeat(1_000_000)}"}`,
+    body: `{"items":"${'x'.repeat(1_000_000)}"}`,
   }),
   () => ({
     kind: 'wrong-content-type',
     method: 'POST',
     path: '/orders',
     headers: { 'content-type': 'text/plain' },
-    body: order(goodCustomer, goodItems),
+    body: order(goodItems),
   }),
   () => ({
     kind: 'wrong-content-type',
     method: 'POST',
     path: '/orders',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'customer=1&items=2',
+    body: 'items=2',
   }),
   () => ({ kind: 'unknown-route', method: 'DELETE', path: '/orders', headers: {} }),
   () => ({ kind: 'unknown-route', method: 'GET', path: '/admin/../../etc/passwd', headers: {} }),
   () => ({
-    kind: 'admin-without-key',
+    kind: 'admin-route-as-customer',
     method: 'POST',
     path: '/webhooks',
     headers: JSON_TYPE,
     body: JSON.stringify({ url: 'http://example.com', events: ['OrderCompleted'] }),
   }),
   () => ({
-    kind: 'admin-without-key',
+    kind: 'admin-route-as-customer',
+    method: 'PATCH',
+    path: '/products/CB-004',
+    headers: JSON_TYPE,
+    body: JSON.stringify({ price: 1 }),
+  }),
+  () => ({
+    kind: 'admin-route-as-customer',
     method: 'POST',
     path: '/products/CB-004/stock-adjustments',
     headers: JSON_TYPE,
-    body: JSON.stringify({ delta: 'lots', reason: 1 }),
+    body: JSON.stringify({ delta: -1000, reason: 'write it off' }),
   }),
+  () => ({ kind: 'admin-route-as-customer', method: 'GET', path: '/stats', headers: {} }),
 ];
 
-/** `count` hostile requests, every template used in turn. */
-export function hostileRequests(count: number): HostileRequest[] {
-  return Array.from({ length: count }, (_, n) =>
-    (TEMPLATES[n % TEMPLATES.length] as (n: number) => HostileRequest)(n),
-  );
+/** Who the hostile client is, the tokens it forges, and another customer's order it goes after. */
+export interface HostileCallers {
+  /** the Authorization header of the hostile client's own, valid customer token */
+  customer: string;
+  /** a support member's and an admin's tokens, for what their roles may not do */
+  support: string;
+  admin: string;
+  /** tokens that must not be accepted, by what is wrong with them */
+  forged: Record<string, string>;
+  /** another customer's order (awaiting payment), its customer and its invoice */
+  victim: { orderId: string; customerId: string };
+}
+
+/** Requests with the tokens of others or with forged ones: every one a 401, 403 or 404. */
+function tokenAbuse(callers: HostileCallers): HostileRequest[] {
+  const { orderId, customerId } = callers.victim;
+  const pay = JSON.stringify({ amount: 1, currency: 'EUR', reference: 'stolen' });
+  const targets: Omit<HostileRequest, 'kind' | 'headers'>[] = [
+    { method: 'GET', path: `/orders/${orderId}` },
+    { method: 'GET', path: `/orders/${orderId}?consistency=strong` },
+    { method: 'GET', path: `/orders/${orderId}/events` },
+    { method: 'GET', path: `/invoices/inv-${orderId}` },
+    { method: 'GET', path: `/customers/${customerId}/orders` },
+    { method: 'GET', path: `/orders?customerId=${customerId}` },
+    { method: 'POST', path: `/orders/${orderId}/payments`, body: pay },
+    { method: 'POST', path: `/orders/${orderId}/cancel`, body: JSON.stringify({ reason: 'not mine' }) },
+  ];
+  const as = (kind: string, authorization: string) =>
+    targets.map((t) => ({ ...t, kind, headers: { ...JSON_TYPE, authorization } }));
+  const placing = (kind: string, authorization: string): HostileRequest => ({
+    kind,
+    method: 'POST',
+    path: '/orders',
+    headers: { ...JSON_TYPE, authorization },
+    body: order(goodItems),
+  });
+  return [
+    ...as('other-customer', callers.customer),
+    ...Object.entries(callers.forged).flatMap(([kind, token]) => [...as(kind, token), placing(kind, token)]),
+    placing('staff-placing', callers.support),
+    placing('staff-placing', callers.admin),
+    {
+      kind: 'support-cancelling',
+      method: 'POST',
+      path: `/orders/${orderId}/cancel`,
+      headers: { ...JSON_TYPE, authorization: callers.support },
+      body: JSON.stringify({ reason: 'x' }),
+    },
+    {
+      kind: 'admin-paying',
+      method: 'POST',
+      path: `/orders/${orderId}/payments`,
+      headers: { ...JSON_TYPE, authorization: callers.admin },
+      body: pay,
+    },
+  ];
+}
+
+/**
+ * `count` hostile requests, every template used in turn, sent with the hostile customer's own token
+ * (so that they reach validation), then every abuse of tokens once.
+ */
+export function hostileRequests(count: number, callers: HostileCallers): HostileRequest[] {
+  const malformed = Array.from({ length: count }, (_, n) => {
+    const r = (TEMPLATES[n % TEMPLATES.length] as (n: number) => HostileRequest)(n);
+    return { ...r, headers: { authorization: callers.customer, ...r.headers } };
+  });
+  return [...malformed, ...tokenAbuse(callers)];
 }

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config';
 import { freePort, waitFor } from '../infra/process';
 import { startStack, WORKERS, type PartName, type Stack, type StackOptions } from '../infra/stack';
 import { call, json } from './http';
+import type { BenchTokens } from './tokens';
 
 /** What the benchmark and the reliability suite share: a stack's environment, load, HTTP helpers. */
 
@@ -58,9 +59,9 @@ function readLogTail(file: string, lines: number): string {
 }
 
 /** Stock for a run: `delta` more units of `sku`, through the admin API. */
-export async function addStock(api: string, adminKey: string, sku: string, delta: number, reason: string) {
+export async function addStock(api: string, tokens: BenchTokens, sku: string, delta: number, reason: string) {
   const res = await call('POST', `${api}/products/${sku}/stock-adjustments`, {
-    headers: { authorization: `Bearer ${adminKey}` },
+    headers: { authorization: tokens.admin },
     body: { delta, reason },
   });
   return json(res, [200]);
@@ -105,7 +106,8 @@ export async function stackEnvironment(
     SMTP_PORT: await port(),
     MAILBOX_PORT: await port(),
     API_PORT: await port(),
-    ADMIN_API_KEY: randomBytes(24).toString('hex'),
+    // The stack's own issuer: the benchmark signs its callers' tokens with it (bench/tokens.ts).
+    AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     // Payloads encrypted, as in production: the codec's cost is part of what is measured.
     PAYLOAD_KEYS: formatPayloadKeys(newPayloadKeys('bench-1')),
@@ -119,6 +121,7 @@ export async function stackEnvironment(
 
 export interface OrderView {
   orderId: string;
+  customer: { id: string };
   status: string;
   total: number;
   currency: string | null;
@@ -129,6 +132,8 @@ export interface OrderView {
 export interface OrderRun {
   /** the server's id of the order */
   orderId: string;
+  /** the Authorization header of its customer */
+  authorization: string;
   postMs: number;
   endToEndMs: number;
   sagaMs: number;
@@ -152,27 +157,31 @@ export async function pool<T>(
 }
 
 /** One customer's order, paid as soon as it awaits payment; resolves when it is completed. */
-export async function placeAndPay(api: string, key: string, n: number): Promise<OrderRun> {
+export async function placeAndPay(
+  api: string,
+  tokens: BenchTokens,
+  key: string,
+  n: number,
+): Promise<OrderRun> {
   const t0 = performance.now();
+  // The customer's own token: it places, reads and pays its order.
+  const headers = { authorization: tokens.customer(`bench-customer-${n % 100}`) };
   const placed = await call('POST', `${api}/orders`, {
-    headers: { 'idempotency-key': key },
-    body: {
-      customer: { id: `bench-customer-${n % 100}`, email: `customer${n % 100}@example.test` },
-      items: [{ sku: 'CB-004', quantity: 1 }],
-    },
+    headers: { 'idempotency-key': key, ...headers },
+    body: { items: [{ sku: 'CB-004', quantity: 1 }] },
   });
   const { orderId: id } = json<{ orderId: string }>(placed, [202]);
   const postMs = performance.now() - t0;
   // Long-poll: each read waits (server side, woken by the projector) for the next version.
   const read = (minSeq: number) =>
-    call('GET', `${api}/orders/${id}?minSeq=${minSeq}`).then((r) => json<OrderView>(r, [200]));
+    call('GET', `${api}/orders/${id}?minSeq=${minSeq}`, { headers }).then((r) => json<OrderView>(r, [200]));
   const seqOf = (o: OrderView) => o.freshness.seq;
   const deadline = Date.now() + 60_000;
   // Each `minSeq` read waits up to 3 s; under load the first event may take longer to be projected,
   // and until then the order is not found: a client asks again.
   let order: OrderView | null = null;
   while (order === null) {
-    const first = await call('GET', `${api}/orders/${id}?minSeq=1`);
+    const first = await call('GET', `${api}/orders/${id}?minSeq=1`, { headers });
     if (first.status !== 404 || Date.now() > deadline) order = json<OrderView>(first, [200]);
   }
   while (order.status !== 'AWAITING_PAYMENT') {
@@ -182,6 +191,7 @@ export async function placeAndPay(api: string, key: string, n: number): Promise<
   }
   if (order.status === 'AWAITING_PAYMENT') {
     const paid = await call('POST', `${api}/orders/${id}/payments`, {
+      headers,
       body: { amount: order.total, currency: order.currency, reference: `pay-${id}` },
     });
     json(paid, [200, 202]);
@@ -194,6 +204,7 @@ export async function placeAndPay(api: string, key: string, n: number): Promise<
   const at = (type: string) => Date.parse(order.timeline.find((e) => e.type === type)?.at ?? '');
   return {
     orderId: id,
+    authorization: headers.authorization,
     postMs,
     endToEndMs,
     sagaMs: at('OrderCompleted') - at('OrderPlaced'),

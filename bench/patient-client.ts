@@ -1,5 +1,6 @@
 import { call, json } from './http';
 import type { OrderView } from './load';
+import type { BenchTokens } from './tokens';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,6 +19,7 @@ export class PatientClient {
 
   constructor(
     readonly api: string,
+    private readonly tokens: BenchTokens,
     patienceMs = 180_000,
   ) {
     this.deadline = Date.now() + patienceMs;
@@ -41,22 +43,24 @@ export class PatientClient {
     // However often it is sent, the same key is the same order: its id comes back each time.
     const { orderId } = await this.attempt(`place ${key}`, async () => {
       const res = await call('POST', `${this.api}/orders`, {
-        headers: { 'idempotency-key': key },
-        body: {
-          customer: { id: `chaos-customer-${n % 20}`, email: `chaos${n % 20}@example.test` },
-          items: [{ sku: CHAOS_SKU, quantity: 1 }],
-        },
+        headers: { 'idempotency-key': key, authorization: this.tokens.customer(`chaos-customer-${n % 20}`) },
+        body: { items: [{ sku: CHAOS_SKU, quantity: 1 }] },
       });
       return json<{ orderId: string }>(res, [202]);
     });
     return orderId;
   }
 
-  /** Reads the order, each read waiting for its next version, until `done` says so. */
+  /** Reads the order (as support, who may read any), each read waiting for its next version, until `done` says so. */
   async readUntil(orderId: string, done: (o: OrderView) => boolean): Promise<OrderView> {
     const read = (minSeq: number) =>
       this.attempt(`read ${orderId}`, async () =>
-        json<OrderView>(await call('GET', `${this.api}/orders/${orderId}?minSeq=${minSeq}`), [200]),
+        json<OrderView>(
+          await call('GET', `${this.api}/orders/${orderId}?minSeq=${minSeq}`, {
+            headers: { authorization: this.tokens.support },
+          }),
+          [200],
+        ),
       );
     let order = await read(1);
     while (!done(order)) {
@@ -66,10 +70,14 @@ export class PatientClient {
     return order;
   }
 
-  /** Pays the invoice total: 200 or 202 when the payment was taken, 409 when the order refused it. */
-  async pay(orderId: string, order: Pick<OrderView, 'total' | 'currency'>): Promise<number> {
+  /**
+   * Pays the invoice total as the order's customer: 200 or 202 when the payment was taken, 409 when the
+   * order refused it.
+   */
+  async pay(orderId: string, order: Pick<OrderView, 'total' | 'currency' | 'customer'>): Promise<number> {
     return this.attempt(`pay ${orderId}`, async () => {
       const res = await call('POST', `${this.api}/orders/${orderId}/payments`, {
+        headers: { authorization: this.tokens.customer(order.customer.id) },
         body: { amount: order.total, currency: order.currency, reference: `pay-${orderId}` },
       });
       if (res.status === 409) return 409;

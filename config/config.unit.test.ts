@@ -25,7 +25,9 @@ describe('config', () => {
     ['WEBHOOK_ALLOW_LOOPBACK', 'yes'],
     ['WEBHOOK_MAX_RESPONSE_BYTES', '-5'],
     ['WEBHOOK_BACKOFF_INITIAL', '2h'],
-    ['ADMIN_API_KEY', 'short'],
+    ['AUTH_JWT_SECRET', 'short'],
+    ['AUTH_JWKS_URL', 'idp.example/keys'],
+    ['AUTH_CLOCK_SKEW', 'a while'],
     ['SMS_PROVIDER', 'pigeon'],
     ['SMS_URL', 'ftp://gateway.test'],
   ])('given %s=%s, then start-up fails naming that variable', (name, value) => {
@@ -61,9 +63,8 @@ describe('config', () => {
     expect(message).not.toContain('s3cret');
   });
 
-  test('given no webhook variables, then a 24 h window, 1 s → 1 h backoff, loopback refused, no admin key', () => {
+  test('given no webhook variables, then a 24 h window, 1 s → 1 h backoff, loopback refused', () => {
     const c = loadConfig({});
-    expect(c.adminApiKey).toBeUndefined();
     expect(webhookSettings(c)).toEqual({
       taskQueue: 'webhooks',
       projectionsTaskQueue: 'projections',
@@ -82,9 +83,32 @@ describe('config', () => {
     expect(loadConfig({}).smsProvider).toBe('log');
   });
 
-  test('given a too short admin key, then the refusal does not echo it', () => {
-    expect(() => loadConfig({ ADMIN_API_KEY: 'hunter2' })).toThrow(/at least 16 characters/);
-    expect(() => loadConfig({ ADMIN_API_KEY: 'hunter2' })).not.toThrow(/hunter2/);
+  test('given a too short token secret, then the refusal does not echo it', () => {
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'hunter2' })).toThrow(/at least 32 characters/);
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  test('given token settings, then one key source, the defaults for the rest; none: no settings', () => {
+    const secret = 's'.repeat(32);
+    expect(loadConfig({ AUTH_JWT_SECRET: secret }).auth).toEqual({
+      issuer: 'order-saga',
+      audience: 'order-saga-api',
+      clockSkewMs: 30_000,
+      roleClaim: 'role',
+      keys: { secret },
+    });
+    const idp = {
+      AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://idp.example/',
+    };
+    expect(loadConfig(idp).auth).toMatchObject({
+      issuer: 'https://idp.example/',
+      keys: { jwksUrl: idp.AUTH_JWKS_URL },
+    });
+    expect(() => loadConfig({ ...idp, AUTH_JWT_SECRET: secret })).toThrow(
+      /AUTH_JWKS_URL and AUTH_JWT_SECRET are exclusive/,
+    );
+    expect(loadConfig({}).auth).toBeUndefined();
   });
 
   test('given payload keys, then the last listed is the active one unless PAYLOAD_KEY_ID names another', () => {

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
 import type { PayloadKeys } from '../infra/payload-codec';
+import type { TokenSettings } from '../api/auth/tokens';
 
 /** The one place that reads the environment. Every value is validated once, at start-up. */
 export interface Config {
@@ -25,8 +26,12 @@ export interface Config {
   paymentDueAfterMs: number;
   /** the reminder goes out this long after the invoice (PAYMENT_REMINDER_AFTER, default 24h) */
   paymentReminderAfterMs: number;
-  /** the admin API's key (ADMIN_API_KEY, at least 16 characters); unset, the admin API refuses everyone */
-  adminApiKey: string | undefined;
+  /**
+   * How callers' bearer tokens are verified: AUTH_JWT_SECRET (HS256, at least 32 characters) or
+   * AUTH_JWKS_URL (the identity provider's keys), AUTH_ISSUER, AUTH_AUDIENCE, AUTH_CLOCK_SKEW (30s),
+   * AUTH_ROLE_CLAIM (role). Unset, the API does not start.
+   */
+  auth: TokenSettings | undefined;
   /**
    * PAYLOAD_KEYS (`id:base64,…`, 32-byte keys) and PAYLOAD_KEY_ID (the one new payloads use; default the
    * last listed): every payload Temporal stores is encrypted with them. Unset, payloads are stored clear.
@@ -58,10 +63,8 @@ export interface Config {
   workerShutdownGraceMs: number;
   /** RECONCILE_EVERY (1m): how often the reconciliation's Temporal Schedule closes abandoned orders */
   reconcileEveryMs: number;
-  /** RATE_LIMIT_MAX (6000) requests per client address per RATE_LIMIT_WINDOW (1m); 0 turns the limit off */
+  /** RATE_LIMIT_MAX (6000) requests per caller (token subject, else address) per RATE_LIMIT_WINDOW (1m); 0: off */
   rateLimitMax: number;
-  /** ADMIN_RATE_LIMIT_MAX (60) admin API requests per client address per window */
-  adminRateLimitMax: number;
   rateLimitWindowMs: number;
   /** API_SHUTDOWN_GRACE (10s): on SIGTERM the API answers requests in flight this long, then drops what is left */
   apiShutdownGraceMs: number;
@@ -190,6 +193,24 @@ function payloadKeys(env: Env): PayloadKeys | undefined {
   return { activeId, keys };
 }
 
+/** AUTH_*: one key source, a shared secret or the identity provider's key set, never both. */
+function tokenSettings(env: Env): TokenSettings | undefined {
+  const secretKey = secret(env, 'AUTH_JWT_SECRET', 32);
+  const jwksUrl = optionalUrl(env, 'AUTH_JWKS_URL', ['https:', 'http:']);
+  if (secretKey !== undefined && jwksUrl !== undefined) {
+    throw new ConfigError('AUTH_JWKS_URL', 'and AUTH_JWT_SECRET are exclusive: set one');
+  }
+  const checks = {
+    issuer: str(env, 'AUTH_ISSUER', 'order-saga'),
+    audience: str(env, 'AUTH_AUDIENCE', 'order-saga-api'),
+    clockSkewMs: duration(env, 'AUTH_CLOCK_SKEW', '30s'),
+    roleClaim: str(env, 'AUTH_ROLE_CLAIM', 'role'),
+  };
+  if (secretKey !== undefined) return { ...checks, keys: { secret: secretKey } };
+  if (jwksUrl !== undefined) return { ...checks, keys: { jwksUrl } };
+  return undefined;
+}
+
 /** Hides credentials in a URL so that a bad value can be echoed safely. */
 export function redact(value: string): string {
   return value.replace(/\/\/([^@/]*)@/, '//***@');
@@ -232,7 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: str(env, 'MAIL_FROM', 'Order Service <orders@example.test>'),
     paymentDueAfterMs,
     paymentReminderAfterMs,
-    adminApiKey: secret(env, 'ADMIN_API_KEY', 16),
+    auth: tokenSettings(env),
     payloadKeys: payloadKeys(env),
     webhooksTaskQueue: str(env, 'WEBHOOKS_TASK_QUEUE', 'webhooks'),
     webhookRetryWindowMs: duration(env, 'WEBHOOK_RETRY_WINDOW', '24h'),
@@ -250,7 +271,6 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileEveryMs: duration(env, 'RECONCILE_EVERY', '1m'),
     apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 6000, { zero: true }),
-    adminRateLimitMax: integer(env, 'ADMIN_RATE_LIMIT_MAX', 60),
     rateLimitWindowMs: duration(env, 'RATE_LIMIT_WINDOW', '1m'),
     opsPort: port(env, 'OPS_PORT', 9464),
     sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),

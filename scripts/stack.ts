@@ -2,7 +2,10 @@ import { ConfigError, loadConfig, redact, type Config } from '../config';
 import { startStack, type Stack } from '../infra/stack';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { formatPayloadKeys, newPayloadKeys } from '../infra/payload-codec';
+import { signToken } from '../api/auth/tokens';
+import { DEMO_CUSTOMER } from './token';
 
 /**
  * `npm start`: the whole system on 127.0.0.1 (see infra/stack.ts). State lives under DATA_DIR and
@@ -40,6 +43,7 @@ async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   Temporal gRPC     ${config.temporalAddress}
   Mailbox           ${mailbox}
   Logs              ${stack.logsDir}
+${demoTokens(config)}
 ready. Ctrl-C stops everything.`);
   } catch (err) {
     console.error('start-up failed:', err instanceof Error ? err.message : err);
@@ -48,22 +52,48 @@ ready. Ctrl-C stops everything.`);
 }
 
 /**
- * A local stack's payload key, unless PAYLOAD_KEYS is set: made on the first start and kept beside the
- * data (mode 0600), since the histories written under it must stay readable after a restart.
+ * A local stack's secret of its own, made on the first start and kept beside the data (mode 0600):
+ * the histories written under a payload key must stay readable after a restart, and tokens signed
+ * with the token secret stay valid.
  */
-function withLocalPayloadKeys(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const config = loadConfig(env);
-  if (config.payloadKeys) return env;
-  const file = join(config.dataDir, 'payload-keys');
+function localSecret(config: Config, name: string, make: () => string): string {
+  const file = join(config.dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, formatPayloadKeys(newPayloadKeys('local-1')), { mode: 0o600 });
+    writeFileSync(file, make(), { mode: 0o600 });
   }
-  return { ...env, PAYLOAD_KEYS: readFileSync(file, 'utf8').trim() };
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** PAYLOAD_KEYS and AUTH_JWT_SECRET when not given (an identity provider's AUTH_JWKS_URL is kept). */
+function withLocalSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const config = loadConfig(env);
+  const local = { ...env };
+  if (!config.payloadKeys) {
+    local.PAYLOAD_KEYS = localSecret(config, 'payload-keys', () =>
+      formatPayloadKeys(newPayloadKeys('local-1')),
+    );
+  }
+  if (!config.auth) {
+    local.AUTH_JWT_SECRET = localSecret(config, 'token-secret', () => randomBytes(32).toString('base64url'));
+  }
+  return local;
+}
+
+/** A customer's and an admin's token, to try the API with (`npm run token` makes others). */
+function demoTokens(config: Config): string {
+  if (config.auth === undefined || !('secret' in config.auth.keys)) return '';
+  const day = 24 * 3_600_000;
+  const customer = signToken(config.auth, { ...DEMO_CUSTOMER, role: 'customer', ttlMs: day });
+  const admin = signToken(config.auth, { sub: 'demo-admin', role: 'admin', ttlMs: day });
+  return `
+  Demo tokens (24 h; export them to try the README's examples):
+  export CUSTOMER_TOKEN=${customer}
+  export ADMIN_TOKEN=${admin}`;
 }
 
 try {
-  const env = withLocalPayloadKeys(process.env);
+  const env = withLocalSecrets(process.env);
   void main(loadConfig(env), env);
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : err);

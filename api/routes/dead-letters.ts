@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ADMIN } from '../auth/access';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -9,7 +10,6 @@ import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deli
 import type { NotificationKind } from '../../activities/notifications';
 import { notificationRedriveWorkflow } from '../../workflows';
 import type { AppDeps } from '../app';
-import { guardAdmin } from '../admin-auth';
 import { freshnessOf } from '../freshness';
 import { HttpProblem } from '../problem';
 import { Freshness } from '../query-schemas';
@@ -34,7 +34,7 @@ const IdParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 300, pattern: '^[A-Za-z0-9_.:-]+$' }),
 });
 const errors = { '4xx': Problem, '5xx': Problem };
-const admin = { tags: ['admin'], security: [{ adminKey: [] }] };
+const admin = { tags: ['admin'] };
 
 const answerOf = (doc: DeadLetter) => {
   const { _id, version: _v, projectedAt: _p, notification: _n, ...letter } = doc;
@@ -45,7 +45,6 @@ const answerOf = (doc: DeadLetter) => {
 export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    guardAdmin(fastify, deps);
     const subscriptions = createSubscriptionStore(deps.db);
     const find = async (id: string) => {
       const doc = await deadLettersCollection(deps.db).findOne({ _id: id });
@@ -109,6 +108,7 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get(
       '/dead-letters',
       {
+        config: { access: ADMIN },
         schema: {
           ...admin,
           querystring: Type.Object(
@@ -130,7 +130,10 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/dead-letters/:id',
-      { schema: { ...admin, params: IdParams, response: { 200: Letter, ...errors } } },
+      {
+        config: { access: ADMIN },
+        schema: { ...admin, params: IdParams, response: { 200: Letter, ...errors } },
+      },
       async (request) => {
         const doc = await find(request.params.id);
         return answerOf(doc);
@@ -140,6 +143,7 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
     app.post(
       '/dead-letters/:id/redrive',
       {
+        config: { access: ADMIN },
         schema: {
           ...admin,
           params: IdParams,

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { PUBLIC } from '../auth/access';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app';
@@ -25,13 +26,16 @@ export function opsRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/health/live',
-      { schema: { ...ops, response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+      {
+        config: { access: PUBLIC },
+        schema: { ...ops, response: { 200: Type.Object({ status: Type.Literal('live') }) } },
+      },
       async () => ({ status: 'live' as const }),
     );
 
     app.get(
       '/health/ready',
-      { schema: { ...ops, response: { 200: Ready, 503: Ready } } },
+      { config: { access: PUBLIC }, schema: { ...ops, response: { 200: Ready, 503: Ready } } },
       async (_request, reply) => {
         const [temporal, mongodb, redis] = await Promise.all([
           check(() => deps.temporal.workflowService.getSystemInfo({})),

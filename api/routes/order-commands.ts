@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { callerOf, OWNER, OWNER_OR_ADMIN } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, type OrderSnapshot } from '../../workflows/order';
 import { decideCancel, decidePayment, NOTHING_PENDING, type Decision } from '../../domain/commands';
 import { HttpProblem } from '../problem';
+import { requireOwnOrder } from '../order-owner';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
 import { ORDER_ENDED, queryOrder, sendOrderUpdate, type CommandOutcome } from '../workflow-commands';
 import { CancelBody, CommandAccepted, OrderIdParams, OrderView, PaymentBody, Problem } from '../schemas';
@@ -53,9 +55,10 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.post(
       '/orders/:id/payments',
-      { schema: { params: OrderIdParams, body: PaymentBody, response } },
+      { config: { access: OWNER }, schema: { params: OrderIdParams, body: PaymentBody, response } },
       async (request, reply) => {
         const { id } = request.params;
+        await requireOwnOrder(deps, callerOf(request), id, request.log);
         // The reference names the payment: while the run is open, Temporal answers a repeat with the
         // recorded outcome; after it closed, the ended order shows whether it was this payment.
         const out = await orRepeatOfEnded(
@@ -77,9 +80,10 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.post(
       '/orders/:id/cancel',
-      { schema: { params: OrderIdParams, body: CancelBody, response } },
+      { config: { access: OWNER_OR_ADMIN }, schema: { params: OrderIdParams, body: CancelBody, response } },
       async (request, reply) => {
         const { id } = request.params;
+        await requireOwnOrder(deps, callerOf(request), id, request.log);
         const out = await orRepeatOfEnded(
           id,
           () => sendOrderUpdate(deps.temporal, timing, id, cancelOrderUpdate, [request.body], 'cancel'),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { callerOf, OWNER_OR_STAFF, reaches } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { OrderDoc } from '../../projections/orders/mongo';
 import {
@@ -10,6 +11,8 @@ import {
 } from '../../projections/orders/queries';
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { orderNotFound } from '../order-owner';
+import type { Principal } from '../auth/principal';
 import { instantOf } from '../../domain/instant';
 import { OrderEvents, OrderListQuery, OrderPage } from '../query-schemas';
 import { readOrderDoc } from '../read-order';
@@ -27,6 +30,10 @@ export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>, source: 'redis' | 'mo
   updatedAt: doc.updatedAt,
   freshness: freshnessOf(doc, source),
 });
+
+/** The answer for a customer with no orders here, and for another customer: the same. */
+export const customerNotFound = (id: string) =>
+  new HttpProblem(404, 'Customer not found', `no orders for customer ${id}`);
 
 /** `?cursor=` as sent back by a previous page; anything else is the client's error. */
 export function cursorOf(raw: string | undefined): Cursor | undefined {
@@ -54,6 +61,16 @@ function instant(field: 'from' | 'to', value: string | undefined): string | unde
   return found;
 }
 
+/**
+ * Whose orders a list shows: a customer's own (asking for another's is a 404, like its orders);
+ * staff any customer's or everyone's.
+ */
+function listedCustomer(caller: Principal, asked: string | undefined): string | undefined {
+  if (caller.role !== 'customer') return asked;
+  if (asked !== undefined && asked !== caller.sub) throw customerNotFound(asked);
+  return caller.sub;
+}
+
 /** Reads of orders, all from the read models. */
 export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
@@ -62,10 +79,12 @@ export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get(
       '/orders',
       {
+        config: { access: OWNER_OR_STAFF },
         schema: { querystring: OrderListQuery, response: { 200: OrderPage, '4xx': Problem, '5xx': Problem } },
       },
       async (request) => {
-        const { customerId, status, from, to, limit = 20, cursor } = request.query;
+        const { status, from, to, limit = 20, cursor } = request.query;
+        const customerId = listedCustomer(callerOf(request), request.query.customerId);
         const page = await listOrders(
           deps.db,
           { customerId, status, from: instant('from', from), to: instant('to', to) },
@@ -80,11 +99,14 @@ export function orderQueryRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/orders/:id/events',
-      { schema: { params: OrderIdParams, response: { 200: OrderEvents, '4xx': Problem, '5xx': Problem } } },
+      {
+        config: { access: OWNER_OR_STAFF },
+        schema: { params: OrderIdParams, response: { 200: OrderEvents, '4xx': Problem, '5xx': Problem } },
+      },
       async (request) => {
         const { id } = request.params;
         const found = await readOrderDoc(deps, id, request.log);
-        if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+        if (found === null || !reaches(callerOf(request), found.doc.customer.id)) throw orderNotFound(id);
         return { orderId: id, events: found.doc.timeline, freshness: freshnessOf(found.doc, found.source) };
       },
     );

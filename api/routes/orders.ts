@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { OWNER, OWNER_OR_STAFF } from '../auth/access';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -16,6 +17,10 @@ import { getOrderQuery } from '../../workflows/order';
 import { orderSummary } from '../../domain/summary';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
 import { HttpProblem } from '../problem';
+import { orderNotFound } from '../order-owner';
+import { callerOf, reaches } from '../auth/access';
+import type { Principal } from '../auth/principal';
+import type { Customer } from '../../domain/events';
 import { OrderKeys, type OrderKeyDoc } from '../order-keys';
 import { queryOrder } from '../workflow-commands';
 import { viewOfSnapshot } from './views';
@@ -88,7 +93,7 @@ const keyReused = (key: string) =>
  */
 async function startOrder(
   deps: AppDeps,
-  order: { orderId: string; customer: PlaceOrderBody['customer']; items: PlaceOrderBody['items'] },
+  order: { orderId: string; customer: Customer; items: PlaceOrderBody['items'] },
   log: FastifyBaseLogger,
 ): Promise<void> {
   const { orderId, customer, items } = order;
@@ -119,6 +124,23 @@ async function startOrder(
   }
 }
 
+/**
+ * The customer an order is for: the caller itself, with the contact its identity provider vouches
+ * for. Notices go there and nowhere else a request could name.
+ */
+function customerOf(caller: Principal): Customer {
+  if (caller.email === undefined) {
+    throw new HttpProblem(
+      403,
+      'Forbidden',
+      "the token carries no verified email to send the order's notices to",
+      'about:blank',
+      [{ field: 'headers.authorization', message: 'no verified email claim' }],
+    );
+  }
+  return { id: caller.sub, email: caller.email, ...(caller.phone !== undefined && { phone: caller.phone }) };
+}
+
 function accepted(reply: FastifyReply, orderId: string) {
   const self = `/orders/${encodeURIComponent(orderId)}`;
   return reply
@@ -135,6 +157,7 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
     app.post(
       '/orders',
       {
+        config: { access: OWNER },
         schema: {
           headers: IdempotencyHeaders,
           body: PlaceOrderBody,
@@ -143,9 +166,11 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
-        const { customer, items } = request.body;
-        const asked = fingerprint({ customer, items });
-        // The caller a key belongs to: the customer the order is for (until callers authenticate).
+        const { items } = request.body;
+        const customer = customerOf(callerOf(request));
+        // The key is the customer's own (another's same key is another order); the request it names
+        // is its items: the contact may change between a request and its retry.
+        const asked = fingerprint({ items });
         const caller = customer.id;
         let orderId: string = randomUUID();
         if (key !== undefined) {
@@ -166,14 +191,15 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
       },
     );
 
-    const keep = new WeakMap<object, number>();
+    const keep = new WeakMap<object, { version: number; owner: string }>();
     app.get(
       '/orders/:id',
       {
+        config: { access: OWNER_OR_STAFF },
         onSend: (request, reply, payload, done) => {
-          const version = keep.get(request);
-          if (version !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
-            deps.changes?.remember(request.params.id, version, payload);
+          const kept = keep.get(request);
+          if (kept !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
+            deps.changes?.remember(request.params.id, kept.version, payload, kept.owner);
           }
           done(null, payload);
         },
@@ -185,26 +211,30 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
       },
       (request, reply) => {
         const { id } = request.params;
+        const caller = callerOf(request);
         const strong = request.query.consistency === 'strong';
         const minSeq = request.query.minSeq ?? 0;
         // Most reads: the kept string, this route's own serialized answer, sent as is (Fastify sends a
         // JSON string unchanged) without a promise on the way.
         const kept = strong ? null : deps.changes?.answer(id, minSeq);
         if (kept) {
-          void reply.type('application/json; charset=utf-8').send(kept as unknown as OrderView);
+          if (!reaches(caller, kept.owner)) throw orderNotFound(id);
+          void reply.type('application/json; charset=utf-8').send(kept.body as unknown as OrderView);
           return;
         }
         return (async () => {
           if (strong) {
             const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
             const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
-            if (snapshot === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+            if (snapshot === null || !reaches(caller, snapshot.customer.id)) throw orderNotFound(id);
             return viewOfSnapshot(snapshot);
           }
           const found = await readOrderAtLeast(deps, id, minSeq, request.log);
-          if (found === null) throw new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+          if (found === null || !reaches(caller, found.doc.customer.id)) throw orderNotFound(id);
           // A Redis answer is kept, as sent, until the order's next version is announced.
-          if (found.source === 'redis' && deps.changes) keep.set(request, found.doc.version);
+          if (found.source === 'redis' && deps.changes) {
+            keep.set(request, { version: found.doc.version, owner: found.doc.customer.id });
+          }
           const { version: _v, ...state } = toState(found.doc);
           return { ...state, freshness: freshnessOf(found.doc, found.source) };
         })();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ADMIN, PUBLIC } from '../auth/access';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -97,7 +98,10 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.post(
       '/products',
-      { schema: { body: NewProduct, response: { 201: ProductAnswer, ...errors } } },
+      {
+        config: { access: ADMIN },
+        schema: { body: NewProduct, response: { 201: ProductAnswer, ...errors } },
+      },
       async (request, reply) => {
         const snapshot = await catalog().createProduct(request.body).catch(refused);
         return reply
@@ -110,6 +114,7 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
     app.patch(
       '/products/:sku',
       {
+        config: { access: ADMIN },
         schema: {
           params: SkuParams,
           headers: IdempotencyHeaders,
@@ -129,6 +134,7 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
     app.post(
       '/products/:sku/stock-adjustments',
       {
+        config: { access: ADMIN },
         schema: {
           params: SkuParams,
           headers: IdempotencyHeaders,
@@ -148,7 +154,10 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/products/:sku',
-      { schema: { params: SkuParams, response: { 200: ProductAnswer, ...errors } } },
+      {
+        config: { access: PUBLIC },
+        schema: { params: SkuParams, response: { 200: ProductAnswer, ...errors } },
+      },
       async (request) => {
         const { sku } = request.params;
         try {
@@ -165,7 +174,10 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/catalog',
-      { schema: { response: { 200: Type.Object({ items: Type.Array(ProductAnswer) }), ...errors } } },
+      {
+        config: { access: PUBLIC },
+        schema: { response: { 200: Type.Object({ items: Type.Array(ProductAnswer) }), ...errors } },
+      },
       async (request) => {
         try {
           const items = await catalogFromRedis(deps.redis);

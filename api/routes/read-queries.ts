@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { callerOf, OWNER_OR_STAFF, reaches, STAFF } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { customersCollection } from '../../projections/customers/view';
 import { invoicesCollection } from '../../projections/invoices/view';
@@ -18,7 +19,7 @@ import {
 } from '../query-schemas';
 import { Problem } from '../schemas';
 import { Type } from '@sinclair/typebox';
-import { cursorOf, summaryOf } from './order-queries';
+import { cursorOf, customerNotFound, summaryOf } from './order-queries';
 
 const errors = { '4xx': Problem, '5xx': Problem };
 
@@ -29,11 +30,16 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.get(
       '/invoices/:id',
-      { schema: { params: InvoiceIdParams, response: { 200: InvoiceAnswer, ...errors } } },
+      {
+        config: { access: OWNER_OR_STAFF },
+        schema: { params: InvoiceIdParams, response: { 200: InvoiceAnswer, ...errors } },
+      },
       async (request) => {
         const { id } = request.params;
         const doc = await invoicesCollection(deps.db).findOne({ _id: id });
-        if (doc === null) throw new HttpProblem(404, 'Invoice not found', `no invoice with id ${id}`);
+        if (doc === null || !reaches(callerOf(request), doc.customerId)) {
+          throw new HttpProblem(404, 'Invoice not found', `no invoice with id ${id}`);
+        }
         const { _id, version: _v, projectedAt: _p, ...invoice } = doc;
         return { invoiceId: _id, ...invoice, freshness: freshnessOf(doc, 'mongodb') };
       },
@@ -42,6 +48,7 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get(
       '/customers/:id/orders',
       {
+        config: { access: OWNER_OR_STAFF },
         schema: {
           params: CustomerIdParams,
           querystring: Type.Object(PageQuery, { additionalProperties: false }),
@@ -51,12 +58,12 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request) => {
         const { id } = request.params;
         const { limit = 20, cursor } = request.query;
+        if (!reaches(callerOf(request), id)) throw customerNotFound(id);
         const customer = await customersCollection(deps.db).findOne(
           { _id: id },
           { projection: { orders: 0 } },
         );
-        if (customer === null)
-          throw new HttpProblem(404, 'Customer not found', `no orders for customer ${id}`);
+        if (customer === null) throw customerNotFound(id);
         const counts = {
           customerId: id,
           orderCount: customer.orderCount,
@@ -93,21 +100,25 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
       },
     );
 
-    app.get('/stats', { schema: { response: { 200: Stats, ...errors } } }, async (request) => {
-      const answer = ({ reflects, ...figures }: OrderStats, source: 'redis' | 'mongodb') => ({
-        ...figures,
-        freshness: {
-          source,
-          events: reflects.events,
-          projectedAt: reflects.projectedAt?.toISOString() ?? null,
-        },
-      });
-      try {
-        return answer(await statsFromRedis(deps.redis), 'redis');
-      } catch (err) {
-        request.log.warn({ err }, 'redis read failed, computing stats from MongoDB');
-        return answer(await statsFromMongo(deps.db), 'mongodb');
-      }
-    });
+    app.get(
+      '/stats',
+      { config: { access: STAFF }, schema: { response: { 200: Stats, ...errors } } },
+      async (request) => {
+        const answer = ({ reflects, ...figures }: OrderStats, source: 'redis' | 'mongodb') => ({
+          ...figures,
+          freshness: {
+            source,
+            events: reflects.events,
+            projectedAt: reflects.projectedAt?.toISOString() ?? null,
+          },
+        });
+        try {
+          return answer(await statsFromRedis(deps.redis), 'redis');
+        } catch (err) {
+          request.log.warn({ err }, 'redis read failed, computing stats from MongoDB');
+          return answer(await statsFromMongo(deps.db), 'mongodb');
+        }
+      },
+    );
   };
 }

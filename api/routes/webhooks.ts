@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ADMIN } from '../auth/access';
 import type { FastifyPluginAsync } from 'fastify';
 import { SecretBox } from '../../infra/secret-box';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,7 +8,6 @@ import { SUBSCRIBABLE_EVENTS } from '../../domain/webhooks';
 import { checkTarget, TargetRefused } from '../../infra/outbound-http';
 import { deliveriesOf } from '../../projections/webhook-deliveries/view';
 import type { AppDeps } from '../app';
-import { guardAdmin } from '../admin-auth';
 import { HttpProblem } from '../problem';
 import { literals, Problem } from '../schemas';
 
@@ -52,7 +52,7 @@ const Delivery = Type.Object({
   redrives: Type.Integer(),
 });
 const errors = { '4xx': Problem, '5xx': Problem };
-const admin = { tags: ['admin'], security: [{ adminKey: [] }] };
+const admin = { tags: ['admin'] };
 
 const notFound = (id: string) =>
   new HttpProblem(404, 'Subscription not found', `no webhook subscription ${id}`);
@@ -61,7 +61,6 @@ const notFound = (id: string) =>
 export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    guardAdmin(fastify, deps);
     const store = createSubscriptionStore(
       deps.db,
       undefined,
@@ -75,7 +74,10 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.post(
       '/webhooks',
-      { schema: { ...admin, body: NewSubscription, response: { 201: WithSecret, ...errors } } },
+      {
+        config: { access: ADMIN },
+        schema: { ...admin, body: NewSubscription, response: { 201: WithSecret, ...errors } },
+      },
       async (request, reply) => {
         const { url, events } = request.body;
         try {
@@ -98,6 +100,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get(
       '/webhooks',
       {
+        config: { access: ADMIN },
         schema: { ...admin, response: { 200: Type.Object({ items: Type.Array(Subscription) }), ...errors } },
       },
       async () => ({ items: await store.list() }),
@@ -105,7 +108,10 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.delete(
       '/webhooks/:id',
-      { schema: { ...admin, params: IdParams, response: { 204: Type.Null(), ...errors } } },
+      {
+        config: { access: ADMIN },
+        schema: { ...admin, params: IdParams, response: { 204: Type.Null(), ...errors } },
+      },
       async (request, reply) => {
         if (!(await store.remove(request.params.id))) throw notFound(request.params.id);
         return reply.status(204).send(null);
@@ -114,7 +120,10 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
 
     app.post(
       '/webhooks/:id/rotate-secret',
-      { schema: { ...admin, params: IdParams, response: { 200: WithSecret, ...errors } } },
+      {
+        config: { access: ADMIN },
+        schema: { ...admin, params: IdParams, response: { 200: WithSecret, ...errors } },
+      },
       async (request) => {
         const { id } = request.params;
         const rotated = await store.rotate(id, deps.webhooks.secretOverlapMs);
@@ -129,6 +138,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get(
       '/webhooks/:id/deliveries',
       {
+        config: { access: ADMIN },
         schema: {
           ...admin,
           params: IdParams,

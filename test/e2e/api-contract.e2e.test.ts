@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DEMO_CATALOG } from '../../domain/catalog';
-import { TEST_ADMIN_KEY } from '../helpers/app';
+import { AS_ADMIN, AS_SUPPORT, asCustomer } from '../helpers/auth';
 import { invalid, valid, type JsonSchema } from '../helpers/schema-arbitrary';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -25,6 +25,10 @@ interface ApiRequest {
   headers: Record<string, string>;
   body?: string;
 }
+
+/** The customer whose order the fuzzer knows, and another. */
+const FUZZ_CUSTOMER = asCustomer({ id: 'c-fuzz', email: 'f@example.com' });
+const OTHER_CUSTOMER = asCustomer({ id: 'c-other', email: 'o@example.com', phone: '+4915112345678' });
 
 /** A field a validation problem may name: where in the request it is. */
 const FIELD = /^(body|querystring|params|headers|content-type)([.[]|$)/;
@@ -58,13 +62,15 @@ function requestsFor(op: Operation, known: Record<string, string[]>): fc.Arbitra
   const body = schema
     ? fc.oneof(
         { arbitrary: eitherWay(schema).map((v) => JSON.stringify(v)), weight: 9 },
-        { arbitrary: fc.constantFrom('{"customer":', '', 'null', '[]'), weight: 1 },
+        { arbitrary: fc.constantFrom('{"items":', '', 'null', '[]'), weight: 1 },
       )
     : fc.constant(undefined);
   const auth = op.security
     ? fc.constantFrom<string | undefined>(
-        `Bearer ${TEST_ADMIN_KEY}`,
-        `Bearer ${TEST_ADMIN_KEY}`,
+        FUZZ_CUSTOMER.authorization,
+        OTHER_CUSTOMER.authorization,
+        AS_SUPPORT.authorization,
+        AS_ADMIN.authorization,
         'Bearer x',
         undefined,
       )
@@ -108,11 +114,8 @@ describe('the API against requests generated from its OpenAPI document', () => {
     );
     const placed = await fetch(`${stack.base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        customer: { id: 'c-fuzz', email: 'f@example.com' },
-        items: [{ sku: 'KB-001', quantity: 1 }],
-      }),
+      headers: { 'content-type': 'application/json', ...FUZZ_CUSTOMER },
+      body: JSON.stringify({ items: [{ sku: 'KB-001', quantity: 1 }] }),
     });
     const { orderId } = (await placed.json()) as { orderId: string };
     known.id = [orderId, 'does-not-exist'];

@@ -11,6 +11,7 @@ import { eventually } from '../helpers/poll';
 import { metricValue } from '../helpers/metrics';
 import { cacheDir } from '../helpers/env';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { AS_SUPPORT, asCustomer, type TestCustomer } from '../helpers/auth';
 
 /**
  * The whole stack over HTTP: Temporal dev server, the real saga and projector workers, the API on a
@@ -30,12 +31,29 @@ describe('an order flowing end to end', () => {
 
   afterAll(() => stack?.stop(), 60_000);
 
-  const placeOrder = (body: unknown, key?: string) =>
-    fetch(`${base}/orders`, {
+  /** Each order's customer, to act on it as its owner. */
+  const owners = new Map<string, TestCustomer>();
+  /** The customer (its token) places `items`, the rest of the body as given. */
+  const placeOrder = async (
+    { customer, ...body }: { customer: TestCustomer; items: unknown },
+    key?: string,
+  ) => {
+    const res = await fetch(`${base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...asCustomer(customer),
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: JSON.stringify(body),
     });
+    const { orderId } = (await res.clone().json()) as { orderId?: string };
+    if (orderId) owners.set(orderId, customer);
+    return res;
+  };
+  /** A command as the order's own customer (an unknown order's: some customer's). */
+  const ownerOf = (path: string) =>
+    asCustomer(owners.get(path.split('/')[2] ?? '') ?? { id: 'cust-nobody', email: 'nobody@example.com' });
 
   type View = {
     status?: string;
@@ -45,11 +63,11 @@ describe('an order flowing end to end', () => {
     freshness?: { source: string; seq: number };
   };
   const read = async (orderId: string, query = '') =>
-    (await fetch(`${base}/orders/${orderId}${query}`)).json() as Promise<View>;
+    (await fetch(`${base}/orders/${orderId}${query}`, { headers: AS_SUPPORT })).json() as Promise<View>;
   const post = (path: string, body: unknown) =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ownerOf(path) },
       body: JSON.stringify(body),
     });
   /** What an operator types: the Temporal CLI against the running server. */
@@ -408,7 +426,10 @@ describe('an order flowing end to end', () => {
     await eventually(run, (r) => r === 'none', { timeoutMs: 90_000 });
 
     // The client's retry, long after: keys written in another order are the same request.
-    const again = await placeOrder({ items: body.items, customer: body.customer }, 'ended-key-1');
+    const again = await placeOrder(
+      { customer: body.customer, items: [{ quantity: 3, sku: 'MN-003' }] },
+      'ended-key-1',
+    );
     expect(again.status).toBe(202);
     expect(await again.json()).toMatchObject({ orderId, status: 'PLACED' });
     const other = await placeOrder({ ...body, items: [{ sku: 'MN-003', quantity: 1 }] }, 'ended-key-1');
@@ -431,14 +452,17 @@ describe('an order flowing end to end', () => {
     const { orderId } = (await res.json()) as { orderId: string };
     const view = await eventually(
       async () =>
-        (await fetch(`${base}/orders/${orderId}`)).json() as Promise<{ status?: string; reason?: string }>,
+        (await fetch(`${base}/orders/${orderId}`, { headers: AS_SUPPORT })).json() as Promise<{
+          status?: string;
+          reason?: string;
+        }>,
       (v) => v.status === 'REJECTED',
     );
     expect(view.reason).toBe('insufficient stock for HS-005: 99 requested');
   });
 
   test('given an unknown id, when it is read, then the answer is a 404 problem', async () => {
-    const res = await fetch(`${base}/orders/does-not-exist`);
+    const res = await fetch(`${base}/orders/does-not-exist`, { headers: AS_SUPPORT });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });

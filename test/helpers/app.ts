@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { buildApp, type AppDeps } from '../../api/app';
 import type { WebhookSettings } from '../../activities/webhook-dispatch';
+import { TEST_AUTH } from './auth';
 
 /** Webhook settings for tests: receivers on loopback allowed, short timeouts, seconds-long retry window. */
 export const TEST_WEBHOOKS: WebhookSettings = {
@@ -13,8 +14,6 @@ export const TEST_WEBHOOKS: WebhookSettings = {
   outbound: { allowLoopback: true, timeoutMs: 2_000, maxResponseBytes: 64 * 1024 },
   secretOverlapMs: 3_600_000,
 };
-
-export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
 
 /**
  * The API with the given parts and inert stand-ins for the rest (a test that reaches a stand-in it
@@ -29,7 +28,7 @@ export function testApp(parts: Partial<AppDeps> = {}): Promise<FastifyInstance> 
     projectionsTaskQueue: 'projections',
     paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
     webhooks: TEST_WEBHOOKS,
-    adminApiKey: TEST_ADMIN_KEY,
+    auth: TEST_AUTH,
     ...parts,
   });
 }

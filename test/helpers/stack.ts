@@ -15,7 +15,8 @@ import { createMetrics, type Metrics } from '../../infra/metrics';
 import { startStores, type TestStores } from './stores';
 import { devServerEnv, quietWorkerLogs, TEST_PAYLOAD_KEYS, workflowBundle } from './temporal';
 import { dataConverterFor } from '../../infra/payload-codec';
-import { TEST_ADMIN_KEY, TEST_WEBHOOKS } from './app';
+import { TEST_WEBHOOKS } from './app';
+import { TEST_AUTH } from './auth';
 
 export interface TestStack {
   env: TestWorkflowEnvironment;
@@ -99,7 +100,7 @@ export async function startTestStack(
     projectionsTaskQueue: 'projections',
     paymentTerms: { dueAfterMs: 48 * 3_600_000, reminderAfterMs: 24 * 3_600_000 },
     webhooks,
-    adminApiKey: TEST_ADMIN_KEY,
+    auth: TEST_AUTH,
     secretKeys: TEST_PAYLOAD_KEYS,
     changes,
   });

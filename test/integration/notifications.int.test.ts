@@ -2,7 +2,7 @@ import { notificationsCollection } from '../../projections/notifications/view';
 import { eventually } from '../helpers/poll';
 import { metricValue } from '../helpers/metrics';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { TEST_ADMIN_KEY } from '../helpers/app';
+import { AS_ADMIN, asCustomer } from '../helpers/auth';
 import { recordHistory } from '../helpers/histories';
 
 interface DeadLetter {
@@ -30,11 +30,12 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
   }, 120_000);
   afterAll(() => stack?.stop(), 60_000);
 
-  const call = async (method: string, path: string, body?: unknown) => {
+  const customer = { id: 'n-1', email: 'bounce@example.com', phone: '+33612345678' };
+  const call = async (method: string, path: string, body?: unknown, as = AS_ADMIN) => {
     const res = await fetch(`${stack.base}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${TEST_ADMIN_KEY}`,
+        ...as,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -46,21 +47,24 @@ describe('notifications: email and SMS, dead-lettered and redriven', () => {
 
   test('given a mailbox that refuses mail, when the order is paid, then it completes, the SMS go out and each email is an open dead letter; a redrive then delivers one', async () => {
     stack.sink.refuse(/^bounce@/);
-    const placed = await call('POST', '/orders', {
-      customer: { id: 'n-1', email: 'bounce@example.com', phone: '+33612345678' },
-      items: [{ sku: 'MS-002', quantity: 1 }],
-    });
+    const placed = await call(
+      'POST',
+      '/orders',
+      { items: [{ sku: 'MS-002', quantity: 1 }] },
+      asCustomer(customer),
+    );
     expect(placed.status).toBe(202);
     const orderId = placed.body.orderId as string;
     const awaiting = await eventually(
       () => call('GET', `/orders/${orderId}`),
       (r) => r.body.status === 'AWAITING_PAYMENT',
     );
-    const paid = await call('POST', `/orders/${orderId}/payments`, {
-      amount: awaiting.body.total,
-      currency: 'EUR',
-      reference: `tx-${orderId}`,
-    });
+    const paid = await call(
+      'POST',
+      `/orders/${orderId}/payments`,
+      { amount: awaiting.body.total, currency: 'EUR', reference: `tx-${orderId}` },
+      asCustomer(customer),
+    );
     expect(paid.body).toMatchObject({ status: 'COMPLETED' });
 
     // A 550 is final: not retried, each email dead-lettered at once, saying why.

@@ -9,7 +9,7 @@ import { makeEvent, type OrderEvent } from '../../domain/events';
 import { createProjectionActivities } from '../../projections/activities';
 import { startReceiver, type Receiver } from '../../bench/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { TEST_ADMIN_KEY } from '../helpers/app';
+import { AS_ADMIN, asCustomer } from '../helpers/auth';
 
 /** Every document of the rebuilt read models, without `projectedAt` (when, not what). */
 async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
@@ -34,12 +34,12 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
 
   test('given orders in every state, when the read models are wiped and rebuilt, then they are identical and verify finds no drift; a tampered document is reported exactly', async () => {
     const { base, env, stores } = stack;
-    const post = (path: string, body: unknown, key?: string) =>
+    const post = (path: string, body: unknown, key?: string, as = AS_ADMIN) =>
       fetch(`${base}${path}`, {
         method: 'POST',
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          ...as,
           ...(key ? { 'idempotency-key': key } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -55,12 +55,10 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     stack.sink.refuse(/^bounce@/);
     // Order n is placed with the key r-n; the server names it (ids[n]).
     const ids: string[] = [];
+    const customerOf = (n: number, email = `c${n % 3}@example.com`) =>
+      asCustomer({ id: `c-${n % 3}`, email });
     const order = async (n: number, sku = 'KB-001', quantity = 1, email = `c${n % 3}@example.com`) => {
-      const res = await post(
-        '/orders',
-        { customer: { id: `c-${n % 3}`, email }, items: [{ sku, quantity }] },
-        `r-${n}`,
-      );
+      const res = await post('/orders', { items: [{ sku, quantity }] }, `r-${n}`, customerOf(n, email));
       ids[n] = ((await res.json()) as { orderId: string }).orderId;
     };
     const id = (n: number) => ids[n] ?? '';
@@ -69,18 +67,29 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     const settled = async (id: string, statuses: string[]) =>
       eventually(
         async () =>
-          (await (await fetch(`${base}/orders/${id}`)).json()) as { status?: string; total?: number },
+          (await (await fetch(`${base}/orders/${id}`, { headers: AS_ADMIN })).json()) as {
+            status?: string;
+            total?: number;
+          },
         (v) => statuses.includes(v.status ?? ''),
       );
     for (let n = 0; n < 5; n++) await settled(id(n), ['AWAITING_PAYMENT']);
     await settled(id(5), ['REJECTED']);
     for (const n of [0, 1]) {
       expect(
-        (await post(`/orders/${id(n)}/payments`, { amount: 8900, currency: 'EUR', reference: `tx-${n}` }))
-          .status,
+        (
+          await post(
+            `/orders/${id(n)}/payments`,
+            { amount: 8900, currency: 'EUR', reference: `tx-${n}` },
+            undefined,
+            customerOf(n),
+          )
+        ).status,
       ).toBe(200);
     }
-    expect((await post(`/orders/${id(2)}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
+    expect(
+      (await post(`/orders/${id(2)}/cancel`, { reason: 'changed my mind' }, undefined, customerOf(2))).status,
+    ).toBe(200);
     // Runs still open (r-3, r-4 await payment) are rebuilt too; visibility lists all six.
     await eventually(
       async () => {
@@ -135,7 +144,9 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect(rebuilt.orders).toBe(6);
     expect(progress.at(-1)).toBe(6);
     expect(await snapshot(stores.db)).toEqual(before);
-    expect((await fetch(`${base}/orders/${id(0)}`).then((r) => r.json())) as object).toMatchObject({
+    expect(
+      (await fetch(`${base}/orders/${id(0)}`, { headers: AS_ADMIN }).then((r) => r.json())) as object,
+    ).toMatchObject({
       status: 'COMPLETED',
       freshness: { source: 'redis' },
     });

@@ -12,6 +12,7 @@ import { reconcileOrdersWorkflow } from '../../workflows';
 import { cacheDir } from '../helpers/env';
 import { eventually } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { AS_SUPPORT, asCustomer } from '../helpers/auth';
 
 type View = { status?: string; reason?: string | null; invoice?: { status: string } | null };
 
@@ -27,12 +28,12 @@ describe('reconciliation of orders whose run closed without ending them', () => 
       encoding: 'utf8',
     });
   const read = async (orderId: string, query = '') =>
-    (await fetch(`${stack.base}/orders/${orderId}${query}`)).json() as Promise<View>;
+    (await fetch(`${stack.base}/orders/${orderId}${query}`, { headers: AS_SUPPORT })).json() as Promise<View>;
   const place = async (email: string, sku: string, quantity: number) => {
     const res = await fetch(`${stack.base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ customer: { id: 'c-rec', email }, items: [{ sku, quantity }] }),
+      headers: { 'content-type': 'application/json', ...asCustomer({ id: 'c-rec', email }) },
+      body: JSON.stringify({ items: [{ sku, quantity }] }),
     });
     const { orderId } = (await res.json()) as { orderId: string };
     await eventually(
@@ -123,7 +124,10 @@ describe('reconciliation of orders whose run closed without ending them', () => 
     // And it still takes the payment.
     const paid = await fetch(`${stack.base}/orders/${orderId}/payments`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...asCustomer({ id: 'c-rec', email: 'rec@example.com' }),
+      },
       body: JSON.stringify({ amount: 8900, currency: 'EUR', reference: 'tx-reset' }),
     });
     expect(paid.status).toBe(200);

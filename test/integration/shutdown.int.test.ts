@@ -10,7 +10,7 @@ import { startStores, type TestStores } from '../helpers/stores';
 import { devServerEnv } from '../helpers/temporal';
 import { eventually } from '../helpers/poll';
 import { tempDir } from '../helpers/env';
-import { TEST_ADMIN_KEY } from '../helpers/app';
+import { asCustomer, TEST_AUTH_ENV } from '../helpers/auth';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -45,7 +45,7 @@ describe('graceful shutdown of the built API and saga worker processes', () => {
         MONGODB_URL: stores.mongoUrl,
         MONGODB_DB: stores.db.databaseName,
         REDIS_URL: stores.redisUrl,
-        ADMIN_API_KEY: TEST_ADMIN_KEY,
+        ...TEST_AUTH_ENV,
         LOG_LEVEL: 'info',
         ...extra,
       },
@@ -83,10 +83,7 @@ describe('graceful shutdown of the built API and saga worker processes', () => {
       { timeoutMs: 30_000 },
     );
 
-    const body = JSON.stringify({
-      customer: { id: 'sd-1', email: 'sd@example.com' },
-      items: [{ sku: 'KB-001', quantity: 1 }],
-    });
+    const body = JSON.stringify({ items: [{ sku: 'KB-001', quantity: 1 }] });
     const cut = Math.floor(body.length / 2);
     const socket: Socket = connect({ port, host: '127.0.0.1' });
     let response = '';
@@ -98,6 +95,7 @@ describe('graceful shutdown of the built API and saga worker processes', () => {
         `Host: 127.0.0.1:${port}`,
         'Content-Type: application/json',
         'Idempotency-Key: shutdown-inflight-1',
+        `Authorization: ${asCustomer({ id: 'sd-1', email: 'sd@example.com' }).authorization}`,
         'X-Request-Id: shutdown-inflight',
         `Content-Length: ${Buffer.byteLength(body)}`,
         '',

@@ -7,6 +7,9 @@ import { orderWorkflowId } from '../../domain/ids';
 import { ordersCollection } from '../../projections/orders/mongo';
 import { eventually } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { asCustomer } from '../helpers/auth';
+
+const LOAD_CUSTOMER = asCustomer({ id: 'load-customer', email: 'load@example.com' });
 
 const ORDERS = 200;
 const STOCK = 50;
@@ -36,11 +39,8 @@ describe('stock under concurrent orders', () => {
       keys.map((id) =>
         fetch(`${base}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': id },
-          body: JSON.stringify({
-            customer: { id: 'load-customer', email: 'load@example.com' },
-            items: [{ sku: SKU, quantity: 1 }],
-          }),
+          headers: { 'content-type': 'application/json', 'idempotency-key': id, ...LOAD_CUSTOMER },
+          body: JSON.stringify({ items: [{ sku: SKU, quantity: 1 }] }),
         }),
       ),
     );
@@ -64,7 +64,7 @@ describe('stock under concurrent orders', () => {
       served.map(({ _id }) =>
         fetch(`${base}/orders/${_id}/payments`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...LOAD_CUSTOMER },
           body: JSON.stringify({ amount: PRICE, currency: 'EUR', reference: `tx-${_id}` }),
         }),
       ),

@@ -5,7 +5,7 @@ import { eventually } from '../helpers/poll';
 import { metricValue } from '../helpers/metrics';
 import { startReceiver, type Receiver } from '../../bench/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { TEST_ADMIN_KEY } from '../helpers/app';
+import { AS_ADMIN, AS_SUPPORT, asCustomer } from '../helpers/auth';
 import { recordHistory } from '../helpers/histories';
 
 interface Subscription {
@@ -53,12 +53,17 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     await stack?.stop();
   }, 60_000);
 
-  const call = async (method: string, path: string, body?: unknown, key: string | null = TEST_ADMIN_KEY) => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    as: Record<string, string> = AS_ADMIN,
+  ) => {
     const res = await fetch(`${stack.base}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+        ...as,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -75,11 +80,14 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     receivers.push(r);
     return r;
   };
+  const customer = (id: string) => asCustomer({ id, email: `${id}@example.com` });
   const placeOrder = async (customerId: string) => {
-    const res = await call('POST', '/orders', {
-      customer: { id: customerId, email: `${customerId}@example.com` },
-      items: [{ sku: 'KB-001', quantity: 1 }],
-    });
+    const res = await call(
+      'POST',
+      '/orders',
+      { items: [{ sku: 'KB-001', quantity: 1 }] },
+      customer(customerId),
+    );
     expect(res.status).toBe(202);
     return (res.body as { orderId: string }).orderId;
   };
@@ -101,14 +109,14 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
     await recordHistory(`webhook-${name}`, await handle.fetchHistory());
   };
 
-  test('given no key or a wrong key, then the admin API answers 401 and 403 problem+json', async () => {
-    const none = await call('GET', '/webhooks', undefined, null);
+  test('given no token, or a token of a role other than admin, then the admin API answers 401 and 403 problem+json', async () => {
+    const none = await call('GET', '/webhooks', undefined, {});
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
     expect(none.headers.get('content-type')).toContain('application/problem+json');
-    expect((await call('GET', '/webhooks', undefined, 'not-the-key-at-all')).status).toBe(403);
-    expect((await call('GET', '/dead-letters', undefined, null)).status).toBe(401);
-    expect((await call('POST', '/dead-letters/x/redrive', undefined, 'wrong')).status).toBe(403);
+    expect((await call('GET', '/webhooks', undefined, AS_SUPPORT)).status).toBe(403);
+    expect((await call('GET', '/dead-letters', undefined, {})).status).toBe(401);
+    expect((await call('POST', '/dead-letters/x/redrive', undefined, customer('wh-1'))).status).toBe(403);
   });
 
   test.each([
@@ -154,11 +162,12 @@ describe('webhooks: signed, retried, dead-lettered, redriven', () => {
       (res) => (res.body as { status: string }).status === 'AWAITING_PAYMENT',
     );
     const { total } = invoiced.body as { total: number };
-    const paid = await call('POST', `/orders/${orderId}/payments`, {
-      amount: total,
-      currency: 'EUR',
-      reference: `tx-${orderId}`,
-    });
+    const paid = await call(
+      'POST',
+      `/orders/${orderId}/payments`,
+      { amount: total, currency: 'EUR', reference: `tx-${orderId}` },
+      customer('wh-happy'),
+    );
     expect(paid.body).toMatchObject({ status: 'COMPLETED' });
 
     const mine = () => r.requests.filter((q) => q.body.includes(orderId));
