@@ -23,6 +23,7 @@ import { readQueryRoutes } from './routes/read-queries';
 import { productRoutes } from './routes/products';
 import { webhookRoutes } from './routes/webhooks';
 import { deadLetterRoutes } from './routes/dead-letters';
+import { codecRoutes } from './routes/codec';
 import { opsRoutes } from './routes/health';
 import { createMetrics, type Metrics } from '../infra/metrics';
 import type { PayloadKeys } from '../infra/payload-codec';
@@ -43,8 +44,10 @@ export interface AppDeps {
   webhooks: WebhookSettings;
   /** how callers' bearer tokens are verified (api/auth) */
   auth: TokenSettings;
-  /** the key ring webhook signing secrets are sealed with at rest (clear without one) */
+  /** the key ring webhook signing secrets are sealed with at rest (clear without one), and the codec server's */
   secretKeys?: PayloadKeys;
+  /** the Web UI origins the codec server answers (CORS), e.g. http://127.0.0.1:8233 */
+  codecOrigins?: readonly string[];
   /** this process's metrics (a fresh registry when not given) */
   metrics?: Metrics;
   /** bounds on waiting for the workflow (commands and strong reads) */
@@ -185,6 +188,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(productRoutes(deps));
   await app.register(webhookRoutes(deps));
   await app.register(deadLetterRoutes(deps));
+  await app.register(codecRoutes(deps));
   await app.register(opsRoutes(deps));
   return app;
 }

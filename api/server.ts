@@ -34,6 +34,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     auth: config.auth,
     metrics,
     secretKeys: config.payloadKeys,
+    codecOrigins: config.codecOrigins,
     logger: createLogger('api', config.logLevel),
     changes,
     rateLimit:

@@ -32,6 +32,8 @@ export interface Config {
    * AUTH_ROLE_CLAIM (role). Unset, the API does not start.
    */
   auth: TokenSettings | undefined;
+  /** CODEC_CORS_ORIGINS: the Temporal Web UI origins (comma-separated) the codec server answers */
+  codecOrigins: string[];
   /**
    * PAYLOAD_KEYS (`id:base64,…`, 32-byte keys) and PAYLOAD_KEY_ID (the one new payloads use; default the
    * last listed): every payload Temporal stores is encrypted with them. Unset, payloads are stored clear.
@@ -193,6 +195,20 @@ function payloadKeys(env: Env): PayloadKeys | undefined {
   return { activeId, keys };
 }
 
+/** Comma-separated origins (scheme://host[:port], nothing after). */
+function origins(env: Env, name: string): string[] {
+  const list = str(env, name, '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of list) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)) {
+      throw new ConfigError(name, `must be origins such as http://127.0.0.1:8233, got "${o}"`);
+    }
+  }
+  return list;
+}
+
 /** AUTH_*: one key source, a shared secret or the identity provider's key set, never both. */
 function tokenSettings(env: Env): TokenSettings | undefined {
   const secretKey = secret(env, 'AUTH_JWT_SECRET', 32);
@@ -254,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
     paymentDueAfterMs,
     paymentReminderAfterMs,
     auth: tokenSettings(env),
+    codecOrigins: origins(env, 'CODEC_CORS_ORIGINS'),
     payloadKeys: payloadKeys(env),
     webhooksTaskQueue: str(env, 'WEBHOOKS_TASK_QUEUE', 'webhooks'),
     webhookRetryWindowMs: duration(env, 'WEBHOOK_RETRY_WINDOW', '24h'),

@@ -22,6 +22,10 @@ export interface Part {
 }
 
 export const WORKERS = ['saga-worker', 'projector-worker', 'webhook-worker'] as const;
+/** The Web UI's origins, as a browser names them: the codec server answers these. */
+const uiOrigins = (config: Config) =>
+  [`http://127.0.0.1:${config.temporalUiPort}`, `http://localhost:${config.temporalUiPort}`].join(',');
+
 export type PartName = 'temporal' | 'redis' | 'mongo' | 'smtp-sink' | (typeof WORKERS)[number] | 'api';
 
 export interface Stack {
@@ -166,6 +170,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
         port: temporalPort,
         uiPort: config.temporalUiPort,
         namespace: config.temporalNamespace,
+        codecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec`,
       }),
     );
     await Promise.all([
@@ -210,7 +215,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
           port: config.apiPort,
           url: apiUrl,
           logFile: join(logsDir, 'api.log'),
-          env: { ...childEnv, OPS_PORT: String(apiOpsPort) },
+          env: { CODEC_CORS_ORIGINS: uiOrigins(config), ...childEnv, OPS_PORT: String(apiOpsPort) },
         });
         return s.child;
       }),

@@ -33,6 +33,8 @@ export interface TemporalOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** the codec server the Web UI decodes payloads with (the API's /codec) */
+  codecEndpoint?: string;
 }
 
 /** The Temporal CLI dev server with its Web UI, persisting to a SQLite file, our search attributes registered. */
@@ -57,6 +59,7 @@ export function startTemporal(o: TemporalOptions): Promise<Service> {
       ...SQLITE_PRAGMAS,
       ...DEV_SERVER_TUNING,
       ...SEARCH_ATTRIBUTE_ARGS,
+      ...(o.codecEndpoint ? ['--ui-codec-endpoint', o.codecEndpoint] : []),
       '--log-level',
       'warn',
     ],

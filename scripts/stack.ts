@@ -80,16 +80,21 @@ function withLocalSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return local;
 }
 
+const apiUrlOf = (config: Config) => `http://${config.apiHost}:${config.apiPort}`;
+
 /** A customer's and an admin's token, to try the API with (`npm run token` makes others). */
 function demoTokens(config: Config): string {
   if (config.auth === undefined || !('secret' in config.auth.keys)) return '';
   const day = 24 * 3_600_000;
   const customer = signToken(config.auth, { ...DEMO_CUSTOMER, role: 'customer', ttlMs: day });
   const admin = signToken(config.auth, { sub: 'demo-admin', role: 'admin', ttlMs: day });
+  const support = signToken(config.auth, { sub: 'demo-support', role: 'support', ttlMs: day });
   return `
   Demo tokens (24 h; export them to try the README's examples):
   export CUSTOMER_TOKEN=${customer}
-  export ADMIN_TOKEN=${admin}`;
+  export ADMIN_TOKEN=${admin}
+  Payloads in the Web UI, decoded for support (then the UI's codec settings, see the README):
+  ${apiUrlOf(config)}/codec/login#${support}`;
 }
 
 try {

@@ -9,6 +9,7 @@ import type {
 import { HttpProblem } from '../problem';
 import { principalOf, ROLES, type Claims, type Principal, type Role } from './principal';
 import { jwtOptions, type TokenSettings } from './tokens';
+import { bearerToken, presentedCredential } from './session';
 
 /** Who may call a route. Every route declares one (`config: { access }`); the app refuses to start otherwise. */
 export interface Access {
@@ -48,6 +49,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access;
+    /** the cookie that may carry the bearer token on this route (the codec server's session) */
+    cookie?: string;
   }
   interface FastifyRequest {
     /** the verified caller; null on a public route or before authentication */
@@ -84,9 +87,6 @@ function refusalOf(err: { code?: string; message: string }): string {
   switch (err.code) {
     case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
       return 'it has expired';
-    case 'FST_JWT_BAD_REQUEST':
-    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
-      return 'the header must be Authorization: Bearer <token>';
     default:
       // "Authorization token is invalid: The aud claim value is not allowed." and the like.
       return err.message.replace(/^Authorization token is invalid: /, '').replace(/["\\]/g, "'");
@@ -114,7 +114,8 @@ export const reaches = (caller: Principal, customerId: string): boolean =>
  * Ownership (a customer's own order) is the routes' part: they know the owner once they read it.
  */
 export async function registerAccessControl(app: FastifyInstance, settings: TokenSettings): Promise<void> {
-  await app.register(fastifyJwt, jwtOptions(settings));
+  const extractToken = (request: FastifyRequest) => bearerToken(presentedCredential(request) ?? '') ?? '';
+  await app.register(fastifyJwt, jwtOptions(settings, extractToken));
   app.decorateRequest('principal', null);
   app.decorateRequest('tokenRefused', null);
 
@@ -150,7 +151,13 @@ export async function registerAccessControl(app: FastifyInstance, settings: Toke
 
   app.addHook('onRequest', (request, _reply, done: HookHandlerDoneFunction) => {
     const rule = request.routeOptions.config.access;
-    if (!rule || rule.anonymous || request.headers.authorization === undefined) {
+    const credential = rule && !rule.anonymous ? presentedCredential(request) : undefined;
+    if (credential === undefined) {
+      done();
+      return;
+    }
+    if (bearerToken(credential) === null) {
+      request.tokenRefused = 'the header must be Authorization: Bearer <token>';
       done();
       return;
     }

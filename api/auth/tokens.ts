@@ -1,4 +1,5 @@
 import type { FastifyJWTOptions } from '@fastify/jwt';
+import type { FastifyRequest } from 'fastify';
 import { createSigner } from 'fast-jwt';
 import buildGetJwks from 'get-jwks';
 import type { Role } from './principal';
@@ -39,8 +40,12 @@ function jwksKeyFetcher(jwksUrl: string) {
  * allowed, the algorithms pinned to the kind of key, and verified tokens cached (by token, until
  * their expiry) so that a client's repeated requests verify its signature once.
  */
-export function jwtOptions(settings: TokenSettings): FastifyJWTOptions {
+export function jwtOptions(
+  settings: TokenSettings,
+  extractToken: (request: FastifyRequest) => string,
+): FastifyJWTOptions {
   const verify = {
+    extractToken,
     allowedIss: settings.issuer,
     allowedAud: settings.audience,
     clockTolerance: settings.clockSkewMs,
