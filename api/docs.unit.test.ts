@@ -12,6 +12,9 @@ describe('OpenAPI document', () => {
     await SwaggerParser.validate(structuredClone(doc));
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/catalog',
+      '/codec/decode',
+      '/codec/encode',
+      '/codec/session',
       '/customers/{id}/orders',
       '/dead-letters',
       '/dead-letters/{id}',
