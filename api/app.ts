@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { OrderChanges } from './order-changes';
 import { addSecurityHeaders } from './security-headers';
 import rateLimit from '@fastify/rate-limit';
+import { budgetStore, SharedBudget } from './shared-budget';
 import type { Db } from 'mongodb';
 import { HttpProblem, registerProblemHandlers, sendProblem } from './problem';
 import { validatorCompiler } from './validation';
@@ -54,6 +55,8 @@ export interface AppDeps {
   commandTiming?: CommandTiming;
   /** the process's pino logger (none in tests) */
   logger?: FastifyBaseLogger;
+  /** which proxies' X-Forwarded-For names the client (Fastify's trustProxy); none by default */
+  trustProxy?: boolean | string[];
   /** bytes; larger bodies are refused with 413 */
   bodyLimit?: number;
   /** wakes `minSeq` reads when the projector announces a version (they poll without it) */
@@ -66,6 +69,8 @@ export interface RateLimit {
   /** requests per window of one caller: a token's subject, or the client address without one */
   max: number;
   windowMs: number;
+  /** how often a process adds its counts to the shared ones in Redis (200 ms) */
+  syncMs?: number;
 }
 
 /** Whose budget a request spends: its verified caller's, else its client address's. */
@@ -112,6 +117,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    trustProxy: deps.trustProxy ?? false,
     logController: new AccessLog(),
     // Errors the router raises before any route (a malformed URL, a path parameter past its length):
     // problem+json like every other error, not Fastify's own JSON.
@@ -135,9 +141,12 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // Before the rate limit, so that it counts by caller.
   await registerAccessControl(app, deps.auth);
   if (deps.rateLimit) {
-    // In memory, per API process: one more Redis round trip per request would halve the read rate.
+    // One budget for all API processes, kept in Redis and synced in batches (api/shared-budget.ts).
+    const budget = new SharedBudget(deps.redis, deps.rateLimit.windowMs, deps.rateLimit.syncMs);
+    app.addHook('onClose', async () => budget.close());
     await app.register(rateLimit, {
       global: true,
+      store: budgetStore(budget),
       max: deps.rateLimit.max,
       timeWindow: deps.rateLimit.windowMs,
       keyGenerator: rateLimitKey,

@@ -38,4 +38,26 @@ describe('rate limiting', () => {
     expect((await as('c-2', '10.0.0.1')).statusCode).not.toBe(429);
     await app.close();
   });
+
+  test('given an ingress trusted by TRUST_PROXY, then anonymous budgets are per forwarded client; untrusted, the header is ignored', async () => {
+    const behind = (trustProxy: boolean | string[]) =>
+      testApp({ rateLimit: { max: 1, windowMs: 60_000 }, trustProxy });
+    const from = (app: Awaited<ReturnType<typeof behind>>, client: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/health/live',
+        remoteAddress: '10.1.0.7',
+        headers: { 'x-forwarded-for': client },
+      });
+    const trusted = await behind(['10.1.0.0/16']);
+    expect((await from(trusted, '203.0.113.1')).statusCode).toBe(200);
+    expect((await from(trusted, '203.0.113.2')).statusCode).toBe(200);
+    expect((await from(trusted, '203.0.113.1')).statusCode).toBe(429);
+    await trusted.close();
+    // A client cannot spread its requests over made-up addresses when the proxy is not trusted.
+    const untrusted = await behind(false);
+    expect((await from(untrusted, '203.0.113.1')).statusCode).toBe(200);
+    expect((await from(untrusted, '203.0.113.2')).statusCode).toBe(429);
+    await untrusted.close();
+  });
 });

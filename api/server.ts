@@ -35,6 +35,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     metrics,
     secretKeys: config.payloadKeys,
     codecOrigins: config.codecOrigins,
+    trustProxy: config.trustProxy,
     logger: createLogger('api', config.logLevel),
     changes,
     rateLimit:

@@ -28,6 +28,8 @@ describe('config', () => {
     ['AUTH_JWT_SECRET', 'short'],
     ['AUTH_JWKS_URL', 'idp.example/keys'],
     ['AUTH_CLOCK_SKEW', 'a while'],
+    ['TRUST_PROXY', 'the load balancer'],
+    ['CODEC_CORS_ORIGINS', 'http://127.0.0.1:8233/path'],
     ['SMS_PROVIDER', 'pigeon'],
     ['SMS_URL', 'ftp://gateway.test'],
   ])('given %s=%s, then start-up fails naming that variable', (name, value) => {

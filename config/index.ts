@@ -68,6 +68,11 @@ export interface Config {
   /** RATE_LIMIT_MAX (6000) requests per caller (token subject, else address) per RATE_LIMIT_WINDOW (1m); 0: off */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /**
+   * TRUST_PROXY (false): whose X-Forwarded-For names the client (for the rate limit and the logs):
+   * `true` (any), or the proxies' addresses and CIDRs, comma-separated
+   */
+  trustProxy: boolean | string[];
   /** API_SHUTDOWN_GRACE (10s): on SIGTERM the API answers requests in flight this long, then drops what is left */
   apiShutdownGraceMs: number;
   /** the Temporal SDK's own Prometheus metrics of a worker: SDK_METRICS_PORT (9465) */
@@ -195,6 +200,17 @@ function payloadKeys(env: Env): PayloadKeys | undefined {
   return { activeId, keys };
 }
 
+/** TRUST_PROXY: true, false, or the proxies' addresses and CIDRs. */
+function trustProxy(env: Env): boolean | string[] {
+  const raw = str(env, 'TRUST_PROXY', 'false');
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  const list = raw.split(',').map((a) => a.trim());
+  if (list.some((a) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(a))) {
+    throw new ConfigError('TRUST_PROXY', `must be true, false or addresses/CIDRs, got "${raw}"`);
+  }
+  return list;
+}
+
 /** Comma-separated origins (scheme://host[:port], nothing after). */
 function origins(env: Env, name: string): string[] {
   const list = str(env, name, '')
@@ -289,6 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 6000, { zero: true }),
     rateLimitWindowMs: duration(env, 'RATE_LIMIT_WINDOW', '1m'),
+    trustProxy: trustProxy(env),
     opsPort: port(env, 'OPS_PORT', 9464),
     sdkMetricsPort: port(env, 'SDK_METRICS_PORT', 9465),
     dataDir,
