@@ -55,7 +55,7 @@ describe('deployment files', () => {
   const PAYLOAD_KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
   const config = () =>
     run(binaries(cacheDir).dockerCompose(), ['-f', 'docker-compose.yml', 'config', '--format', 'json'], {
-      ADMIN_API_KEY: 'k'.repeat(32),
+      AUTH_JWT_SECRET: 'k'.repeat(32),
       PAYLOAD_KEYS: PAYLOAD_KEYS,
     });
 
@@ -89,12 +89,14 @@ describe('deployment files', () => {
         mongo: { condition: 'service_healthy' },
         redis: { condition: 'service_healthy' },
       });
-      expect(s.environment).toMatchObject({
-        TEMPORAL_ADDRESS: 'temporal:7233',
-        ADMIN_API_KEY: 'k'.repeat(32),
-        PAYLOAD_KEYS,
-      });
+      expect(s.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', PAYLOAD_KEYS });
     }
+    // The token secret only where tokens are verified; the Web UI decodes with the API's codec.
+    expect(services.api?.environment).toMatchObject({ AUTH_JWT_SECRET: 'k'.repeat(32) });
+    expect(services['saga-worker']?.environment?.AUTH_JWT_SECRET).toBeUndefined();
+    expect(services['temporal-ui']?.environment).toMatchObject({
+      TEMPORAL_CODEC_ENDPOINT: 'http://localhost:3000/codec',
+    });
     // Workers publish no host port, so `--scale` can run several.
     for (const name of ['saga-worker', 'projector-worker', 'webhook-worker']) {
       expect(services[name]?.ports ?? []).toEqual([]);
@@ -106,8 +108,8 @@ describe('deployment files', () => {
   });
 
   test.each([
-    ['ADMIN_API_KEY', { ADMIN_API_KEY: '', PAYLOAD_KEYS }],
-    ['PAYLOAD_KEYS', { ADMIN_API_KEY: 'k'.repeat(32), PAYLOAD_KEYS: '' }],
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: '', PAYLOAD_KEYS }],
+    ['PAYLOAD_KEYS', { AUTH_JWT_SECRET: 'k'.repeat(32), PAYLOAD_KEYS: '' }],
   ])('given no %s, then Compose refuses the file with the reason', (variable, env) => {
     const res = run(
       binaries(cacheDir).dockerCompose(),

@@ -10,6 +10,7 @@ import { HttpProblem } from '../problem';
 import { principalOf, ROLES, type Claims, type Principal, type Role } from './principal';
 import { jwtOptions, type TokenSettings } from './tokens';
 import { bearerToken, presentedCredential } from './session';
+import { VerifiedTokens } from './verified-tokens';
 
 /** Who may call a route. Every route declares one (`config: { access }`); the app refuses to start otherwise. */
 export interface Access {
@@ -114,6 +115,7 @@ export const reaches = (caller: Principal, customerId: string): boolean =>
  * Ownership (a customer's own order) is the routes' part: they know the owner once they read it.
  */
 export async function registerAccessControl(app: FastifyInstance, settings: TokenSettings): Promise<void> {
+  const verified = new VerifiedTokens(settings.clockSkewMs);
   const extractToken = (request: FastifyRequest) => bearerToken(presentedCredential(request) ?? '') ?? '';
   await app.register(fastifyJwt, jwtOptions(settings, extractToken));
   app.decorateRequest('principal', null);
@@ -156,20 +158,33 @@ export async function registerAccessControl(app: FastifyInstance, settings: Toke
       done();
       return;
     }
-    if (bearerToken(credential) === null) {
+    const token = bearerToken(credential);
+    if (token === null) {
       request.tokenRefused = 'the header must be Authorization: Bearer <token>';
       done();
       return;
     }
-    request.jwtVerify((err: Error | null, claims: Claims) => {
-      if (err) request.tokenRefused = refusalOf(err);
-      else {
+    const known = verified.get(token);
+    if (known !== undefined) {
+      request.principal = known;
+      done();
+      return;
+    }
+    request.jwtVerify<Claims & { exp: number }>().then(
+      (claims) => {
         const found = principalOf(claims, settings.roleClaim);
         if ('refused' in found) request.tokenRefused = found.refused;
-        else request.principal = found;
-      }
-      done();
-    });
+        else {
+          request.principal = found;
+          verified.add(token, found, claims.exp);
+        }
+        done();
+      },
+      (err: Error) => {
+        request.tokenRefused = refusalOf(err);
+        done();
+      },
+    );
   });
 
   app.addHook('preParsing', (request, reply, payload, done) => {
