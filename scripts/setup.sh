@@ -109,4 +109,11 @@ if [ "${1:-}" = "--validators" ]; then
   fi
   ln -sf "$BIN/docker-compose-$COMPOSE_VERSION" "$BIN/docker-compose"
 fi
+
+# 6. A headless Chromium from Debian, for `npm run check:web-ui` only (`setup.sh --browser`).
+if [ "${1:-}" = "--browser" ] && ! command -v chromium-headless-shell >/dev/null 2>&1; then
+  log "installing chromium-headless-shell from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium-headless-shell >/dev/null
+fi
 log "ready (cache: $CACHE)"
