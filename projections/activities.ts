@@ -3,7 +3,6 @@ import type { Collection, Db, Document } from 'mongodb';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
-import { customersCollection, evolveCustomer } from './customers/view';
 import { invoicesCollection } from './invoices/view';
 import { applyToOrders, toState, type OrderDoc } from './orders/mongo';
 import type { OrderStatus } from '../domain/order';
@@ -68,7 +67,6 @@ export function createProjectionActivities({
   metrics,
 }: ProjectionDeps) {
   // One customer's view is read, changed and written back: within this worker, one order at a time.
-  const customerLock = new KeyedLock();
   const productLock = new KeyedLock();
   const orderLock = new KeyedLock();
   const deliveryLock = new KeyedLock();
@@ -138,15 +136,6 @@ export function createProjectionActivities({
         return outcome;
       }
       if (metrics) for (const event of applied) observe(metrics, event, doc, doc.projectedAt);
-      const order = toState(doc);
-      const at = doc.projectedAt;
-      await customerLock.run(order.customer.id, async () => {
-        const customers = customersCollection(db);
-        const current = await customers.findOne({ _id: order.customer.id });
-        const next = evolveCustomer(current, order, at);
-        if (current === null) await insertIfNew(db, customers, next);
-        else if (next.version > current.version) await replaceIfNewer(db, customers, next, current);
-      });
       await cacheProducts();
       await writeOrderToRedis(redis, doc);
       // Also on a duplicate: it may be the retry of a run that projected but did not get to dispatch.

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { Db, Document } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { fold } from '../domain/order';
-import { customersCollection, evolveCustomer, type CustomerView } from './customers/view';
 import { orderHistories, outboundHistories } from './history';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
@@ -61,7 +60,6 @@ export const REBUILT = [
   'orders',
   'invoices',
   'orders_with_invoices',
-  'customers',
   'notifications',
   'webhook_deliveries',
   'dead_letters',
@@ -87,12 +85,10 @@ export async function rebuildReadModels(
       .drop()
       .catch(() => undefined);
   const now = new Date();
-  const customers = new Map<string, CustomerView>();
   const batches: Record<(typeof REBUILT)[number], Document[]> = {
     orders: [],
     invoices: [],
     orders_with_invoices: [],
-    customers: [],
     notifications: [],
     webhook_deliveries: [],
     dead_letters: [],
@@ -121,8 +117,6 @@ export async function rebuildReadModels(
     batches.orders_with_invoices.push(docs.withInvoice);
     batches.notifications.push(...docs.notifications);
     for (const n of docs.notifications) notified.add(n._id);
-    const id = docs.order.customer.id;
-    customers.set(id, evolveCustomer(customers.get(id) ?? null, docs.order, now));
     redisDocs.push(docs.orderDoc);
     orders++;
     events += evs.length;
@@ -136,7 +130,6 @@ export async function rebuildReadModels(
   for await (const doc of ordersCollection(db).find({})) {
     if (!rebuilt.has(doc._id)) await addOrder(eventsOfTimeline(doc));
   }
-  batches.customers = [...customers.values()];
   // Webhook deliveries and redrives are runs of their own: their histories hold what they recorded.
   for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
   const out = outbound.docs(now);
@@ -225,7 +218,6 @@ export async function verifyReadModels(
     const d = firstDifference(expected, actual);
     if (d) drift.push({ model, id, ...d });
   };
-  const customers = new Map<string, CustomerView>();
   const seen = new Set<string>();
   const now = new Date();
   let orders = 0;
@@ -253,8 +245,6 @@ export async function verifyReadModels(
     }
     const hot = await readOrderFromRedis(deps.redis, id);
     note('redis order', id, docs.orderDoc, hot);
-    const cid = docs.order.customer.id;
-    customers.set(cid, evolveCustomer(customers.get(cid) ?? null, docs.order, now));
     orders++;
     if (orders % 100 === 0) onProgress(orders);
   };
@@ -266,9 +256,6 @@ export async function verifyReadModels(
   // own timeline, the last copy of its log, as the rebuild folds it.
   for await (const doc of ordersCollection(db).find({})) {
     if (!seen.has(doc._id)) await checkOrder(eventsOfTimeline(doc));
-  }
-  for (const [id, expected] of customers) {
-    note('customers', id, expected, await customersCollection(db).findOne({ _id: id }));
   }
   for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
   const out = outbound.docs(now);

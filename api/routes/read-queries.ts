@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { callerOf, OWNER_OR_STAFF, reaches, STAFF } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { customersCollection } from '../../projections/customers/view';
+import { customerSummary } from '../../projections/customers/view';
 import { invoicesCollection } from '../../projections/invoices/view';
 import { encodeCursor, listOrders } from '../../projections/orders/queries';
 import { recentOrdersFromRedis } from '../../projections/orders/redis';
@@ -59,17 +59,9 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
         const { id } = request.params;
         const { limit = 20, cursor } = request.query;
         if (!reaches(callerOf(request), id)) throw customerNotFound(id);
-        const customer = await customersCollection(deps.db).findOne(
-          { _id: id },
-          { projection: { orders: 0 } },
-        );
-        if (customer === null) throw customerNotFound(id);
-        const counts = {
-          customerId: id,
-          orderCount: customer.orderCount,
-          ordersByStatus: customer.ordersByStatus,
-          lifetimeTotal: customer.lifetimeTotal,
-        };
+        const customer = await customerSummary(deps.db, id);
+        if (customer.orderCount === 0) throw customerNotFound(id);
+        const counts = { customerId: id, ...customer };
         // The first page is the customer's recent list in Redis when it holds all of it.
         const recent =
           cursor === undefined

@@ -1,27 +1,28 @@
-import { makeEvent } from '../../domain/events';
-import { fold, type OrderState } from '../../domain/order';
-import { evolveCustomer, type CustomerView } from './view';
+import { summaryOfRows } from './view';
 
-const placed = (orderId: string, minute: number, email: string): OrderState =>
-  fold([
-    makeEvent('OrderPlaced', orderId, 1, new Date(Date.UTC(2026, 0, 1, 10, minute)), {
-      customer: { id: 'c-1', email },
-      items: [{ sku: 'A', quantity: 1 }],
-    }),
-  ]) as OrderState;
-
-describe('customer view', () => {
-  test('given two orders with different emails, whatever order they are folded in, then the view is the same and shows the latest email', () => {
-    const at = new Date(0);
-    const older = placed('o-1', 0, 'old@example.com');
-    const newer = placed('o-2', 5, 'new@example.com');
-    const ab = evolveCustomer(evolveCustomer(null, older, at), newer, at);
-    const ba = evolveCustomer(evolveCustomer(null, newer, at), older, at);
-    expect(ab).toEqual(ba);
-    expect(ab).toMatchObject<Partial<CustomerView>>({
-      email: 'new@example.com',
-      orderCount: 2,
-      lastOrder: { orderId: 'o-2', placedAt: newer.placedAt, status: 'PLACED', total: 0 },
+describe('customer summary', () => {
+  test('given orders by status and completed totals by currency, then the counts, and the lifetime total per currency', () => {
+    expect(
+      summaryOfRows({
+        byStatus: [
+          { _id: 'COMPLETED', n: 3 },
+          { _id: 'CANCELLED', n: 1 },
+          { _id: 'REJECTED', n: 1 },
+        ],
+        completedByCurrency: [
+          { _id: 'EUR', total: 3000 },
+          { _id: 'USD', total: 700 },
+        ],
+      }),
+    ).toEqual({
+      orderCount: 5,
+      ordersByStatus: { COMPLETED: 3, CANCELLED: 1, REJECTED: 1 },
+      lifetimeTotal: { EUR: 3000, USD: 700 },
+    });
+    expect(summaryOfRows({ byStatus: [], completedByCurrency: [] })).toEqual({
+      orderCount: 0,
+      ordersByStatus: {},
+      lifetimeTotal: {},
     });
   });
 });
