@@ -1,10 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { serviceUrls, type Config } from '../config';
-import { killAndWait, spawnLogged, spawnService, stopChild, type Service } from './process';
+import { freePort, killAndWait, spawnLogged, spawnService, stopChild, type Service } from './process';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startMongo, startRedis } from './stores';
 import { startTemporal } from './temporal';
+import { startTemporalCluster, type InternalPorts } from './temporal-cluster';
+import { startPostgres } from './postgres';
+import { startLoadBalancer } from './load-balancer';
 
 /** One running piece of the stack that can be stopped, killed and started again (same port, same data). */
 export interface Part {
@@ -26,7 +29,26 @@ export const WORKERS = ['saga-worker', 'projector-worker', 'webhook-worker'] as 
 const uiOrigins = (config: Config) =>
   [`http://127.0.0.1:${config.temporalUiPort}`, `http://localhost:${config.temporalUiPort}`].join(',');
 
-export type PartName = 'temporal' | 'redis' | 'mongo' | 'smtp-sink' | (typeof WORKERS)[number] | 'api';
+type Worker = (typeof WORKERS)[number];
+/** A part's name; a second replica of a worker or the API is `<name>-2` (the cluster topology). */
+export type PartName =
+  | 'temporal'
+  | 'postgres'
+  | 'redis'
+  | 'mongo'
+  | 'smtp-sink'
+  | 'load-balancer'
+  | Worker
+  | `${Worker}-2`
+  | 'api'
+  | 'api-2';
+
+/**
+ * `dev`: the Temporal CLI's dev server (SQLite, one shard, its Web UI) and one process of each kind.
+ * `cluster`: the Temporal server on PostgreSQL (four shards, archival), two processes of each worker
+ * and two of the API behind nginx, as a production deployment has them.
+ */
+export type Topology = 'dev' | 'cluster';
 
 export interface Stack {
   config: Config;
@@ -54,6 +76,22 @@ export interface StackOptions {
   onUnexpectedExit?: (name: string, how: string) => void;
   /** a part has started */
   onStarted?: (part: Part) => void;
+  /** dev (default) or cluster */
+  topology?: Topology;
+}
+
+/** Free ports for the Temporal server's other services, their membership and its metrics. */
+async function temporalInternalPorts(): Promise<InternalPorts> {
+  return {
+    history: await freePort(),
+    matching: await freePort(),
+    worker: await freePort(),
+    frontendMembership: await freePort(),
+    historyMembership: await freePort(),
+    matchingMembership: await freePort(),
+    workerMembership: await freePort(),
+    metrics: await freePort(),
+  };
 }
 
 /** A part whose life is a Service: started by `boot`, stopped with SIGTERM. */
@@ -161,18 +199,36 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
     }
   };
 
+  const cluster = opts.topology === 'cluster';
+  const replicas = cluster ? 2 : 1;
   try {
     const temporalPort = Number(config.temporalAddress.split(':')[1]);
-    const temporal = servicePart('temporal', () =>
-      startTemporal({
-        cacheDir,
-        dataDir,
-        port: temporalPort,
-        uiPort: config.temporalUiPort,
-        namespace: config.temporalNamespace,
-        codecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec`,
-      }),
-    );
+    // The cluster's ports are chosen once: a part restarted (the reliability suite) keeps its own.
+    const postgresPort = cluster ? await freePort() : 0;
+    const internalPorts = cluster ? await temporalInternalPorts() : null;
+    if (cluster) await add(servicePart('postgres', () => startPostgres({ dataDir, port: postgresPort })));
+    const temporal = internalPorts
+      ? servicePart('temporal', () =>
+          startTemporalCluster({
+            cacheDir,
+            dataDir,
+            port: temporalPort,
+            internalPorts,
+            postgresPort,
+            namespace: config.temporalNamespace,
+            shards: 4,
+          }),
+        )
+      : servicePart('temporal', () =>
+          startTemporal({
+            cacheDir,
+            dataDir,
+            port: temporalPort,
+            uiPort: config.temporalUiPort,
+            namespace: config.temporalNamespace,
+            codecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec`,
+          }),
+        );
     await Promise.all([
       add(temporal),
       config.redisUrl
@@ -191,35 +247,59 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
     // `node --cpu-prof bench.js` profiles the stack's own processes too, each writing its own profile.
     const profiling = process.execArgv.filter((arg) => arg.startsWith('--cpu-prof'));
     const queues = [config.ordersTaskQueue, config.projectionsTaskQueue, config.webhooksTaskQueue];
-    for (const [i, name] of WORKERS.entries()) {
-      const url = `task queue "${queues[i]}", ${opsUrls[name]}/metrics`;
+    for (const [i, worker] of WORKERS.entries()) {
+      for (let r = 1; r <= replicas; r++) {
+        const name = r === 1 ? worker : `${worker}-${r}`;
+        const own = r === 1 ? ports[i] : { ops: await freePort(), sdk: await freePort() };
+        const url = `task queue "${queues[i]}", http://${config.opsHost}:${own?.ops}/metrics`;
+        await add(
+          processPart(name, url, async () =>
+            spawnLogged({
+              name,
+              command: process.execPath,
+              args: [...profiling, entry(`worker/${worker}.js`)],
+              logFile: join(logsDir, `${name}.log`),
+              env: { ...childEnv, OPS_PORT: String(own?.ops), SDK_METRICS_PORT: String(own?.sdk) },
+            }),
+          ),
+        );
+      }
+    }
+    const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
+    // On the cluster the API processes listen on ports of their own, nginx on the API's.
+    const apiPorts = cluster ? [await freePort(), await freePort()] : [config.apiPort];
+    for (const [r, port] of apiPorts.entries()) {
+      const name = r === 0 ? 'api' : `api-${r + 1}`;
+      const url = `http://${config.apiHost}:${port}`;
+      const opsPort = r === 0 ? apiOpsPort : await freePort();
       await add(
-        processPart(name, url, async () =>
-          spawnLogged({
+        processPart(name, url, async () => {
+          const s = await spawnService({
             name,
             command: process.execPath,
-            args: [...profiling, entry(`worker/${name}.js`)],
+            args: [...profiling, entry('api/server.js')],
+            port,
+            url,
             logFile: join(logsDir, `${name}.log`),
-            env: { ...childEnv, OPS_PORT: String(ports[i]?.ops), SDK_METRICS_PORT: String(ports[i]?.sdk) },
-          }),
+            env: {
+              CODEC_CORS_ORIGINS: uiOrigins(config),
+              ...(cluster ? { TRUST_PROXY: '127.0.0.1' } : {}),
+              ...childEnv,
+              API_PORT: String(port),
+              OPS_PORT: String(opsPort),
+            },
+          });
+          return s.child;
+        }),
+      );
+    }
+    if (cluster) {
+      await add(
+        servicePart('load-balancer', () =>
+          startLoadBalancer({ dataDir, port: config.apiPort, upstreams: apiPorts }),
         ),
       );
     }
-    const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
-    await add(
-      processPart('api', apiUrl, async () => {
-        const s = await spawnService({
-          name: 'api',
-          command: process.execPath,
-          args: [...profiling, entry('api/server.js')],
-          port: config.apiPort,
-          url: apiUrl,
-          logFile: join(logsDir, 'api.log'),
-          env: { CODEC_CORS_ORIGINS: uiOrigins(config), ...childEnv, OPS_PORT: String(apiOpsPort) },
-        });
-        return s.child;
-      }),
-    );
     return {
       config,
       part: (name) => {
@@ -230,7 +310,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       parts: () => [...started],
       sink,
       apiUrl,
-      temporalUiUrl: temporal.url,
+      temporalUiUrl: cluster ? '(none yet on the cluster topology)' : temporal.url,
       opsUrls,
       logsDir,
       stop,

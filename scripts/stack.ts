@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, redact, type Config } from '../config';
-import { startStack, type Stack } from '../infra/stack';
+import { startStack, type PartName, type Stack, type Topology } from '../infra/stack';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,9 +8,10 @@ import { signToken } from '../api/auth/tokens';
 import { DEMO_CUSTOMER } from './token';
 
 /**
- * `npm start`: the whole system on 127.0.0.1 (see infra/stack.ts). State lives under DATA_DIR and
- * survives a restart. Ctrl-C / SIGTERM stops everything, newest first; if one of our processes dies
- * on its own, the stack stops rather than half-working.
+ * `npm start`: the whole system on 127.0.0.1 (see infra/stack.ts); `npm run start:cluster` (--cluster)
+ * the production-shaped topology. State lives under DATA_DIR and survives a restart. Ctrl-C / SIGTERM
+ * stops everything, newest first. If one of our processes dies on its own, the dev stack stops rather
+ * than half-working; the cluster restarts it, its other replica carrying on meanwhile.
  */
 async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   let stack: Stack | null = null;
@@ -22,6 +23,18 @@ async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
     await stack?.stop();
     process.exit(code);
   };
+  const topology: Topology = process.argv.includes('--cluster') ? 'cluster' : 'dev';
+  const restartReplica = async (name: PartName) => {
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (stopping || !stack) return;
+    await stack
+      .part(name)
+      .start()
+      .then(
+        () => console.log(`  ✓ ${name} restarted`),
+        (err: unknown) => console.error(`${name} did not restart:`, err instanceof Error ? err.message : err),
+      );
+  };
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
@@ -29,11 +42,14 @@ async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   try {
     stack = await startStack(config, {
       env,
+      topology,
       onStarted: (p) => console.log(`  ✓ ${p.name.padEnd(17)} ${redact(p.url)}`),
       onUnexpectedExit: (name, how) => {
         if (stopping) return;
         console.error(`${name} exited (${how}); see its log in ${config.dataDir}/logs`);
-        void stopAll(1);
+        // The cluster restarts a replica, as an orchestrator would, while the other one carries on.
+        if (topology === 'cluster') void restartReplica(name as PartName);
+        else void stopAll(1);
       },
     });
     const mailbox = stack.sink?.mailboxUrl ?? `(external SMTP ${redact(config.smtpUrl ?? '')})`;

@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnService, type Service } from './process';
+
+export interface LoadBalancerOptions {
+  dataDir: string;
+  /** where clients reach the API */
+  port: number;
+  /** the API processes behind it */
+  upstreams: number[];
+}
+
+/**
+ * nginx (Debian's) in front of the API processes, as an ingress would be: keep-alive connections to
+ * them, the client's address in X-Forwarded-For, and a request that could not reach one process
+ * (refused, reset: one was killed) sent to the other, for methods that may be repeated. A POST is
+ * not resent: a client retries it with its Idempotency-Key.
+ */
+export function nginxConfig(o: LoadBalancerOptions, dir: string, logsDir: string): string {
+  const upstreams = o.upstreams
+    .map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
+    .join('\n');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `  ${t}_temp_path ${join(dir, t)};`)
+    .join('\n');
+  return `daemon off;
+${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(logsDir, 'nginx.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+${temp}
+  client_max_body_size 1m;
+  upstream api {
+${upstreams}
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${o.port};
+    location / {
+      proxy_pass http://api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_next_upstream error timeout;
+      proxy_read_timeout 60s;
+    }
+  }
+}
+`;
+}
+
+export function startLoadBalancer(o: LoadBalancerOptions): Promise<Service> {
+  const dir = join(o.dataDir, 'nginx');
+  const logsDir = join(o.dataDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(logsDir, { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConfig(o, dir, logsDir));
+  return spawnService({
+    name: 'nginx',
+    command: '/usr/sbin/nginx',
+    args: ['-c', conf, '-p', dir, '-e', join(logsDir, 'nginx.log')],
+    port: o.port,
+    url: `http://127.0.0.1:${o.port}`,
+    logFile: join(logsDir, 'nginx.log'),
+  });
+}
