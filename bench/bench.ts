@@ -32,6 +32,7 @@ import {
   type Summary,
 } from './stats';
 import { authOf, BenchTokens } from './tokens';
+import type { Topology } from '../infra/stack';
 
 /**
  * `npm run bench`: the whole stack (dev server, real stores, each process of its own) on free ports in
@@ -53,6 +54,7 @@ interface Options {
   lightOrders: number;
   out: string;
   keep: boolean;
+  topology: Topology;
 }
 
 function options(): Options {
@@ -74,6 +76,7 @@ function options(): Options {
     lightOrders: positiveInt(values['light-orders'], smoke ? 4 : 100, 'light-orders'),
     out: resultFile(values.out, 'bench'),
     keep: values.keep ?? false,
+    topology: values.cluster ? 'cluster' : 'dev',
   };
 }
 
@@ -219,11 +222,14 @@ async function main(): Promise<void> {
   let stack: Stack | null = null;
   let unexpected: string | null = null;
   try {
-    log(`${o.orders} orders at concurrency ${o.concurrency}; ${cpus().length} CPUs; data in ${data}`);
+    log(
+      `${o.orders} orders at concurrency ${o.concurrency}; ${o.topology} topology; ${cpus().length} CPUs; data in ${data}`,
+    );
     stack = await startReadyStack(config, {
       env,
       workerPorts,
       apiOpsPort,
+      topology: o.topology,
       onUnexpectedExit: (name, how) => (unexpected = `${name} exited (${how})`),
     });
     const api = stack.apiUrl;

@@ -10,5 +10,9 @@ export const CASES = [
   'due-date-race',
   'hostile-input',
   'admin-auth',
+  'kill-one-replica',
 ] as const;
 export type CaseName = (typeof CASES)[number];
+
+/** Cases that need two replicas of each worker (`--cluster`); the dev topology skips them. */
+export const CLUSTER_ONLY: readonly CaseName[] = ['kill-one-replica'];

@@ -22,7 +22,8 @@ import {
 import { call, json } from './http';
 import { startReceiver, type Receiver } from './receiver';
 import { hostileRequests } from './hostile';
-import { CASES, type CaseName } from './chaos-cases';
+import { CASES, CLUSTER_ONLY, type CaseName } from './chaos-cases';
+import type { Topology } from '../infra/stack';
 import { CHAOS_SKU, isEnded, PatientClient } from './patient-client';
 import {
   dueDateRaceCase,
@@ -54,6 +55,7 @@ interface Options {
   cases: CaseName[];
   out: string;
   keep: boolean;
+  topology: Topology;
 }
 
 function options(): Options {
@@ -61,9 +63,13 @@ function options(): Options {
     options: { ...RUN_FLAGS, outage: { type: 'string' }, case: { type: 'string', multiple: true } },
   });
   const smoke = values.smoke ?? false;
-  const cases = (values.case ?? [...CASES]) as CaseName[];
-  for (const c of cases)
+  const topology: Topology = values.cluster ? 'cluster' : 'dev';
+  const all = topology === 'cluster' ? CASES : CASES.filter((c) => !CLUSTER_ONLY.includes(c));
+  const cases = (values.case ?? [...all]) as CaseName[];
+  for (const c of cases) {
     if (!CASES.includes(c)) throw new Error(`unknown case ${c}; cases: ${CASES.join(', ')}`);
+    if (!all.includes(c)) throw new Error(`case ${c} needs --cluster`);
+  }
   return {
     orders: positiveInt(values.orders, smoke ? 12 : 300, 'orders'),
     concurrency: positiveInt(values.concurrency, smoke ? 4 : 16, 'concurrency'),
@@ -72,6 +78,7 @@ function options(): Options {
     cases,
     out: resultFile(values.out, 'chaos'),
     keep: values.keep ?? false,
+    topology,
   };
 }
 
@@ -384,9 +391,20 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
         return {};
       });
       break;
-    case 'restart-temporal':
+    case 'kill-one-replica':
       fault =
-        'stop the Temporal dev server (SIGTERM) a third of the way in, start it again on the same database';
+        'SIGKILL one of the two saga workers and one of the two projectors a third of the way in; the others carry on alone, the killed ones start again once the orders are done';
+      result = await ordersUnderFault(ctx, name, async () => {
+        await Promise.all([
+          stack.part('saga-worker').kill('SIGKILL'),
+          stack.part('projector-worker').kill('SIGKILL'),
+        ]);
+        return {};
+      });
+      await Promise.all([stack.part('saga-worker').start(), stack.part('projector-worker').start()]);
+      break;
+    case 'restart-temporal':
+      fault = `stop the Temporal ${o.topology === 'cluster' ? 'server (on PostgreSQL)' : 'dev server'} (SIGTERM) a third of the way in, start it again on the same database`;
       result = await ordersUnderFault(ctx, name, async () => {
         await stack.part('temporal').stop();
         await stack.part('temporal').start();
@@ -429,7 +447,7 @@ async function runCase(ctx: Context, name: CaseName): Promise<CaseReport> {
       fault = `${o.hostile} malformed or hostile requests`;
       return hostileCase(ctx, fault, started);
     case 'admin-auth':
-      fault = 'admin calls without a key, with wrong keys, then past the admin rate limit';
+      fault = 'the admin API called without a token, as a customer, as support, as an admin';
       return adminCase(ctx, fault, started);
   }
   checks = { ...checks, ...(await invariants(ctx, result.ends)) };
@@ -496,6 +514,11 @@ async function hostileCase(ctx: Context, fault: string, started: number): Promis
     }
   });
   const after = await footprint(ctx, victimId);
+  // The victim's order is cancelled by its customer: its unit goes back, as the stock check expects.
+  await call('POST', `${ctx.api}/orders/${victimId}/cancel`, {
+    headers: { authorization: ctx.tokens.customer('chaos-customer-0') },
+    body: { reason: 'the hostile case is over' },
+  });
   const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
   const invariants = {
     only4xxProblems: check(
@@ -566,12 +589,13 @@ async function main(): Promise<void> {
   let connection: Connection | null = null;
   try {
     log(
-      `cases: ${o.cases.join(', ')}; ${o.orders} orders each at concurrency ${o.concurrency}; data in ${data}`,
+      `cases: ${o.cases.join(', ')}; ${o.orders} orders each at concurrency ${o.concurrency}; ${o.topology} topology; data in ${data}`,
     );
     stack = await startReadyStack(config, {
       env,
       workerPorts,
       apiOpsPort,
+      topology: o.topology,
       onUnexpectedExit: (name, how) => log(`${name} exited on its own (${how})`),
     });
     const api = stack.apiUrl;

@@ -19,6 +19,8 @@ export const RUN_FLAGS = {
   smoke: { type: 'boolean', default: false },
   out: { type: 'string' },
   keep: { type: 'boolean', default: false },
+  /** the production-shaped topology (infra/stack.ts): Temporal on PostgreSQL, two of every process */
+  cluster: { type: 'boolean', default: false },
 } as const;
 
 /** The stack started and ready: the API's and each worker's `/health/ready` answer 200. */

@@ -31,13 +31,15 @@ events { worker_connections 4096; }
 http {
   access_log off;
 ${temp}
-  client_max_body_size 1m;
+  # The API's own limit (bodyLimit): a larger body is refused here, before it is sent on.
+  client_max_body_size 256k;
   upstream api {
 ${upstreams}
     keepalive 64;
   }
   server {
     listen 127.0.0.1:${o.port};
+${problemPages()}
     location / {
       proxy_pass http://api;
       proxy_http_version 1.1;
@@ -51,6 +53,35 @@ ${upstreams}
   }
 }
 `;
+}
+
+/** What nginx answers itself (a request it cannot parse, no API process up), as problem+json like the API. */
+const NGINX_PROBLEMS: [codes: string, status: number, title: string][] = [
+  ['400 494', 400, 'Invalid request'],
+  ['408', 408, 'Request timeout'],
+  ['413', 413, 'Request body too large'],
+  ['414', 414, 'URI too long'],
+  ['502 503 504', 503, 'Service unavailable'],
+];
+
+function problemPages(): string {
+  return NGINX_PROBLEMS.map(([codes, status, title]) => {
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title,
+      status,
+      detail: 'answered by the load balancer',
+    });
+    // `=status` sets the answer's status; the page itself returns 200, since an error returned from
+    // an error page would end in nginx's own HTML page. A URI, not a named location: a request whose
+    // request line nginx refused has no URI to carry to a named one.
+    return `    error_page ${codes} =${status} /__problem/${status};
+    location = /__problem/${status} {
+      internal;
+      default_type application/problem+json;
+      return 200 '${body}';
+    }`;
+  }).join('\n');
 }
 
 export function startLoadBalancer(o: LoadBalancerOptions): Promise<Service> {

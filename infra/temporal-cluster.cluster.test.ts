@@ -1,0 +1,62 @@
+import { Connection, Client } from '@temporalio/client';
+import { freePort, type Service } from './process';
+import { startPostgres } from './postgres';
+import { startTemporalCluster, type TemporalClusterOptions } from './temporal-cluster';
+import { cacheDir, tempDir } from '../test/helpers/env';
+
+/** The Temporal server built from the module proxy, on the stack's own PostgreSQL. */
+describe('the Temporal server on PostgreSQL', () => {
+  const dir = tempDir('temporal-cluster');
+  let postgres: Service;
+  let options: TemporalClusterOptions;
+
+  beforeAll(async () => {
+    const postgresPort = await freePort();
+    postgres = await startPostgres({ dataDir: dir.path, port: postgresPort });
+    const p = async () => freePort();
+    options = {
+      cacheDir,
+      dataDir: dir.path,
+      port: await p(),
+      internalPorts: {
+        history: await p(),
+        matching: await p(),
+        worker: await p(),
+        frontendMembership: await p(),
+        historyMembership: await p(),
+        matchingMembership: await p(),
+        workerMembership: await p(),
+        metrics: await p(),
+      },
+      postgresPort,
+      namespace: 'default',
+      shards: 4,
+    };
+  }, 60_000);
+  afterAll(() => postgres?.stop());
+
+  const describeNamespace = async () => {
+    const connection = await Connection.connect({ address: `127.0.0.1:${options.port}` });
+    try {
+      const client = new Client({ connection });
+      const ns = await client.workflowService.describeNamespace({ namespace: 'default' });
+      const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      return { ns, custom: Object.keys(attrs.customAttributes ?? {}).sort() };
+    } finally {
+      await connection.close();
+    }
+  };
+
+  test('given a fresh database, then the schemas are made, the namespace has archival on and the search attributes; a restart keeps them', async () => {
+    let server = await startTemporalCluster(options);
+    const first = await describeNamespace();
+    expect(first.ns.namespaceInfo?.name).toBe('default');
+    expect(first.ns.config?.historyArchivalState).toBe(2); // ENABLED
+    expect(first.custom).toEqual(expect.arrayContaining(['CustomerId', 'OrderStatus', 'OrderTotal']));
+    await server.stop();
+    // The second start finds everything made: nothing is made twice, nothing fails.
+    server = await startTemporalCluster(options);
+    expect((await describeNamespace()).custom).toEqual(first.custom);
+    await server.stop();
+  }, 180_000);
+});
