@@ -21,7 +21,7 @@ export default tseslint.config(
   {
     files: ['*.js', '*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { module: 'writable', require: 'readonly' } },
+    languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
   },
   {
     // Workflow code is deterministic: no Node built-ins, no I/O clients; activities only as types.

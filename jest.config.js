@@ -10,7 +10,11 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(cookie|content-disposition)/)'],
   testMatch: ['<rootDir>/**/*.test.ts'],
   // The cluster tier (`npm run test:cluster`: PostgreSQL, the Temporal server, nginx) runs on its own.
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', ...(process.env.CLUSTER_TESTS ? [] : ['\\.cluster\\.test\\.ts$'])],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/dist/',
+    ...(process.env.CLUSTER_TESTS ? [] : ['\\.cluster\\.test\\.ts$']),
+  ],
   // Integration tests start real servers; two workers fit this 2-core machine.
   maxWorkers: 2,
   testTimeout: 60_000,
