@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Connection, Client } from '@temporalio/client';
+import { binaries } from './binaries';
 import { freePort, type Service } from './process';
 import { startPostgres } from './postgres';
 import { startTemporalCluster, type TemporalClusterOptions } from './temporal-cluster';
@@ -59,4 +63,21 @@ describe('the Temporal server on PostgreSQL', () => {
     expect((await describeNamespace()).custom).toEqual(first.custom);
     await server.stop();
   }, 180_000);
+
+  test("given the dynamic config the cluster and compose run, then the server's own validator finds every key known and typed", () => {
+    const validate = (file: string) =>
+      execFileSync(binaries(cacheDir).temporalServer(), ['validate-dynamic-config', file], {
+        encoding: 'utf8',
+      });
+    expect(validate('ops/temporal/dynamicconfig.yaml')).not.toContain('warning');
+    // The validator says so when a key is unknown or mistyped (it exits 0 either way).
+    const bad = join(dir.path, 'bad-dynamicconfig.yaml');
+    writeFileSync(
+      bad,
+      'history.noSuchKey:\n  - value: 1\nhistory.transferProcessorMaxPollRPS:\n  - value: lots\n',
+    );
+    const said = validate(bad);
+    expect(said).toContain('unregistered key "history.nosuchkey"');
+    expect(said).toContain('value type is not int');
+  });
 });
