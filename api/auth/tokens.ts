@@ -37,8 +37,8 @@ function jwksKeyFetcher(jwksUrl: string) {
 
 /**
  * @fastify/jwt's options: issuer, audience, expiry (required) and subject checked, the clock skew
- * allowed, the algorithms pinned to the kind of key, and verified tokens cached (by token, until
- * their expiry) so that a client's repeated requests verify its signature once.
+ * allowed, the algorithms pinned to the kind of key. Tokens verified once are kept by the access
+ * hook itself (api/auth/verified-tokens.ts), so @fastify/jwt sees only a token's first request.
  */
 export function jwtOptions(
   settings: TokenSettings,
@@ -50,8 +50,6 @@ export function jwtOptions(
     allowedAud: settings.audience,
     clockTolerance: settings.clockSkewMs,
     requiredClaims: ['iss', 'aud', 'exp', 'sub'],
-    cache: 10_000,
-    cacheTTL: 600_000,
   };
   if ('secret' in settings.keys) {
     return { secret: settings.keys.secret, verify: { ...verify, algorithms: ['HS256'] } };

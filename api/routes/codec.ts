@@ -111,15 +111,10 @@ export function codecRoutes(deps: AppDeps): FastifyPluginAsync {
           .status(204)
           .send();
       });
-      app.post(
-        path,
-        { config: { access: STAFF, cookie: SESSION_COOKIE }, schema },
-        async (request, reply) => {
-          allowOrigin(origins, request, reply);
-          if (!codec) throw new HttpProblem(404, 'Not found', 'payloads are not encrypted here: no codec');
-          return { payloads: (await convert(request.body.payloads.map(fromJson))).map(toJson) };
-        },
-      );
+      app.post(path, { config: { access: STAFF, cookie: SESSION_COOKIE }, schema }, async (request) => {
+        if (!codec) throw new HttpProblem(404, 'Not found', 'payloads are not encrypted here: no codec');
+        return { payloads: (await convert(request.body.payloads.map(fromJson))).map(toJson) };
+      });
     }
 
     app.post(
