@@ -3,13 +3,8 @@ import { getOrderQuery } from '../workflows/order';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from './app';
 import { reaches } from './auth/access';
 import type { Principal } from './auth/principal';
-import { HttpProblem } from './problem';
 import { readOrderDoc } from './read-order';
-import { queryOrder } from './workflow-commands';
-
-/** The answer for an order that is not there, and for another customer's: the same, revealing nothing. */
-export const orderNotFound = (id: string) =>
-  new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+import { orderNotFound, queryOrder } from './workflow-commands';
 
 /**
  * Refuses a command on an order the caller may not reach, before anything is sent: the customer an

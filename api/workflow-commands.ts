@@ -46,11 +46,15 @@ async function notRunning(handle: WorkflowHandle, orderId: string, err: unknown)
     }
   } catch (describeErr) {
     if (describeErr instanceof WorkflowNotFoundError) {
-      return new HttpProblem(404, 'Order not found', `no order with id ${orderId}`);
+      return orderNotFound(orderId);
     }
   }
   return unavailable(err);
 }
+
+/** The answer for an order that is not there, and for another customer's: the same, revealing nothing. */
+export const orderNotFound = (id: string) =>
+  new HttpProblem(404, 'Order not found', `no order with id ${id}`);
 
 function unavailable(err: unknown): HttpProblem {
   const problem = new HttpProblem(
@@ -126,7 +130,7 @@ export async function queryOrder<T>(
     return await client.withDeadline(Date.now() + timing.acceptWithinMs, () => handle.query(def));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new HttpProblem(404, 'Order not found', `no order with id ${orderId}`);
+      throw orderNotFound(orderId);
     }
     throw unavailable(err);
   }

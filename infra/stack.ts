@@ -200,6 +200,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
   };
 
   const cluster = opts.topology === 'cluster';
+  const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
   const replicas = cluster ? 2 : 1;
   try {
     const temporalPort = Number(config.temporalAddress.split(':')[1]);
@@ -226,7 +227,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
             port: temporalPort,
             uiPort: config.temporalUiPort,
             namespace: config.temporalNamespace,
-            codecEndpoint: `http://${config.apiHost}:${config.apiPort}/codec`,
+            codecEndpoint: `${apiUrl}/codec`,
           }),
         );
     await Promise.all([
@@ -265,7 +266,6 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
         );
       }
     }
-    const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
     // On the cluster the API processes listen on ports of their own, nginx on the API's.
     const apiPorts = cluster ? [await freePort(), await freePort()] : [config.apiPort];
     for (const [r, port] of apiPorts.entries()) {

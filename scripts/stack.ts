@@ -59,7 +59,7 @@ async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
   Temporal gRPC     ${config.temporalAddress}
   Mailbox           ${mailbox}
   Logs              ${stack.logsDir}
-${demoTokens(config)}
+${demoTokens(config, stack.apiUrl)}
 ready. Ctrl-C stops everything.`);
   } catch (err) {
     console.error('start-up failed:', err instanceof Error ? err.message : err);
@@ -96,10 +96,8 @@ function withLocalSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return local;
 }
 
-const apiUrlOf = (config: Config) => `http://${config.apiHost}:${config.apiPort}`;
-
 /** A customer's and an admin's token, to try the API with (`npm run token` makes others). */
-function demoTokens(config: Config): string {
+function demoTokens(config: Config, apiUrl: string): string {
   if (config.auth === undefined || !('secret' in config.auth.keys)) return '';
   const day = 24 * 3_600_000;
   const customer = signToken(config.auth, { ...DEMO_CUSTOMER, role: 'customer', ttlMs: day });
@@ -110,7 +108,7 @@ function demoTokens(config: Config): string {
   export CUSTOMER_TOKEN=${customer}
   export ADMIN_TOKEN=${admin}
   Payloads in the Web UI, decoded for support (then the UI's codec settings, see the README):
-  ${apiUrlOf(config)}/codec/login#${support}`;
+  ${apiUrl}/codec/login#${support}`;
 }
 
 try {

@@ -11,7 +11,7 @@ import {
 } from '../../projections/orders/queries';
 import type { AppDeps } from '../app';
 import { HttpProblem } from '../problem';
-import { orderNotFound } from '../order-owner';
+import { orderNotFound } from '../workflow-commands';
 import type { Principal } from '../auth/principal';
 import { instantOf } from '../../domain/instant';
 import { OrderEvents, OrderListQuery, OrderPage } from '../query-schemas';

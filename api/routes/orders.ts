@@ -17,12 +17,11 @@ import { getOrderQuery } from '../../workflows/order';
 import { orderSummary } from '../../domain/summary';
 import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
 import { HttpProblem } from '../problem';
-import { orderNotFound } from '../order-owner';
 import { callerOf, reaches } from '../auth/access';
 import type { Principal } from '../auth/principal';
 import type { Customer } from '../../domain/events';
 import { OrderKeys, type OrderKeyDoc } from '../order-keys';
-import { queryOrder } from '../workflow-commands';
+import { orderNotFound, queryOrder } from '../workflow-commands';
 import { viewOfSnapshot } from './views';
 import {
   ConsistencyQuery,
