@@ -1,4 +1,3 @@
-import { createSigner } from 'fast-jwt';
 import { signToken, type TokenSettings } from '../api/auth/tokens';
 import type { Config } from '../config';
 
@@ -51,7 +50,7 @@ export function forgedTokens(auth: TokenSettings): Record<string, string> {
   const now = Math.floor(Date.now() / 1000);
   return {
     'forged-token': withSettings({ keys: { secret: `${secret}-not-the-same-secret` } }),
-    'expired-token': `Bearer ${signTokenAt(auth, customer, now - 3_600)}`,
+    'expired-token': `Bearer ${signToken(auth, { ...customer, expiresAt: now - 3_600 })}`,
     'wrong-audience': withSettings({ audience: 'another-api' }),
     'wrong-issuer': withSettings({ issuer: 'https://issuer.example' }),
     'alg-none': `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...customer, role: 'admin', iss: auth.issuer, aud: auth.audience, exp: now + 600 })}.`,
@@ -59,13 +58,4 @@ export function forgedTokens(auth: TokenSettings): Record<string, string> {
     'not-a-token': 'Bearer not-a-token',
     'basic-credentials': `Basic ${Buffer.from('admin:admin').toString('base64')}`,
   };
-}
-
-/** A token valid in every way but that it expired at `exp` (seconds). */
-function signTokenAt(auth: TokenSettings, who: { sub: string; role: 'customer' }, exp: number): string {
-  const secret = 'secret' in auth.keys ? auth.keys.secret : '';
-  return createSigner({ key: secret, iss: auth.issuer, aud: auth.audience, sub: who.sub })({
-    [auth.roleClaim]: who.role,
-    exp,
-  });
 }

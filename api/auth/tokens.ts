@@ -68,6 +68,8 @@ export interface TokenRequest {
   phone?: string;
   /** how long it is valid; default an hour */
   ttlMs?: number;
+  /** or when it expires, in seconds since the epoch (a past one makes an expired token) */
+  expiresAt?: number;
 }
 
 /**
@@ -84,9 +86,10 @@ export function signToken(settings: TokenSettings, request: TokenRequest): strin
     iss: settings.issuer,
     aud: settings.audience,
     sub: request.sub,
-    expiresIn: request.ttlMs ?? 3_600_000,
+    ...(request.expiresAt === undefined && { expiresIn: request.ttlMs ?? 3_600_000 }),
   });
   const claims: Record<string, unknown> = { [settings.roleClaim]: request.role };
+  if (request.expiresAt !== undefined) claims.exp = request.expiresAt;
   if (request.email !== undefined) Object.assign(claims, { email: request.email, email_verified: true });
   if (request.phone !== undefined) {
     Object.assign(claims, { phone_number: request.phone, phone_number_verified: true });

@@ -1,4 +1,3 @@
-import { createSigner } from 'fast-jwt';
 import type { Access, RouteRule } from '../../api/auth/access';
 import { signToken } from '../../api/auth/tokens';
 import { eventually } from '../helpers/poll';
@@ -30,7 +29,7 @@ const secret = (TEST_AUTH.keys as { secret: string }).secret;
 const BAD_TOKENS: Record<string, string> = {
   garbage: 'Bearer garbage',
   forged: `Bearer ${signToken({ ...TEST_AUTH, keys: { secret: `${secret}-forged` } }, { sub: OWNER.id, role: 'admin' })}`,
-  expired: `Bearer ${createSigner({ key: secret, iss: TEST_AUTH.issuer, aud: TEST_AUTH.audience, sub: OWNER.id })({ role: 'admin', exp: Math.floor(Date.now() / 1000) - 3600 })}`,
+  expired: `Bearer ${signToken(TEST_AUTH, { sub: OWNER.id, role: 'admin', expiresAt: Math.floor(Date.now() / 1000) - 3600 })}`,
   'wrong audience': `Bearer ${signToken({ ...TEST_AUTH, audience: 'another-api' }, { sub: OWNER.id, role: 'admin' })}`,
 };
 
