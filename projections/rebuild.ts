@@ -133,22 +133,8 @@ export async function rebuildReadModels(
   // Webhook deliveries and redrives are runs of their own: their histories hold what they recorded.
   for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
   const out = outbound.docs(now);
-  batches.webhook_deliveries = [
-    ...out.deliveries,
-    ...(await notIn(
-      db,
-      deliveriesCollection(db).collectionName,
-      out.deliveries.map((d) => d._id),
-    )),
-  ];
-  batches.dead_letters = [
-    ...out.letters,
-    ...(await notIn(
-      db,
-      deadLettersCollection(db).collectionName,
-      out.letters.map((l) => l._id),
-    )),
-  ];
+  batches.webhook_deliveries = await withStored(db, deliveriesCollection(db).collectionName, out.deliveries);
+  batches.dead_letters = await withStored(db, deadLettersCollection(db).collectionName, out.letters);
   batches.notifications.push(...out.notifications.filter((n) => !notified.has(n._id)));
   await flush(true);
   for (const name of REBUILT) {
@@ -163,10 +149,11 @@ export async function rebuildReadModels(
   return { orders, events };
 }
 
-/** The documents of a collection whose ids are not among `ids` (kept as they are by a rebuild). */
-async function notIn(db: Db, name: string, ids: unknown[]): Promise<Document[]> {
-  const known = new Set(ids.map(String));
-  return (await db.collection(name).find({}).toArray()).filter((d) => !known.has(String(d._id)));
+/** `docs`, and what the collection holds besides them (by `_id`): what no history names is kept. */
+async function withStored(db: Db, name: string, docs: Document[]): Promise<Document[]> {
+  const known = new Set(docs.map((d) => String(d._id)));
+  const stored = await db.collection(name).find({}).toArray();
+  return [...docs, ...stored.filter((d) => !known.has(String(d._id)))];
 }
 
 export interface Drift {

@@ -6,13 +6,12 @@ import {
   holdBatchWith,
   LINES,
   mockSaga,
+  PAYMENT,
   runOrder,
   TOTAL,
 } from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { cancelOrderUpdate, payOrderUpdate } from './order';
-
-const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
 
 /** The typed refusal a validator sent back, as the API sees it. */
 async function refusal(p: Promise<unknown>): Promise<{ type: string | null | undefined; message: string }> {

@@ -6,6 +6,7 @@ import {
   holdBatchWith,
   LINES,
   mockSaga,
+  PAYMENT,
   runOrder,
   sagaVoidingAtGate,
   TOTAL,
@@ -14,8 +15,6 @@ import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { OPERATOR_CANCELLATION, payOrderUpdate } from './order';
 import { ORDER_STATUS } from './search-attributes';
 import type { OrderEvent } from '../domain/events';
-
-const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
 
 /** The kinds of the notifications the customer was sent, in order. */
 const kindsSent = (events: OrderEvent[]) =>

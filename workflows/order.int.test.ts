@@ -1,12 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { gate, HOUR, mockSaga, runOrder, stepsOf, TOTAL } from '../test/helpers/order-harness';
+import { gate, HOUR, mockSaga, PAYMENT, runOrder, stepsOf, TOTAL } from '../test/helpers/order-harness';
 import { quietWorkerLogs, timeSkippingEnv } from '../test/helpers/temporal';
 import { payOrderUpdate } from './order';
 import { POLICIES } from './policies';
 import { ORDER_STATUS, ORDER_TOTAL } from './search-attributes';
 
-const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
 const ATTEMPTS = POLICIES.businessStep.retry.maximumAttempts;
 
 describe('order saga paths (time-skipping server, mocked activities)', () => {

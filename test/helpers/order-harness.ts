@@ -34,6 +34,8 @@ export const HOUR = 3_600_000;
 export const TERMS = { dueAfterMs: 48 * HOUR, reminderAfterMs: 24 * HOUR };
 export const LINES = [{ sku: 'KB-001', name: 'Keyboard', quantity: 2, unitPrice: 8900, lineTotal: 17800 }];
 export const TOTAL = 17800;
+/** The payment that settles the orders of these tests. */
+export const PAYMENT = { amount: TOTAL, currency: 'EUR', reference: 'pay-1' };
 
 /** Mock activities that record the order of calls; each can be overridden per test. */
 export function mockSaga(overrides: Partial<Saga> = {}): Saga & { calls: string[] } {
