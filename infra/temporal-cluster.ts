@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SEARCH_ATTRIBUTE_ARGS } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { binaries } from './binaries';
 import { spawnService, type Service } from './process';
 
@@ -195,10 +195,7 @@ function registerNamespace(o: TemporalClusterOptions): void {
     '--visibility-archival-state',
     'enabled',
   ]);
-  const attributes: string[] = [];
-  for (let i = 1; i < SEARCH_ATTRIBUTE_ARGS.length; i += 2) attributes.push(SEARCH_ATTRIBUTE_ARGS[i] ?? '');
-  for (const spec of attributes) {
-    const [name = '', type = ''] = spec.split('=');
+  for (const { name, type } of SEARCH_ATTRIBUTES) {
     run([
       'operator',
       'search-attribute',

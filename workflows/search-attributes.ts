@@ -5,12 +5,15 @@ export const CUSTOMER_ID = defineSearchAttributeKey('CustomerId', SearchAttribut
 export const ORDER_STATUS = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const ORDER_TOTAL = defineSearchAttributeKey('OrderTotal', SearchAttributeType.DOUBLE);
 
-/** `temporal server start-dev --search-attribute` arguments for the keys above. */
-export const SEARCH_ATTRIBUTE_ARGS = [
-  '--search-attribute',
-  'CustomerId=Keyword',
-  '--search-attribute',
-  'OrderStatus=Keyword',
-  '--search-attribute',
-  'OrderTotal=Double',
+/** The keys above as the Temporal CLI names them, to register on a server. */
+export const SEARCH_ATTRIBUTES: readonly { name: string; type: 'Keyword' | 'Double' }[] = [
+  { name: CUSTOMER_ID.name, type: 'Keyword' },
+  { name: ORDER_STATUS.name, type: 'Keyword' },
+  { name: ORDER_TOTAL.name, type: 'Double' },
 ];
+
+/** `temporal server start-dev --search-attribute` arguments for the keys above. */
+export const SEARCH_ATTRIBUTE_ARGS = SEARCH_ATTRIBUTES.flatMap(({ name, type }) => [
+  '--search-attribute',
+  `${name}=${type}`,
+]);
