@@ -1,4 +1,4 @@
-import { dataConverterFor } from '../infra/payload-codec';
+import { dataConverterFor, type PayloadKeys } from '../infra/payload-codec';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { serviceUrls } from '../config';
 import { waitFor } from '../infra/process';
 import type { Stack } from '../infra/stack';
-import { verifyReadModels } from '../projections/rebuild';
+import { verifyReadModels } from '../projections/verify';
 import { orderKey } from '../projections/orders/redis';
 import {
   addStock,
@@ -110,6 +110,8 @@ interface Context {
   db: Db;
   redis: Redis;
   temporal: Client;
+  /** the stack's payload key ring (the event log is sealed with it) */
+  keys: PayloadKeys | undefined;
   receiver: Receiver;
 }
 
@@ -351,7 +353,7 @@ async function invariants(ctx: Context, ends: Ends): Promise<Record<string, Chec
   );
   // Read models equal to the histories: the verify command's own check, once deliveries have settled
   // (verify reads a history, then the model: a delivery still retrying would show as drift).
-  const verified = await verifyReadModels({ db, redis: ctx.redis, temporal: ctx.temporal });
+  const verified = await verifyReadModels({ db, redis: ctx.redis, temporal: ctx.temporal, keys: ctx.keys });
   out.readModelsMatchHistories = check(
     verified.drift.length === 0,
     `verify: ${verified.orders} orders, ${verified.drift.length} drift${verified.drift.length ? `: ${JSON.stringify(verified.drift.slice(0, 3))}` : ''}`,
@@ -626,6 +628,7 @@ async function main(): Promise<void> {
         namespace: config.temporalNamespace,
         dataConverter: dataConverterFor(config.payloadKeys),
       }),
+      keys: config.payloadKeys,
       receiver,
     };
     for (const name of o.cases) {

@@ -7,6 +7,8 @@ import { invoicesCollection } from './invoices/view';
 import { applyToOrders, toState, type OrderDoc } from './orders/mongo';
 import type { OrderStatus } from '../domain/order';
 import type { Metrics } from '../infra/metrics';
+import type { PayloadKeys } from '../infra/payload-codec';
+import { EventLog } from './event-log';
 import { writeOrderToRedis } from './orders/redis';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { insertAllIfNew, insertIfNew, replaceIfNewer } from './upsert';
@@ -32,6 +34,8 @@ export interface ProjectionDeps {
   dispatchWebhooks?: (events: OrderEvent[]) => Promise<number>;
   /** the projector process's metrics: lag, orders placed and finished, saga duration */
   metrics?: Metrics;
+  /** the key ring the event log is sealed with (the payload keys; clear without them) */
+  keys?: PayloadKeys;
 }
 
 const FINAL: Partial<Record<OrderEvent['type'], OrderStatus>> = {
@@ -65,7 +69,9 @@ export function createProjectionActivities({
   now = () => new Date(),
   dispatchWebhooks,
   metrics,
+  keys,
 }: ProjectionDeps) {
+  const log = new EventLog(db, keys);
   // One customer's view is read, changed and written back: within this worker, one order at a time.
   const productLock = new KeyedLock();
   const orderLock = new KeyedLock();
@@ -74,7 +80,7 @@ export function createProjectionActivities({
   const activities = {
     /**
      * One order's events, in one go (the saga sends what it recorded since its last projection).
-     * MongoDB `orders` first (the read model of record, which decides applied / duplicate / gap), then
+     * The event log first (it outlives the run's history), then MongoDB `orders` (the read model of record, which decides applied / duplicate / gap), then
      * the views derived from the same fold, then the Redis copies: each document read and written once
      * per batch, not once per event. Every write is idempotent and never goes backwards, so a duplicate
      * batch may safely redo them (it may follow a crash between two writes). Last, the events' webhook
@@ -90,6 +96,7 @@ export function createProjectionActivities({
           'PROJECTION_BATCH',
         );
       }
+      await log.append(events);
       // MongoDB, the read models of record, first; the Redis copies after: while Redis is down the
       // batch fails (and is retried) only once everything in MongoDB is written.
       const products: [StockSnapshot, ProductView][] = [];

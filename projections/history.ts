@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { mapConcurrent } from '../infra/concurrent';
 import type { OrderEvent } from '../domain/events';
 import type { WebhookDelivery } from '../domain/webhooks';
 import type { DeadLetter, NotificationFailure } from './dead-letters/view';
@@ -40,27 +41,45 @@ export async function eventsOfHistory(client: Client, history: History): Promise
 /** How a run that did not end its order closed: the reconciliation carries such a run on in a new one. */
 const ABANDONED = ['TERMINATED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 
+/** One order's run as its history records it: its domain events and the notifications it gave up on. */
+export interface OrderHistory {
+  workflowId: string;
+  events: OrderEvent[];
+  failures: NotificationFailure[];
+}
+
+/** How many histories are fetched at once: the rebuild's throughput on one Temporal frontend. */
+export const HISTORY_FETCHES = 32;
+
 /**
- * Every order the namespace's visibility knows, newest first, with its events and failed notifications.
- * An order is one run, or a run the reconciliation closed: its closing run holds the whole log, and the
- * abandoned run it carries on is skipped.
+ * Every order the namespace's visibility knows, with its events and failed notifications, fetched
+ * `HISTORY_FETCHES` at a time and yielded as they arrive. An order is one run, or a run the
+ * reconciliation closed: its closing run holds the whole log, and the abandoned run it carries on is
+ * skipped.
  */
 export async function* orderHistories(
   client: Client,
   query = 'WorkflowType = "orderWorkflow" OR WorkflowType = "closeAbandonedOrderWorkflow"',
-): AsyncGenerator<{ workflowId: string; events: OrderEvent[]; failures: NotificationFailure[] }> {
-  for await (const wf of client.workflow.list({ query })) {
+): AsyncGenerator<OrderHistory> {
+  const fetched = mapConcurrent(client.workflow.list({ query }), HISTORY_FETCHES, async (wf) => {
     if (ABANDONED.includes(wf.status.name)) {
       const latest = await client.workflow.getHandle(wf.workflowId).describe();
-      if (latest.runId !== wf.runId) continue;
+      if (latest.runId !== wf.runId) return null;
     }
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    yield {
+    return {
       workflowId: wf.workflowId,
       events: await eventsOfHistory(client, history),
       failures: await inputsOf<NotificationFailure>(client, history, 'recordNotificationFailure'),
     };
-  }
+  });
+  for await (const order of fetched) if (order) yield order;
+}
+
+/** How many order runs visibility lists (the rebuild's total, for its ETA). */
+export async function countOrderRuns(client: Client): Promise<number> {
+  const { count } = await client.workflow.count('WorkflowType = "orderWorkflow"');
+  return count;
 }
 
 /** What the delivery and redrive runs recorded: each state they projected, in the order they did. */
@@ -71,11 +90,11 @@ export interface OutboundRecords {
 }
 
 /** Every webhook delivery and notification redrive run (every run of each id), with what it projected. */
-export async function* outboundHistories(client: Client): AsyncGenerator<OutboundRecords> {
+export function outboundHistories(client: Client): AsyncGenerator<OutboundRecords> {
   const query = 'WorkflowType = "webhookDeliveryWorkflow" OR WorkflowType = "notificationRedriveWorkflow"';
-  for await (const wf of client.workflow.list({ query })) {
+  return mapConcurrent(client.workflow.list({ query }), HISTORY_FETCHES, async (wf) => {
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    yield {
+    return {
       deliveries: await inputsOf<WebhookDelivery>(client, history, 'projectDelivery'),
       letters: await inputsOf<Omit<DeadLetter, 'projectedAt'>>(client, history, 'projectDeadLetter'),
       notifications: await inputsOf<Omit<NotificationView, 'version' | 'projectedAt'>>(
@@ -84,5 +103,5 @@ export async function* outboundHistories(client: Client): AsyncGenerator<Outboun
         'projectNotification',
       ),
     };
-  }
+  });
 }

@@ -3,27 +3,17 @@ import type { Redis } from 'ioredis';
 import type { Db, Document } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { fold } from '../domain/order';
-import { orderHistories, outboundHistories } from './history';
+import type { PayloadKeys } from '../infra/payload-codec';
+import { countOrderRuns, outboundHistories } from './history';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
 import { deadLettersCollection } from './dead-letters/view';
 import { ensureReadModelIndexes } from './indexes';
 import { derivedViews } from './derived';
-import { invoicesCollection } from './invoices/view';
-import { ordersCollection, type OrderDoc } from './orders/mongo';
-import { readOrderFromRedis, writeOrderToRedis } from './orders/redis';
-import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
-import { notificationsCollection } from './notifications/view';
-
-/**
- * The events an order's read-model document holds in its timeline: the last copy of the log of an
- * order whose history Temporal no longer keeps (its retention, or a deleted run).
- */
-export function eventsOfTimeline(doc: OrderDoc): OrderEvent[] {
-  return doc.timeline.map(
-    (t) => ({ type: t.type, version: 1, orderId: doc._id, seq: t.seq, at: t.at, data: t.data }) as OrderEvent,
-  );
-}
+import type { OrderDoc } from './orders/mongo';
+import { dropOrderFromRedis, ordersInRedis, replaceOrderInRedis } from './orders/redis';
+import { EventLog, digestOf } from './event-log';
+import { everyOrder } from './order-sources';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
@@ -64,199 +54,153 @@ export const REBUILT = [
   'webhook_deliveries',
   'dead_letters',
 ] as const;
-type Progress = (done: number) => void;
+type Rebuilt = (typeof REBUILT)[number];
+
+/** How far a rebuild or a verify is: orders done of about `total` (visibility's count, or the log's). */
+export type Progress = (done: number, total: number) => void;
+
+export interface ReadModelDeps {
+  db: Db;
+  redis: Redis;
+  temporal: Client;
+  /** the payload key ring, which seals the event log */
+  keys?: PayloadKeys;
+}
+
+/** Documents written to the fresh collections in batches of this many. */
+const BATCH = 500;
+
+/** The fresh collections a rebuild fills, written in batches. */
+class FreshCollections {
+  private readonly batches = new Map<Rebuilt, Document[]>(REBUILT.map((name) => [name, []]));
+
+  constructor(private readonly db: Db) {}
+
+  static nameOf(name: Rebuilt): string {
+    return `${name}__rebuild`;
+  }
+
+  async clear(): Promise<void> {
+    for (const name of REBUILT) {
+      await this.db
+        .collection(FreshCollections.nameOf(name))
+        .drop()
+        .catch(() => undefined);
+    }
+  }
+
+  async add(name: Rebuilt, docs: Document[]): Promise<void> {
+    const batch = this.batches.get(name) ?? [];
+    batch.push(...docs);
+    this.batches.set(name, batch);
+    if (batch.length >= BATCH) await this.flush(name);
+  }
+
+  private async flush(name: Rebuilt): Promise<void> {
+    const docs = this.batches.get(name) ?? [];
+    this.batches.set(name, []);
+    if (docs.length > 0)
+      await this.db.collection(FreshCollections.nameOf(name)).insertMany(docs, { ordered: false });
+  }
+
+  /** Writes what is left, and puts each fresh collection in place of the live one. */
+  async swapIn(): Promise<void> {
+    for (const name of REBUILT) {
+      await this.flush(name);
+      const fresh = FreshCollections.nameOf(name);
+      if ((await this.db.listCollections({ name: fresh }).toArray()).length === 0) {
+        await this.db.createCollection(fresh);
+      }
+      await swap(this.db, fresh, name);
+    }
+  }
+}
 
 /**
- * Folds every order history into fresh collections, then swaps each in with one rename, so queries
- * keep answering from the old ones until the new ones are complete. Redis is rewritten after the swap
- * (its writes never go backwards, so a live projector racing it is harmless). An order whose history
- * Temporal no longer keeps (retention) is folded from its own read-model timeline, and the webhook
- * deliveries and dead letters no history names are kept as they are: a rebuild never loses an order.
+ * Folds every order into fresh collections, then swaps each in with one rename, so queries keep
+ * answering from the old ones until the new ones are complete. An order's events come from its history
+ * while Temporal holds it, else from the event log (`everyOrder`); the log is repaired on the way where
+ * it lacks what a history holds. The webhook deliveries, dead letters and redriven notifications no
+ * history names any more are kept as they are: a rebuild never loses an order, nor what was sent.
+ * Redis follows: each order's hot document is replaced (unless a live projector wrote a newer one),
+ * and one no rebuilt order accounts for is dropped.
  */
 export async function rebuildReadModels(
-  deps: { db: Db; redis: Redis; temporal: Client },
+  deps: ReadModelDeps,
   onProgress: Progress = () => undefined,
-): Promise<{ orders: number; events: number }> {
+): Promise<{ orders: number; events: number; fromLog: number; logRepaired: number }> {
   const { db } = deps;
-  const tmp = (name: string) => `${name}__rebuild`;
-  for (const name of REBUILT)
-    await db
-      .collection(tmp(name))
-      .drop()
-      .catch(() => undefined);
+  const fresh = new FreshCollections(db);
+  await fresh.clear();
+  const log = new EventLog(db, deps.keys);
+  const logged = await log.digests();
+  const total = Math.max(logged.size, await countOrderRuns(deps.temporal));
   const now = new Date();
-  const batches: Record<(typeof REBUILT)[number], Document[]> = {
-    orders: [],
-    invoices: [],
-    orders_with_invoices: [],
-    notifications: [],
-    webhook_deliveries: [],
-    dead_letters: [],
-  };
-  const flush = async (force = false) => {
-    for (const name of REBUILT) {
-      const docs = batches[name];
-      if (docs.length > 0 && (force || docs.length >= 200)) {
-        await db.collection(tmp(name)).insertMany(docs);
-        batches[name] = [];
-      }
-    }
-  };
-  let orders = 0;
-  let events = 0;
-  const redisDocs: OrderDoc[] = [];
+  const counts = { orders: 0, events: 0, fromLog: 0, logRepaired: 0 };
+  const hot: OrderDoc[] = [];
   const outbound = outboundFold();
   const notified = new Set<string>();
-  const rebuilt = new Set<string>();
-  const addOrder = async (evs: OrderEvent[]) => {
-    const docs = docsOf(evs, now);
-    if (!docs) return;
-    rebuilt.add(docs.order.orderId);
-    batches.orders.push(docs.orderDoc);
-    if (docs.invoice) batches.invoices.push(docs.invoice);
-    batches.orders_with_invoices.push(docs.withInvoice);
-    batches.notifications.push(...docs.notifications);
-    for (const n of docs.notifications) notified.add(n._id);
-    redisDocs.push(docs.orderDoc);
-    orders++;
-    events += evs.length;
-    await flush();
-    if (orders % 100 === 0) onProgress(orders);
-  };
-  for await (const { events: evs, failures } of orderHistories(deps.temporal)) {
+  for await (const { events, failures, source } of everyOrder({ ...deps, log })) {
     outbound.addFailures(failures);
-    await addOrder(evs);
-  }
-  for await (const doc of ordersCollection(db).find({})) {
-    if (!rebuilt.has(doc._id)) await addOrder(eventsOfTimeline(doc));
+    if (source !== 'log' && logged.get(events[0]?.orderId ?? '') !== digestOf(events)) {
+      await log.overwrite(events);
+      counts.logRepaired++;
+    }
+    const docs = docsOf(events, now);
+    if (!docs) continue;
+    await fresh.add('orders', [docs.orderDoc]);
+    if (docs.invoice) await fresh.add('invoices', [docs.invoice]);
+    await fresh.add('orders_with_invoices', [docs.withInvoice]);
+    await fresh.add('notifications', docs.notifications);
+    for (const n of docs.notifications) notified.add(n._id);
+    hot.push(docs.orderDoc);
+    counts.orders++;
+    counts.events += events.length;
+    if (source === 'log') counts.fromLog++;
+    if (counts.orders % 100 === 0) onProgress(counts.orders, total);
   }
   // Webhook deliveries and redrives are runs of their own: their histories hold what they recorded.
   for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
   const out = outbound.docs(now);
-  batches.webhook_deliveries = await withStored(db, deliveriesCollection(db).collectionName, out.deliveries);
-  batches.dead_letters = await withStored(db, deadLettersCollection(db).collectionName, out.letters);
-  batches.notifications.push(...out.notifications.filter((n) => !notified.has(n._id)));
-  await flush(true);
-  for (const name of REBUILT) {
-    if ((await db.listCollections({ name: tmp(name) }).toArray()).length === 0) {
-      await db.createCollection(tmp(name));
-    }
-    await swap(db, tmp(name), name);
-  }
+  await fresh.add(
+    'webhook_deliveries',
+    await withStored(db, deliveriesCollection(db).collectionName, out.deliveries),
+  );
+  await fresh.add(
+    'dead_letters',
+    await withStored(db, deadLettersCollection(db).collectionName, out.letters),
+  );
+  const redriven = out.notifications.filter((n) => !notified.has(n._id));
+  await fresh.add('notifications', await withStored(db, 'notifications', redriven, notified));
+  await fresh.swapIn();
   await ensureReadModelIndexes(db);
-  for (const doc of redisDocs) await writeOrderToRedis(deps.redis, doc);
-  onProgress(orders);
-  return { orders, events };
+  await followInRedis(deps.redis, hot);
+  onProgress(counts.orders, total);
+  return counts;
 }
 
-/** `docs`, and what the collection holds besides them (by `_id`): what no history names is kept. */
-async function withStored(db: Db, name: string, docs: Document[]): Promise<Document[]> {
-  const known = new Set(docs.map((d) => String(d._id)));
+/** Redis made to hold the rebuilt orders' hot documents, and no other. */
+async function followInRedis(redis: Redis, docs: OrderDoc[]): Promise<void> {
+  const rebuilt = new Set(docs.map((d) => d._id));
+  for (let i = 0; i < docs.length; i += BATCH) {
+    await Promise.all(docs.slice(i, i + BATCH).map((doc) => replaceOrderInRedis(redis, doc)));
+  }
+  for await (const orderId of ordersInRedis(redis)) {
+    if (!rebuilt.has(orderId)) await dropOrderFromRedis(redis, orderId);
+  }
+}
+
+/**
+ * `docs`, and what the collection holds besides them (by `_id`) and besides `also`: what no history
+ * names any more is kept.
+ */
+async function withStored(
+  db: Db,
+  name: string,
+  docs: Document[],
+  also: ReadonlySet<string> = new Set(),
+): Promise<Document[]> {
+  const known = new Set([...docs.map((d) => String(d._id)), ...also]);
   const stored = await db.collection(name).find({}).toArray();
   return [...docs, ...stored.filter((d) => !known.has(String(d._id)))];
-}
-
-export interface Drift {
-  model: string;
-  id: string;
-  field: string;
-  expected: unknown;
-  actual: unknown;
-}
-
-/** Canonical JSON: dates as ISO strings, keys sorted, `projectedAt` left out (it is when, not what). */
-function canonical(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k]) => k !== 'projectedAt')
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
-
-/** The first field where two documents differ, or null when they are the same. */
-export function firstDifference(
-  expected: unknown,
-  actual: unknown,
-): { field: string; expected: unknown; actual: unknown } | null {
-  const e = canonical(expected) as Record<string, unknown> | null;
-  const a = canonical(actual) as Record<string, unknown> | null;
-  if (e === null || a === null) return e === a ? null : { field: '(document)', expected: e, actual: a };
-  for (const key of new Set([...Object.keys(e), ...Object.keys(a)])) {
-    if (JSON.stringify(e[key]) !== JSON.stringify(a[key]))
-      return { field: key, expected: e[key], actual: a[key] };
-  }
-  return null;
-}
-
-/** Compares the read models with what the histories fold into; 0 drift is the expected answer. */
-export async function verifyReadModels(
-  deps: { db: Db; redis: Redis; temporal: Client },
-  onProgress: Progress = () => undefined,
-): Promise<{ orders: number; drift: Drift[] }> {
-  const { db } = deps;
-  const drift: Drift[] = [];
-  const note = (model: string, id: string, expected: unknown, actual: unknown) => {
-    const d = firstDifference(expected, actual);
-    if (d) drift.push({ model, id, ...d });
-  };
-  const seen = new Set<string>();
-  const now = new Date();
-  let orders = 0;
-  const outbound = outboundFold();
-  const notified = new Set<string>();
-  const checkOrder = async (events: OrderEvent[]) => {
-    const docs = docsOf(events, now);
-    if (!docs) return;
-    const id = docs.order.orderId;
-    seen.add(id);
-    note('orders', id, docs.orderDoc, await ordersCollection(db).findOne({ _id: id }));
-    const { invoice } = docs;
-    if (invoice) {
-      note('invoices', invoice._id, invoice, await invoicesCollection(db).findOne({ _id: invoice._id }));
-    }
-    note(
-      'orders_with_invoices',
-      id,
-      docs.withInvoice,
-      await ordersWithInvoicesCollection(db).findOne({ _id: id }),
-    );
-    for (const n of docs.notifications) {
-      notified.add(n._id);
-      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
-    }
-    const hot = await readOrderFromRedis(deps.redis, id);
-    note('redis order', id, docs.orderDoc, hot);
-    orders++;
-    if (orders % 100 === 0) onProgress(orders);
-  };
-  for await (const { events, failures } of orderHistories(deps.temporal)) {
-    outbound.addFailures(failures);
-    await checkOrder(events);
-  }
-  // An order no history accounts for (its run gone with Temporal's retention) is checked against its
-  // own timeline, the last copy of its log, as the rebuild folds it.
-  for await (const doc of ordersCollection(db).find({})) {
-    if (!seen.has(doc._id)) await checkOrder(eventsOfTimeline(doc));
-  }
-  for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
-  const out = outbound.docs(now);
-  for (const d of out.deliveries) {
-    note('webhook_deliveries', d._id, d, await deliveriesCollection(db).findOne({ _id: d._id }));
-  }
-  for (const l of out.letters) {
-    note('dead_letters', l._id, l, await deadLettersCollection(db).findOne({ _id: l._id }));
-  }
-  for (const n of out.notifications) {
-    if (!notified.has(n._id)) {
-      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
-    }
-  }
-  onProgress(orders);
-  return { orders, drift };
 }

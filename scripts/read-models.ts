@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, serviceUrls } from '../config';
-import { rebuildReadModels, verifyReadModels } from '../projections/rebuild';
+import { rebuildReadModels } from '../projections/rebuild';
+import { verifyReadModels } from '../projections/verify';
 import { connectMongo, connectRedis } from '../worker/clients';
 import { dataConverterFor } from '../infra/payload-codec';
 
@@ -27,23 +28,26 @@ export async function main(command: string | undefined): Promise<number> {
       namespace: config.temporalNamespace,
       dataConverter: dataConverterFor(config.payloadKeys),
     }),
+    keys: config.payloadKeys,
   };
   const started = Date.now();
-  const progress = (n: number) => {
-    const seconds = (Date.now() - started) / 1000;
-    process.stderr.write(`\r${command}: ${n} orders, ${(n / Math.max(seconds, 0.001)).toFixed(0)}/s   `);
-  };
+  const progress = (done: number, total: number) =>
+    process.stderr.write(`\r${progressLine(command, done, total, Date.now() - started)}   `);
   try {
     if (command === 'rebuild') {
-      const { orders, events } = await rebuildReadModels(deps, progress);
+      const { orders, events, fromLog, logRepaired } = await rebuildReadModels(deps, progress);
       const seconds = (Date.now() - started) / 1000;
       console.log(
-        `\nrebuilt ${orders} orders (${events} events) in ${seconds.toFixed(1)} s: ${(orders / seconds).toFixed(0)} orders/s`,
+        `\nrebuilt ${orders} orders (${events} events; ${fromLog} from the event log, their runs gone from Temporal; ` +
+          `${logRepaired} repaired in the log) in ${seconds.toFixed(1)} s: ${(orders / seconds).toFixed(0)} orders/s`,
       );
       return 0;
     }
-    const { orders, drift } = await verifyReadModels(deps, progress);
-    console.log(`\nverified ${orders} orders: ${drift.length} drift`);
+    const { orders, sources, drift } = await verifyReadModels(deps, progress);
+    console.log(
+      `\nverified ${orders} orders: ${sources.temporal} from Temporal, ${sources.log} left Temporal and read from the event log` +
+        `${sources.timeline ? `, ${sources.timeline} in no log (their read model only)` : ''}; ${drift.length} drift`,
+    );
     for (const d of drift.slice(0, 10)) {
       console.log(
         `  ${d.model} ${d.id} .${d.field}: expected ${JSON.stringify(d.expected)}, found ${JSON.stringify(d.actual)}`,
@@ -55,6 +59,15 @@ export async function main(command: string | undefined): Promise<number> {
     redis.disconnect();
     await mongo.close();
   }
+}
+
+/** `rebuild [########------------] 4200/10000 orders, 812/s, 8 s left` */
+export function progressLine(command: string, done: number, total: number, elapsedMs: number): string {
+  const of = Math.max(done, total, 1);
+  const filled = Math.round((20 * done) / of);
+  const rate = done / Math.max(elapsedMs / 1000, 0.001);
+  const left = total > done && rate > 0 ? `, ${Math.ceil((total - done) / rate)} s left` : '';
+  return `${command} [${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${done}/${of} orders, ${rate.toFixed(0)}/s${left}`;
 }
 
 if (require.main === module) {

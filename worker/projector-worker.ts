@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { dataConverterFor } from '../infra/payload-codec';
+import { dataConverterFor, type PayloadKeys } from '../infra/payload-codec';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
@@ -33,6 +33,8 @@ export interface ProjectorWorkerDeps {
   metrics?: Metrics;
   /** how long running activities may finish after SIGTERM (default 30 s) */
   shutdownGraceMs?: number;
+  /** the payload key ring, which also seals the event log */
+  keys?: PayloadKeys;
 }
 
 /** The projector worker: applies domain events to the MongoDB and Redis read models. */
@@ -55,6 +57,7 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     activities: {
       ...createProjectionActivities({
         metrics: deps.metrics,
+        keys: deps.keys,
         db: deps.db,
         redis: deps.redis,
         dispatchWebhooks:
@@ -85,6 +88,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
       connection,
       namespace: config.temporalNamespace,
       dataConverter: dataConverterFor(config.payloadKeys),
+      keys: config.payloadKeys,
       taskQueue: config.projectionsTaskQueue,
       db,
       redis,

@@ -17,6 +17,7 @@ import { devServerEnv, quietWorkerLogs, TEST_PAYLOAD_KEYS, workflowBundle } from
 import { dataConverterFor } from '../../infra/payload-codec';
 import { TEST_WEBHOOKS } from './app';
 import { TEST_AUTH } from './auth';
+import type { ReadModelDeps } from '../../projections/rebuild';
 
 export interface TestStack {
   env: TestWorkflowEnvironment;
@@ -30,6 +31,8 @@ export interface TestStack {
   sms: LogSmsProvider;
   /** each worker's metrics, as its process would export them */
   metrics: { saga: Metrics; projector: Metrics; webhooks: Metrics };
+  /** what rebuild and verify read and write: the stores, the Temporal client and the key ring */
+  readModels: ReadModelDeps;
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export async function startTestStack(
       webhooks: { client: env.client, settings: webhooks },
       reconciliation: { client: env.client, ordersTaskQueue: 'orders' },
       metrics: metrics.projector,
+      keys: TEST_PAYLOAD_KEYS,
     }),
     createWebhookWorker({
       ...common,
@@ -115,6 +119,7 @@ export async function startTestStack(
     webhooks,
     sms,
     metrics,
+    readModels: { db: stores.db, redis: stores.redis, temporal: env.client, keys: TEST_PAYLOAD_KEYS },
     stop: async () => {
       await app.close();
       changes.close();

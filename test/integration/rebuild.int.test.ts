@@ -1,7 +1,9 @@
 import type { Db } from 'mongodb';
 import { orderWorkflowId } from '../../domain/ids';
 import { ordersCollection } from '../../projections/orders/mongo';
-import { REBUILT, rebuildReadModels, verifyReadModels } from '../../projections/rebuild';
+import { REBUILT, rebuildReadModels } from '../../projections/rebuild';
+import { verifyReadModels } from '../../projections/verify';
+import { eventLogCollection } from '../../projections/event-log';
 import { deadLettersCollection } from '../../projections/dead-letters/view';
 import { deliveriesCollection } from '../../projections/webhook-deliveries/view';
 import { eventually } from '../helpers/poll';
@@ -10,6 +12,7 @@ import { createProjectionActivities } from '../../projections/activities';
 import { startReceiver, type Receiver } from '../../bench/receiver';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { AS_ADMIN, asCustomer } from '../helpers/auth';
+import { readOrderFromRedis, writeOrderToRedis } from '../../projections/orders/redis';
 
 /** Every document of the rebuilt read models, without `projectedAt` (when, not what). */
 async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
@@ -23,6 +26,8 @@ async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
 
 describe('rebuild and verify the read models from the Temporal histories', () => {
   let stack: TestStack;
+  /** the orders the first test placed, in every state (the later tests start from them) */
+  const placed: string[] = [];
   const receivers: Receiver[] = [];
   beforeAll(async () => {
     stack = await startTestStack('rebuild');
@@ -116,7 +121,7 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       (list) => list.length === 3,
     );
     await eventually(
-      () => verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client }),
+      () => verifyReadModels(stack.readModels),
       (r) => r.drift.length === 0,
     );
     const before = await snapshot(stores.db);
@@ -137,10 +142,7 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     for (const name of REBUILT) await stores.db.collection(name).drop();
     await stores.redis.flushdb();
     const progress: number[] = [];
-    const rebuilt = await rebuildReadModels(
-      { db: stores.db, redis: stores.redis, temporal: env.client },
-      (n) => progress.push(n),
-    );
+    const rebuilt = await rebuildReadModels(stack.readModels, (n) => progress.push(n));
     expect(rebuilt.orders).toBe(6);
     expect(progress.at(-1)).toBe(6);
     expect(await snapshot(stores.db)).toEqual(before);
@@ -150,28 +152,26 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       status: 'COMPLETED',
       freshness: { source: 'redis' },
     });
-    expect(
-      (await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client })).drift,
-    ).toEqual([]);
+    expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
 
     await ordersCollection(stores.db).updateOne({ _id: id(3) }, { $set: { total: 1 } });
     await deadLettersCollection(stores.db).updateOne({ _id: letter }, { $set: { status: 'open' } });
-    const { drift } = await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
+    const { drift } = await verifyReadModels(stack.readModels);
     expect(drift).toEqual([
-      { model: 'orders', id: id(3), field: 'total', expected: 8900, actual: 1 },
       { model: 'dead_letters', id: letter, field: 'status', expected: 'redriven', actual: 'open' },
+      { model: 'orders', id: id(3), field: 'total', expected: 8900, actual: 1 },
     ]);
+    placed.push(...ids);
   }, 180_000);
 
-  test('given an order whose history Temporal no longer keeps, when the read models are rebuilt, then it stays, with its invoice and its customer, and verify still finds no drift', async () => {
-    const { stores, env } = stack;
+  test('given an order only its read model holds (projected before the event log was kept), when the read models are rebuilt, then it stays and the log gains its events', async () => {
+    const { stores } = stack;
     // From read models equal to the histories (the test before tampered with two documents).
-    await rebuildReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
+    await rebuildReadModels(stack.readModels);
     const at = new Date('2026-01-01T00:00:00Z');
     const customer = { id: 'c-retained', email: 'old@example.com' };
     const lines = [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }];
-    // The events of an order whose run retention has deleted: in the read models, and nowhere else.
-    const log: OrderEvent[] = [
+    const events: OrderEvent[] = [
       makeEvent('OrderPlaced', 'gone-1', 1, at, { customer, items: [{ sku: 'KB-001', quantity: 1 }] }),
       makeEvent('StockReserved', 'gone-1', 2, at, { lines, total: 8900, currency: 'EUR', stock: [] }),
       makeEvent('InvoiceIssued', 'gone-1', 3, at, {
@@ -184,14 +184,112 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
       makeEvent('PaymentReceived', 'gone-1', 4, at, { reference: 'tx-old', amount: 8900, currency: 'EUR' }),
       makeEvent('OrderCompleted', 'gone-1', 5, at, {}),
     ];
-    await createProjectionActivities({ db: stores.db, redis: stores.redis }).projectEvents(log);
+    await createProjectionActivities({
+      db: stores.db,
+      redis: stores.redis,
+      keys: stack.readModels.keys,
+    }).projectEvents(events);
+    // No history, no log: the read model's timeline is the last copy of its events.
+    await eventLogCollection(stores.db).deleteMany({ orderId: 'gone-1' });
     const before = await snapshot(stores.db);
-    expect(before.orders?.some((o) => (o as { _id: string })._id === 'gone-1')).toBe(true);
+    expect((await verifyReadModels(stack.readModels)).drift).toMatchObject([
+      { model: 'order_events', id: 'gone-1', actual: null },
+    ]);
 
-    await rebuildReadModels({ db: stores.db, redis: stores.redis, temporal: env.client });
+    const rebuilt = await rebuildReadModels(stack.readModels);
+    expect(rebuilt.logRepaired).toBe(1);
     expect(await snapshot(stores.db)).toEqual(before);
-    expect(
-      (await verifyReadModels({ db: stores.db, redis: stores.redis, temporal: env.client })).drift,
-    ).toEqual([]);
+    expect(await eventLogCollection(stores.db).countDocuments({ orderId: 'gone-1' })).toBe(5);
+    const verified = await verifyReadModels(stack.readModels);
+    expect(verified.drift).toEqual([]);
+    expect(verified.sources).toMatchObject({ log: 1, timeline: 0 });
+  }, 120_000);
+
+  test('given completed runs deleted from Temporal (what retention does), when the order read models and Redis are wiped and rebuilt, then verify tells them apart from drift and every order, invoice and customer answers as before', async () => {
+    const { base, env, stores } = stack;
+    const get = async (path: string) => {
+      const res = await fetch(`${base}${path}`, { headers: AS_ADMIN });
+      expect(res.status).toBe(200);
+      // When it was projected says how fresh, not what: left out wherever it is.
+      return JSON.parse(await res.text(), (key, value: unknown) =>
+        key === 'projectedAt' ? undefined : value,
+      ) as Record<string, unknown>;
+    };
+    const answers = async () => {
+      const out: Record<string, unknown> = {};
+      for (const orderId of placed) {
+        const order = await get(`/orders/${orderId}`);
+        out[orderId] = order;
+        out[`${orderId} events`] = await get(`/orders/${orderId}/events`);
+        if (order.invoice) out[`${orderId} invoice`] = await get(`/invoices/inv-${orderId}`);
+      }
+      for (const c of ['c-0', 'c-1', 'c-2']) out[c] = await get(`/customers/${c}/orders`);
+      return out;
+    };
+    await rebuildReadModels(stack.readModels);
+    const before = { models: await snapshot(stores.db), http: await answers() };
+    const closed = [];
+    for await (const wf of env.client.workflow.list({ query: 'ExecutionStatus != "Running"' }))
+      closed.push(wf);
+    const closedOrders = closed.filter((wf) => wf.type === 'orderWorkflow').length;
+    expect(closedOrders).toBe(4); // paid twice, cancelled, rejected; two still await payment
+    await Promise.all(
+      closed.map((wf) =>
+        env.client.workflowService.deleteWorkflowExecution({
+          namespace: env.namespace ?? 'default',
+          workflowExecution: { workflowId: wf.workflowId, runId: wf.runId },
+        }),
+      ),
+    );
+    await eventually(
+      async () => (await env.client.workflow.count('ExecutionStatus != "Running"')).count,
+      (count) => count === 0,
+      // The dev server deletes a closed run's visibility record some 30 s after the request.
+      { timeoutMs: 90_000, intervalMs: 1_000 },
+    );
+    // The log keeps what the histories kept, sealed as they were: no contact details in clear.
+    const logged = await eventLogCollection(stores.db).find({}).toArray();
+    expect(logged.length).toBeGreaterThan(30);
+    expect(JSON.stringify(logged)).not.toContain('@example.com');
+    const afterDelete = await verifyReadModels(stack.readModels);
+    expect(afterDelete.drift).toEqual([]);
+    expect(afterDelete.sources).toMatchObject({ temporal: 2, log: 5, timeline: 0 }); // gone-1 and these 4
+
+    for (const name of ['orders', 'invoices', 'orders_with_invoices'])
+      await stores.db.collection(name).drop();
+    await stores.redis.flushdb();
+    const rebuilt = await rebuildReadModels(stack.readModels);
+    expect(rebuilt).toMatchObject({ orders: 7, fromLog: 5, logRepaired: 0 });
+    expect(await snapshot(stores.db)).toEqual(before.models);
+    expect(await answers()).toEqual(before.http);
+    expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
+  }, 180_000);
+
+  test('given Redis holding an order no event accounts for and a drifted copy of another, when the read models are rebuilt, then Redis follows: the one is gone with its counts, the other replaced', async () => {
+    const { base, stores } = stack;
+    const stats = async () => {
+      const { freshness: _f, ...figures } = (await (
+        await fetch(`${base}/stats`, { headers: AS_ADMIN })
+      ).json()) as {
+        freshness: unknown;
+      };
+      return figures;
+    };
+    const [first = ''] = placed;
+    const before = await stats();
+    const hot = JSON.parse((await stores.redis.hget(`order:${first}`, 'doc')) ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    await stores.redis.hset(`order:${first}`, 'doc', JSON.stringify({ ...hot, total: 1 }));
+    const ghost = { ...hot, _id: 'ghost-1', version: 99, status: 'COMPLETED' };
+    await writeOrderToRedis(stores.redis, { ...ghost, projectedAt: new Date() } as never);
+    expect(await stats()).not.toEqual(before);
+
+    await rebuildReadModels(stack.readModels);
+    expect(await stores.redis.exists('order:ghost-1')).toBe(0);
+    expect(await readOrderFromRedis(stores.redis, first)).toMatchObject({ total: hot.total });
+    expect(await stats()).toEqual(before);
+    expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
   }, 120_000);
 });

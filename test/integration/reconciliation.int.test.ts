@@ -7,7 +7,7 @@ import {
   ensureReconciliationSchedule,
   RECONCILIATION_SCHEDULE_ID,
 } from '../../infra/reconciliation-schedule';
-import { verifyReadModels } from '../../projections/rebuild';
+import { verifyReadModels } from '../../projections/verify';
 import { reconcileOrdersWorkflow } from '../../workflows';
 import { cacheDir } from '../helpers/env';
 import { eventually } from '../helpers/poll';
@@ -100,7 +100,7 @@ describe('reconciliation of orders whose run closed without ending them', () => 
 
     // A later pass finds nothing more to close; the read models fold from the histories without drift.
     expect(await pass()).toEqual({ closing: [] });
-    const verified = await verifyReadModels({ db, redis: stack.stores.redis, temporal: stack.env.client });
+    const verified = await verifyReadModels(stack.readModels);
     expect(verified.drift).toEqual([]);
   });
 

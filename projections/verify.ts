@@ -1,0 +1,135 @@
+import { canonical } from './canonical';
+import { outboundHistories } from './history';
+import { outboundFold } from './outbound';
+import { deliveriesCollection } from './webhook-deliveries/view';
+import { deadLettersCollection } from './dead-letters/view';
+import { invoicesCollection } from './invoices/view';
+import { ordersCollection } from './orders/mongo';
+import { readOrderFromRedis } from './orders/redis';
+import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
+import { notificationsCollection } from './notifications/view';
+import { EventLog, digestOf } from './event-log';
+import { everyOrder, type OrderSource, type SourcedOrder } from './order-sources';
+import { countOrderRuns } from './history';
+import { docsOf, type Progress, type ReadModelDeps } from './rebuild';
+
+export interface Drift {
+  model: string;
+  id: string;
+  field: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+/** The first field where two documents differ, or null when they are the same. */
+export function firstDifference(
+  expected: unknown,
+  actual: unknown,
+): { field: string; expected: unknown; actual: unknown } | null {
+  const e = canonical(expected) as Record<string, unknown> | null;
+  const a = canonical(actual) as Record<string, unknown> | null;
+  if (e === null || a === null) return e === a ? null : { field: '(document)', expected: e, actual: a };
+  for (const key of new Set([...Object.keys(e), ...Object.keys(a)])) {
+    if (JSON.stringify(e[key]) !== JSON.stringify(a[key]))
+      return { field: key, expected: e[key], actual: a[key] };
+  }
+  return null;
+}
+
+export interface Verified {
+  orders: number;
+  /** orders by where their events were read: Temporal, or the event log once their runs left it */
+  sources: Record<OrderSource, number>;
+  drift: Drift[];
+}
+
+/** Orders checked at once (each is a handful of point reads). */
+const CHECKS = 16;
+
+/**
+ * Compares the read models, Redis and the event log with what every order's events fold into; 0 drift
+ * is the expected answer. An order whose run left Temporal (retention) is checked against the event
+ * log and counted as `log`, not as drift; the log itself drifts when it lacks what a history holds, and
+ * an order only its read model holds (`timeline`) is drift of the log.
+ */
+export async function verifyReadModels(
+  deps: ReadModelDeps,
+  onProgress: Progress = () => undefined,
+): Promise<Verified> {
+  const { db } = deps;
+  const log = new EventLog(db, deps.keys);
+  const logged = await log.digests();
+  const total = Math.max(logged.size, await countOrderRuns(deps.temporal));
+  const drift: Drift[] = [];
+  const note = (model: string, id: string, expected: unknown, actual: unknown) => {
+    const d = firstDifference(expected, actual);
+    if (d) drift.push({ model, id, ...d });
+  };
+  const sources: Record<OrderSource, number> = { temporal: 0, log: 0, timeline: 0 };
+  const now = new Date();
+  const outbound = outboundFold();
+  const notified = new Set<string>();
+  const checkOrder = async ({ orderId, events, source }: SourcedOrder) => {
+    const docs = docsOf(events, now);
+    if (!docs) return;
+    const expectedLog = digestOf(events);
+    const actualLog = logged.get(orderId);
+    if (source !== 'log' && actualLog !== expectedLog) {
+      drift.push({
+        model: 'order_events',
+        id: orderId,
+        field: '(events)',
+        expected: expectedLog,
+        actual: actualLog ?? null,
+      });
+    }
+    note('orders', orderId, docs.orderDoc, await ordersCollection(db).findOne({ _id: orderId }));
+    const { invoice } = docs;
+    if (invoice) {
+      note('invoices', invoice._id, invoice, await invoicesCollection(db).findOne({ _id: invoice._id }));
+    }
+    note(
+      'orders_with_invoices',
+      orderId,
+      docs.withInvoice,
+      await ordersWithInvoicesCollection(db).findOne({ _id: orderId }),
+    );
+    for (const n of docs.notifications) {
+      notified.add(n._id);
+      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
+    }
+    note('redis order', orderId, docs.orderDoc, await readOrderFromRedis(deps.redis, orderId));
+    sources[source]++;
+  };
+  let checked = 0;
+  let pending: Promise<void>[] = [];
+  for await (const order of everyOrder({ ...deps, log })) {
+    outbound.addFailures(order.failures);
+    pending.push(checkOrder(order));
+    if (pending.length >= CHECKS) {
+      await Promise.all(pending);
+      pending = [];
+    }
+    if (++checked % 100 === 0) onProgress(checked, total);
+  }
+  await Promise.all(pending);
+  for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
+  const out = outbound.docs(now);
+  for (const d of out.deliveries) {
+    note('webhook_deliveries', d._id, d, await deliveriesCollection(db).findOne({ _id: d._id }));
+  }
+  for (const l of out.letters) {
+    note('dead_letters', l._id, l, await deadLettersCollection(db).findOne({ _id: l._id }));
+  }
+  for (const n of out.notifications) {
+    if (!notified.has(n._id)) {
+      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
+    }
+  }
+  const orders = sources.temporal + sources.log + sources.timeline;
+  onProgress(orders, total);
+  return { orders, sources, drift: drift.sort(byModelAndId) };
+}
+
+/** Drift in a stable order (checks run concurrently): by model, then id. */
+const byModelAndId = (a: Drift, b: Drift) => a.model.localeCompare(b.model) || a.id.localeCompare(b.id);
