@@ -3,7 +3,7 @@
  * complete (not in the source's order). A failure is thrown to the consumer at its turn.
  */
 export async function* mapConcurrent<T, R>(
-  source: AsyncIterable<T>,
+  source: AsyncIterable<T> | Iterable<T>,
   limit: number,
   fn: (item: T) => Promise<R>,
 ): AsyncGenerator<R> {

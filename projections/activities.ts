@@ -153,6 +153,7 @@ export function createProjectionActivities({
 
     /** A notification the saga gave up on becomes a dead letter (once: its id is per order, kind, channel). */
     async recordNotificationFailure(failure: NotificationFailure): Promise<void> {
+      await log.appendFailure(failure);
       await replaceIfNewer(db, deadLettersCollection(db), deadLetterOfNotification(failure, now()));
     },
 

@@ -3,7 +3,8 @@ import type { Collection, Db } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { SecretBox } from '../infra/secret-box';
 import type { PayloadKeys } from '../infra/payload-codec';
-import { duplicatePositions } from '../infra/mongo-errors';
+import { duplicatePositions, isDuplicateKey } from '../infra/mongo-errors';
+import { notificationLetterId, type NotificationFailure } from './dead-letters/view';
 import { canonical } from './canonical';
 
 /**
@@ -25,7 +26,25 @@ export interface LoggedEvent {
 
 export const EVENT_LOG = 'order_events';
 
+/** Log entries fetched per round trip when the whole log is read. */
+const READ_BATCH = 5_000;
+
 export const eventLogCollection = (db: Db): Collection<LoggedEvent> => db.collection<LoggedEvent>(EVENT_LOG);
+
+/**
+ * A notification an order's run gave up on, kept for good beside its events (its dead letter is
+ * rebuilt from it): `_id` is the dead letter's, the failure sealed like the events.
+ */
+export interface LoggedFailure {
+  _id: string;
+  orderId: string;
+  failure: string;
+}
+
+export const FAILURE_LOG = 'order_failures';
+
+export const failureLogCollection = (db: Db): Collection<LoggedFailure> =>
+  db.collection<LoggedFailure>(FAILURE_LOG);
 
 export const loggedEventId = (orderId: string, seq: number): string =>
   `${orderId}:${String(seq).padStart(6, '0')}`;
@@ -83,10 +102,10 @@ export class EventLog {
     );
   }
 
-  /** Every order the log holds, each with its events in seq order, one pass over the log in `_id` order. */
+  /** Every order the log holds, each with its events in seq order: one pass over the log in `_id` order. */
   async *orders(): AsyncGenerator<OrderEvent[]> {
     let current: OrderEvent[] = [];
-    for await (const entry of eventLogCollection(this.db).find({}).sort({ _id: 1 })) {
+    for await (const entry of eventLogCollection(this.db).find({}).sort({ _id: 1 }).batchSize(READ_BATCH)) {
       const event = JSON.parse(this.box.open(entry.event)) as OrderEvent;
       if (current[0] && current[0].orderId !== event.orderId) {
         yield current;
@@ -97,11 +116,35 @@ export class EventLog {
     if (current.length > 0) yield current;
   }
 
-  /** What the log holds of each order, as a digest of its events (see `digestOf`). */
-  async digests(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for await (const events of this.orders()) out.set(events[0]?.orderId ?? '', digestOf(events));
-    return out;
+  /** Keeps a notification failure (once: a retried record is the same failure). */
+  async appendFailure(failure: NotificationFailure): Promise<void> {
+    const { orderId } = failure.order;
+    const entry = {
+      _id: notificationLetterId(orderId, failure.kind, failure.channel),
+      orderId,
+      failure: this.box.seal(JSON.stringify(failure)),
+    };
+    try {
+      await failureLogCollection(this.db).insertOne(entry);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+
+  /** Every notification failure kept. */
+  async *failures(): AsyncGenerator<NotificationFailure> {
+    for await (const entry of failureLogCollection(this.db).find({}).batchSize(READ_BATCH)) {
+      yield JSON.parse(this.box.open(entry.failure)) as NotificationFailure;
+    }
+  }
+
+  /** One order's events in seq order (a range of `_id`s). */
+  async eventsOf(orderId: string): Promise<OrderEvent[]> {
+    const entries = await eventLogCollection(this.db)
+      .find({ _id: { $gt: `${orderId}:`, $lt: `${orderId}:~` } })
+      .sort({ _id: 1 })
+      .toArray();
+    return entries.map((entry) => JSON.parse(this.box.open(entry.event)) as OrderEvent);
   }
 }
 

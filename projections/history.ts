@@ -1,4 +1,9 @@
-import type { Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { mapConcurrent } from '../infra/concurrent';
@@ -48,38 +53,56 @@ export interface OrderHistory {
   failures: NotificationFailure[];
 }
 
+/** A gRPC NOT_FOUND: the run was deleted between the listing and the fetch. */
+const GRPC_NOT_FOUND = 5;
+const isNotFound = (err: unknown) => isGrpcServiceError(err) && Number(err.code) === GRPC_NOT_FOUND;
+
 /** How many histories are fetched at once: the rebuild's throughput on one Temporal frontend. */
 export const HISTORY_FETCHES = 32;
 
+/** The runs that may hold an order's log: its own, and the closing runs the reconciliation starts. */
+const ORDER_RUNS = 'WorkflowType = "orderWorkflow" OR WorkflowType = "closeAbandonedOrderWorkflow"';
+
+/** A run as visibility lists it: what fetching its history needs. */
+export type ListedRun = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status'>;
+
+/** Every order run the namespace's visibility lists now (ids only: a million is some 100 MB). */
+export async function listOrderRuns(client: Client): Promise<ListedRun[]> {
+  const runs: ListedRun[] = [];
+  for await (const { workflowId, runId, status } of client.workflow.list({ query: ORDER_RUNS })) {
+    runs.push({ workflowId, runId, status });
+  }
+  return runs;
+}
+
 /**
- * Every order the namespace's visibility knows, with its events and failed notifications, fetched
- * `HISTORY_FETCHES` at a time and yielded as they arrive. An order is one run, or a run the
- * reconciliation closed: its closing run holds the whole log, and the abandoned run it carries on is
- * skipped.
+ * The listed runs' histories, with their events and failed notifications, fetched `HISTORY_FETCHES` at
+ * a time and yielded as they arrive. An order is one run, or a run the reconciliation closed: its
+ * closing run holds the whole log, and the abandoned run it carries on is skipped; so is a run that
+ * left Temporal since it was listed.
  */
 export async function* orderHistories(
   client: Client,
-  query = 'WorkflowType = "orderWorkflow" OR WorkflowType = "closeAbandonedOrderWorkflow"',
+  runs: Iterable<ListedRun>,
 ): AsyncGenerator<OrderHistory> {
-  const fetched = mapConcurrent(client.workflow.list({ query }), HISTORY_FETCHES, async (wf) => {
-    if (ABANDONED.includes(wf.status.name)) {
-      const latest = await client.workflow.getHandle(wf.workflowId).describe();
-      if (latest.runId !== wf.runId) return null;
+  const fetched = mapConcurrent(runs, HISTORY_FETCHES, async (wf) => {
+    try {
+      if (ABANDONED.includes(wf.status.name)) {
+        const latest = await client.workflow.getHandle(wf.workflowId).describe();
+        if (latest.runId !== wf.runId) return null;
+      }
+      const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      return {
+        workflowId: wf.workflowId,
+        events: await eventsOfHistory(client, history),
+        failures: await inputsOf<NotificationFailure>(client, history, 'recordNotificationFailure'),
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || isNotFound(err)) return null;
+      throw err;
     }
-    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    return {
-      workflowId: wf.workflowId,
-      events: await eventsOfHistory(client, history),
-      failures: await inputsOf<NotificationFailure>(client, history, 'recordNotificationFailure'),
-    };
   });
   for await (const order of fetched) if (order) yield order;
-}
-
-/** How many order runs visibility lists (the rebuild's total, for its ETA). */
-export async function countOrderRuns(client: Client): Promise<number> {
-  const { count } = await client.workflow.count('WorkflowType = "orderWorkflow"');
-  return count;
 }
 
 /** What the delivery and redrive runs recorded: each state they projected, in the order they did. */

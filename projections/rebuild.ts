@@ -1,10 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Db, Document } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { fold } from '../domain/order';
 import type { PayloadKeys } from '../infra/payload-codec';
-import { countOrderRuns, outboundHistories } from './history';
+import { outboundHistories } from './history';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
 import { deadLettersCollection } from './dead-letters/view';
@@ -67,12 +68,29 @@ export interface ReadModelDeps {
   keys?: PayloadKeys;
 }
 
+/** How long each phase of a long pass took (the rebuild reports them). */
+class Phases {
+  readonly ms: Record<string, number> = {};
+  private last = performance.now();
+
+  end(name: string): void {
+    const now = performance.now();
+    this.ms[name] = Math.round(now - this.last);
+    this.last = now;
+  }
+}
+
 /** Documents written to the fresh collections in batches of this many. */
 const BATCH = 500;
 
-/** The fresh collections a rebuild fills, written in batches. */
+/** Batch inserts in flight at once: the store writes while the next orders are read and folded. */
+const WRITES_IN_FLIGHT = 4;
+
+/** The fresh collections a rebuild fills, written in batches, several at a time. */
 class FreshCollections {
   private readonly batches = new Map<Rebuilt, Document[]>(REBUILT.map((name) => [name, []]));
+  private readonly writing = new Set<Promise<unknown>>();
+  private failure: Error | null = null;
 
   constructor(private readonly db: Db) {}
 
@@ -96,17 +114,27 @@ class FreshCollections {
     if (batch.length >= BATCH) await this.flush(name);
   }
 
+  /** Starts writing the batch; waits only while `WRITES_IN_FLIGHT` are. A failed write fails `swapIn`. */
   private async flush(name: Rebuilt): Promise<void> {
     const docs = this.batches.get(name) ?? [];
     this.batches.set(name, []);
-    if (docs.length > 0)
-      await this.db.collection(FreshCollections.nameOf(name)).insertMany(docs, { ordered: false });
+    if (docs.length === 0) return;
+    while (this.writing.size >= WRITES_IN_FLIGHT) await Promise.race(this.writing);
+    const write = this.db.collection(FreshCollections.nameOf(name)).insertMany(docs, { ordered: false });
+    const tracked: Promise<unknown> = write
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => this.writing.delete(tracked));
+    this.writing.add(tracked);
   }
 
   /** Writes what is left, and puts each fresh collection in place of the live one. */
   async swapIn(): Promise<void> {
+    for (const name of REBUILT) await this.flush(name);
+    await Promise.all(this.writing);
+    if (this.failure !== null) throw this.failure;
     for (const name of REBUILT) {
-      await this.flush(name);
       const fresh = FreshCollections.nameOf(name);
       if ((await this.db.listCollections({ name: fresh }).toArray()).length === 0) {
         await this.db.createCollection(fresh);
@@ -118,9 +146,9 @@ class FreshCollections {
 
 /**
  * Folds every order into fresh collections, then swaps each in with one rename, so queries keep
- * answering from the old ones until the new ones are complete. An order's events come from its history
- * while Temporal holds it, else from the event log (`everyOrder`); the log is repaired on the way where
- * it lacks what a history holds. The webhook deliveries, dead letters and redriven notifications no
+ * answering from the old ones until the new ones are complete. An order's events come from the event
+ * log when its run completed or left Temporal, else from its history (`everyOrder`); the log is repaired
+ * on the way where it lacks what a history holds. The webhook deliveries, dead letters and redriven notifications no
  * history names any more are kept as they are: a rebuild never loses an order, nor what was sent.
  * Redis follows: each order's hot document is replaced (unless a live projector wrote a newer one),
  * and one no rebuilt order accounts for is dropped.
@@ -128,21 +156,32 @@ class FreshCollections {
 export async function rebuildReadModels(
   deps: ReadModelDeps,
   onProgress: Progress = () => undefined,
-): Promise<{ orders: number; events: number; fromLog: number; logRepaired: number }> {
+): Promise<{
+  orders: number;
+  events: number;
+  /** orders read from the event log: their runs completed, or left Temporal (`leftTemporal` of them) */
+  fromLog: number;
+  leftTemporal: number;
+  historiesFetched: number;
+  logRepaired: number;
+  /** milliseconds each phase took, in order */
+  phases: Record<string, number>;
+}> {
   const { db } = deps;
   const fresh = new FreshCollections(db);
   await fresh.clear();
   const log = new EventLog(db, deps.keys);
-  const logged = await log.digests();
-  const total = Math.max(logged.size, await countOrderRuns(deps.temporal));
+  const phases = new Phases();
+  const { total, orders } = await everyOrder({ ...deps, log }, { trustCompletedRuns: true });
+  phases.end('runs listed');
   const now = new Date();
-  const counts = { orders: 0, events: 0, fromLog: 0, logRepaired: 0 };
+  const counts = { orders: 0, events: 0, fromLog: 0, leftTemporal: 0, historiesFetched: 0, logRepaired: 0 };
   const hot: OrderDoc[] = [];
   const outbound = outboundFold();
   const notified = new Set<string>();
-  for await (const { events, failures, source } of everyOrder({ ...deps, log })) {
+  for await (const { events, failures, source, logged, inTemporal } of orders) {
     outbound.addFailures(failures);
-    if (source !== 'log' && logged.get(events[0]?.orderId ?? '') !== digestOf(events)) {
+    if (source !== 'log' && logged !== digestOf(events)) {
       await log.overwrite(events);
       counts.logRepaired++;
     }
@@ -157,8 +196,12 @@ export async function rebuildReadModels(
     counts.orders++;
     counts.events += events.length;
     if (source === 'log') counts.fromLog++;
+    if (source === 'log' && !inTemporal) counts.leftTemporal++;
+    if (source === 'temporal') counts.historiesFetched++;
     if (counts.orders % 100 === 0) onProgress(counts.orders, total);
   }
+  phases.end('orders folded');
+  for await (const failure of log.failures()) outbound.addFailures([failure]);
   // Webhook deliveries and redrives are runs of their own: their histories hold what they recorded.
   for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
   const out = outbound.docs(now);
@@ -172,11 +215,14 @@ export async function rebuildReadModels(
   );
   const redriven = out.notifications.filter((n) => !notified.has(n._id));
   await fresh.add('notifications', await withStored(db, 'notifications', redriven, notified));
+  phases.end('deliveries folded');
   await fresh.swapIn();
   await ensureReadModelIndexes(db);
+  phases.end('swapped in');
   await followInRedis(deps.redis, hot);
+  phases.end('Redis');
   onProgress(counts.orders, total);
-  return counts;
+  return { ...counts, phases: phases.ms };
 }
 
 /** Redis made to hold the rebuilt orders' hot documents, and no other. */
@@ -191,8 +237,9 @@ async function followInRedis(redis: Redis, docs: OrderDoc[]): Promise<void> {
 }
 
 /**
- * `docs`, and what the collection holds besides them (by `_id`) and besides `also`: what no history
- * names any more is kept.
+ * `docs`, and what the collection holds besides them (by `_id`) and besides `also`: what no run kept
+ * names any more is kept; so is a stored version newer than the one derived (a dead letter whose
+ * redrive run left Temporal: the failure is in the log, the redrive only in the read model).
  */
 async function withStored(
   db: Db,
@@ -200,7 +247,14 @@ async function withStored(
   docs: Document[],
   also: ReadonlySet<string> = new Set(),
 ): Promise<Document[]> {
-  const known = new Set([...docs.map((d) => String(d._id)), ...also]);
-  const stored = await db.collection(name).find({}).toArray();
-  return [...docs, ...stored.filter((d) => !known.has(String(d._id)))];
+  const derived = new Map(docs.map((d) => [String(d._id), d]));
+  const kept = new Map(derived);
+  for await (const stored of db.collection(name).find({})) {
+    const id = String(stored._id);
+    const mine = derived.get(id);
+    if (mine ? isNewer(stored, mine) : !also.has(id)) kept.set(id, stored);
+  }
+  return [...kept.values()];
 }
+
+const isNewer = (a: Document, b: Document) => typeof a.version === 'number' && a.version > Number(b.version);
