@@ -20,7 +20,7 @@ describe('rebuild benchmark (smoke size)', () => {
       timeout: 150_000,
       env: { ...process.env, LOG_LEVEL: 'warn' },
     });
-    expect(stdout).toContain('rebuild (event log)');
+    expect(stdout).toContain('rebuild (runs deleted)');
     const report = JSON.parse(readFileSync(out, 'utf8')) as {
       orders: number;
       placing: { completed: number };

@@ -150,6 +150,8 @@ async function main(): Promise<void> {
           ordersPerSecond: rebuildTemporal.ordersPerSecond,
           orders: rebuildTemporal.orders,
           events: rebuildTemporal.events,
+          historiesFetched: rebuildTemporal.historiesFetched,
+          fromLog: rebuildTemporal.fromLog,
           phasesMs: rebuildTemporal.phases,
         },
       },
@@ -174,19 +176,19 @@ async function main(): Promise<void> {
       log(
         `${name.padEnd(28)} ${r.seconds.toFixed(1).padStart(7)} s ${r.ordersPerSecond.toFixed(0).padStart(6)} orders/s  ${extra}`,
       );
-    line('verify (Temporal)', verifyTemporal, `${verifyTemporal.drift.length} drift`);
+    line('verify (runs in Temporal)', verifyTemporal, `${verifyTemporal.drift.length} drift`);
     line(
-      'rebuild (Temporal)',
+      'rebuild (runs in Temporal)',
       rebuildTemporal,
-      `${rebuildTemporal.orders} orders, ${rebuildTemporal.events} events; ms per phase ${JSON.stringify(rebuildTemporal.phases)}`,
+      `${rebuildTemporal.orders} orders, ${rebuildTemporal.events} events, ${rebuildTemporal.historiesFetched} histories fetched; ms per phase ${JSON.stringify(rebuildTemporal.phases)}`,
     );
     line(
-      'rebuild (event log)',
+      'rebuild (runs deleted)',
       rebuildLog,
       `${rebuildLog.fromLog} of ${rebuildLog.orders} from the log; ms per phase ${JSON.stringify(rebuildLog.phases)}`,
     );
     line(
-      'verify (event log)',
+      'verify (runs deleted)',
       verifyLog,
       `${verifyLog.drift.length} drift, ${verifyLog.sources.log} from the log`,
     );

@@ -6,6 +6,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startMongo, startRedis } from './stores';
 import { startTemporal } from './temporal';
 import { startTemporalCluster, type InternalPorts } from './temporal-cluster';
+import { startPrometheus, type ScrapeJob } from './prometheus';
 import { startPostgres } from './postgres';
 import { startLoadBalancer } from './load-balancer';
 
@@ -38,6 +39,7 @@ export type PartName =
   | 'mongo'
   | 'smtp-sink'
   | 'load-balancer'
+  | 'prometheus'
   | Worker
   | `${Worker}-2`
   | 'api'
@@ -59,8 +61,12 @@ export interface Stack {
   sink: SmtpSink | null;
   apiUrl: string;
   temporalUiUrl: string;
-  /** where each worker, and the API, serves /metrics and /health */
+  /** where each worker, and the API, serves /metrics and /health (its first replica) */
   opsUrls: Record<(typeof WORKERS)[number] | 'api', string>;
+  /** the cluster's Prometheus, scraping every process (null on the dev topology) */
+  prometheusUrl: string | null;
+  /** where every replica of each worker serves /metrics and /health */
+  replicaOpsUrls: Record<(typeof WORKERS)[number], string[]>;
   logsDir: string;
   stop(): Promise<void>;
 }
@@ -161,6 +167,9 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
     ...WORKERS.map((w, i) => [w, `http://${config.opsHost}:${ports[i]?.ops}`]),
     ['api', `http://${config.opsHost}:${apiOpsPort}`],
   ]) as Stack['opsUrls'];
+  const replicaOpsUrls = Object.fromEntries(
+    WORKERS.map((w) => [w, [] as string[]]),
+  ) as Stack['replicaOpsUrls'];
 
   /** One of our processes; an exit nobody asked for is reported. */
   const processPart = (name: string, url: string, spawnIt: () => Promise<ChildProcess>): Part => {
@@ -248,10 +257,18 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
     // `node --cpu-prof bench.js` profiles the stack's own processes too, each writing its own profile.
     const profiling = process.execArgv.filter((arg) => arg.startsWith('--cpu-prof'));
     const queues = [config.ordersTaskQueue, config.projectionsTaskQueue, config.webhooksTaskQueue];
+    // What the cluster's Prometheus scrapes: each process's /metrics (and each worker's SDK metrics).
+    const scrapeJobs: ScrapeJob[] = [];
+    const prometheusPort = cluster ? await freePort() : 0;
     for (const [i, worker] of WORKERS.entries()) {
       for (let r = 1; r <= replicas; r++) {
         const name = r === 1 ? worker : `${worker}-${r}`;
         const own = r === 1 ? ports[i] : { ops: await freePort(), sdk: await freePort() };
+        replicaOpsUrls[worker].push(`http://${config.opsHost}:${own?.ops}`);
+        scrapeJobs.push({
+          job: name,
+          targets: [`${config.opsHost}:${own?.ops}`, `${config.opsHost}:${own?.sdk}`],
+        });
         const url = `task queue "${queues[i]}", http://${config.opsHost}:${own?.ops}/metrics`;
         await add(
           processPart(name, url, async () =>
@@ -272,6 +289,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       const name = r === 0 ? 'api' : `api-${r + 1}`;
       const url = `http://${config.apiHost}:${port}`;
       const opsPort = r === 0 ? apiOpsPort : await freePort();
+      scrapeJobs.push({ job: name, targets: [`${config.opsHost}:${opsPort}`] });
       await add(
         processPart(name, url, async () => {
           const s = await spawnService({
@@ -299,6 +317,14 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
           startLoadBalancer({ dataDir, port: config.apiPort, upstreams: apiPorts }),
         ),
       );
+      if (internalPorts)
+        scrapeJobs.push({ job: 'temporal', targets: [`127.0.0.1:${internalPorts.metrics}`] });
+      const jobs = scrapeJobs;
+      await add(
+        servicePart('prometheus', () =>
+          startPrometheus({ dataDir, port: prometheusPort, jobs, scrapeIntervalSeconds: 2 }),
+        ),
+      );
     }
     return {
       config,
@@ -311,7 +337,9 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       sink,
       apiUrl,
       temporalUiUrl: cluster ? '(none yet on the cluster topology)' : temporal.url,
+      prometheusUrl: cluster ? `http://127.0.0.1:${prometheusPort}` : null,
       opsUrls,
+      replicaOpsUrls,
       logsDir,
       stop,
     };

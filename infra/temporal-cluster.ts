@@ -166,23 +166,31 @@ export async function startTemporalCluster(o: TemporalClusterOptions): Promise<S
     logFile: join(o.dataDir, 'logs', 'temporal-server.log'),
     timeoutMs: 120_000,
   });
-  registerNamespace(o);
+  await registerNamespace(o);
   return server;
 }
 
 /** The namespace (archival on) and the search attributes the saga writes; both kept if present. */
-function registerNamespace(o: TemporalClusterOptions): void {
+async function registerNamespace(o: TemporalClusterOptions): Promise<void> {
   const cli = binaries(o.cacheDir).temporal();
   const address = ['--address', `127.0.0.1:${o.port}`];
-  const run = (args: string[]) => {
-    try {
-      execFileSync(cli, [...args, ...address], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      if (!/already (exists|registered)/i.test(String((err as { stderr?: string }).stderr ?? err))) throw err;
+  // The frontend answers before the namespace registry is ready (measured: a first `create` refused a
+  // second or so after the port opened): each command is tried again for up to 30 s.
+  const run = async (args: string[]) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        execFileSync(cli, [...args, ...address], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        return;
+      } catch (err) {
+        const said = String((err as { stderr?: string }).stderr ?? err);
+        if (/already (exists|registered)/i.test(said)) return;
+        if (Date.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
   };
-  // The frontend answers before the namespace registry is ready: retried by the caller's waits.
-  run([
+  await run([
     'operator',
     'namespace',
     'create',
@@ -196,7 +204,7 @@ function registerNamespace(o: TemporalClusterOptions): void {
     'enabled',
   ]);
   for (const { name, type } of SEARCH_ATTRIBUTES) {
-    run([
+    await run([
       'operator',
       'search-attribute',
       'create',

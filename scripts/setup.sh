@@ -114,14 +114,14 @@ if [ "${1:-}" = "--validators" ]; then
   ln -sf "$BIN/docker-compose-$COMPOSE_VERSION" "$BIN/docker-compose"
 fi
 
-# 6. The cluster's parts, for `npm run start:cluster` only: PostgreSQL and nginx from Debian; the
+# 6. The cluster's parts, for `npm run start:cluster` only: PostgreSQL, nginx and Prometheus from Debian; the
 #    Temporal server and its SQL tool built from the Go module proxy (about 4 minutes the first time),
 #    with the schemas its module carries.
 if [ "${1:-}" = "--cluster" ]; then
-  if [ ! -x /usr/lib/postgresql/15/bin/postgres ] || ! command -v nginx >/dev/null 2>&1; then
-    log "installing postgresql and nginx from Debian"
+  if [ ! -x /usr/lib/postgresql/15/bin/postgres ] || ! command -v nginx >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+    log "installing postgresql, nginx and prometheus from Debian"
     as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql nginx-light >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends postgresql nginx-light prometheus >/dev/null
   fi
   dest="$CACHE/temporal-server-$TEMPORAL_SERVER_VERSION"
   if [ ! -x "$dest/temporal-server" ] || [ ! -x "$dest/temporal-sql-tool" ] || [ ! -d "$dest/schema" ]; then

@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tempDir } from '../test/helpers/env';
+
+const run = promisify(execFile);
+const DIST = join(__dirname, '..', 'dist', 'bench', 'open-loop.js');
+
+/** `npm run bench:open-loop` at its smoke size, on the dev topology: every rate measured, every figure there. */
+describe('open-loop benchmark (smoke size)', () => {
+  const dir = tempDir('open-loop-smoke');
+  afterAll(() => dir.remove());
+
+  test('given the smoke size, then each of the four rates is offered on schedule and its latencies and lag are reported', async () => {
+    if (!existsSync(DIST))
+      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
+    const out = join(dir.path, 'open-loop.json');
+    const { stdout } = await run(process.execPath, [DIST, '--smoke', '--topology', 'dev', '--out', out], {
+      timeout: 150_000,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    expect(stdout).toContain('highest rate kept up with');
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      results: {
+        topology: string;
+        closedLoopMaximumPerSecond: number;
+        rates: {
+          share: number;
+          offeredPerSecond: number;
+          orders: number;
+          completed: number;
+          sagaMs: { p50: number; p99: number; p999: number };
+          endToEndMs: { p50: number };
+          projectionLagMs: { events: number; p99: number };
+        }[];
+      }[];
+    };
+    const [dev] = report.results;
+    expect(dev?.topology).toBe('dev');
+    expect(dev?.rates.map((r) => r.share)).toEqual([0.25, 0.5, 0.75, 1]);
+    for (const r of dev?.rates ?? []) {
+      expect(r.offeredPerSecond).toBeCloseTo((dev?.closedLoopMaximumPerSecond ?? 0) * r.share, 5);
+      expect(r.completed).toBe(r.orders);
+      expect(r.sagaMs.p999).toBeGreaterThanOrEqual(r.sagaMs.p50);
+      expect(r.endToEndMs.p50).toBeGreaterThan(0);
+      expect(r.projectionLagMs.events).toBeGreaterThanOrEqual(r.orders * 7);
+    }
+  }, 180_000);
+});
