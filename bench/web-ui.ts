@@ -122,6 +122,8 @@ async function main(): Promise<void> {
       env,
       workerPorts,
       apiOpsPort,
+      // `--cluster`: the Web UI server built from the Go module proxy, pointed at the cluster.
+      topology: process.argv.includes('--cluster') ? 'cluster' : 'dev',
       onUnexpectedExit: () => undefined,
     });
     browser = await puppeteer.launch({ executablePath: chromePath(), args: ['--no-sandbox'] });

@@ -17,6 +17,8 @@ export function binaries(cacheDir: string) {
     temporalServer: () => need(join(bin, 'temporal-server')),
     temporalSqlTool: () => need(join(bin, 'temporal-sql-tool')),
     temporalSchemaDir: () => need(join(cacheDir, 'temporal-server', 'schema')),
+    /** the Temporal Web UI's server, built from the Go module proxy with its assets (`setup.sh --cluster`) */
+    temporalUiServer: () => need(join(bin, 'temporal-ui-server')),
     redisServer: () => onPath('redis-server') ?? need('/usr/bin/redis-server'),
     mongod: () => onPath('mongod'),
     /** validators of the deployment files (`setup.sh --validators`) */

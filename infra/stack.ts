@@ -7,6 +7,7 @@ import { startMongo, startRedis } from './stores';
 import { startTemporal } from './temporal';
 import { startTemporalCluster, type InternalPorts } from './temporal-cluster';
 import { startPrometheus, type ScrapeJob } from './prometheus';
+import { startTemporalUi } from './temporal-ui';
 import { startPostgres } from './postgres';
 import { startLoadBalancer } from './load-balancer';
 
@@ -40,6 +41,7 @@ export type PartName =
   | 'smtp-sink'
   | 'load-balancer'
   | 'prometheus'
+  | 'temporal-ui'
   | Worker
   | `${Worker}-2`
   | 'api'
@@ -317,6 +319,18 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
           startLoadBalancer({ dataDir, port: config.apiPort, upstreams: apiPorts }),
         ),
       );
+      await add(
+        servicePart('temporal-ui', () =>
+          startTemporalUi({
+            cacheDir,
+            dataDir,
+            port: config.temporalUiPort,
+            temporalAddress: config.temporalAddress,
+            namespace: config.temporalNamespace,
+            codecEndpoint: `${apiUrl}/codec`,
+          }),
+        ),
+      );
       if (internalPorts)
         scrapeJobs.push({ job: 'temporal', targets: [`127.0.0.1:${internalPorts.metrics}`] });
       const jobs = scrapeJobs;
@@ -336,7 +350,7 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
       parts: () => [...started],
       sink,
       apiUrl,
-      temporalUiUrl: cluster ? '(none yet on the cluster topology)' : temporal.url,
+      temporalUiUrl: cluster ? `http://127.0.0.1:${config.temporalUiPort}` : temporal.url,
       prometheusUrl: cluster ? `http://127.0.0.1:${prometheusPort}` : null,
       opsUrls,
       replicaOpsUrls,

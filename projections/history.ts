@@ -66,10 +66,14 @@ const ORDER_RUNS = 'WorkflowType = "orderWorkflow" OR WorkflowType = "closeAband
 /** A run as visibility lists it: what fetching its history needs. */
 export type ListedRun = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status'>;
 
-/** Every order run the namespace's visibility lists now (ids only: a million is some 100 MB). */
-export async function listOrderRuns(client: Client): Promise<ListedRun[]> {
+/**
+ * Every order run the namespace's visibility lists now, or only those that did not complete (ids only:
+ * a million is some 100 MB).
+ */
+export async function listOrderRuns(client: Client, { uncompletedOnly = false } = {}): Promise<ListedRun[]> {
+  const query = uncompletedOnly ? `(${ORDER_RUNS}) AND ExecutionStatus != "Completed"` : ORDER_RUNS;
   const runs: ListedRun[] = [];
-  for await (const { workflowId, runId, status } of client.workflow.list({ query: ORDER_RUNS })) {
+  for await (const { workflowId, runId, status } of client.workflow.list({ query })) {
     runs.push({ workflowId, runId, status });
   }
   return runs;

@@ -159,9 +159,8 @@ export async function rebuildReadModels(
 ): Promise<{
   orders: number;
   events: number;
-  /** orders read from the event log: their runs completed, or left Temporal (`leftTemporal` of them) */
+  /** orders read from the event log (their runs completed, or left Temporal), and from histories */
   fromLog: number;
-  leftTemporal: number;
   historiesFetched: number;
   logRepaired: number;
   /** milliseconds each phase took, in order */
@@ -175,11 +174,11 @@ export async function rebuildReadModels(
   const { total, orders } = await everyOrder({ ...deps, log }, { trustCompletedRuns: true });
   phases.end('runs listed');
   const now = new Date();
-  const counts = { orders: 0, events: 0, fromLog: 0, leftTemporal: 0, historiesFetched: 0, logRepaired: 0 };
+  const counts = { orders: 0, events: 0, fromLog: 0, historiesFetched: 0, logRepaired: 0 };
   const hot: OrderDoc[] = [];
   const outbound = outboundFold();
   const notified = new Set<string>();
-  for await (const { events, failures, source, logged, inTemporal } of orders) {
+  for await (const { events, failures, source, logged } of orders) {
     outbound.addFailures(failures);
     if (source !== 'log' && logged !== digestOf(events)) {
       await log.overwrite(events);
@@ -196,7 +195,6 @@ export async function rebuildReadModels(
     counts.orders++;
     counts.events += events.length;
     if (source === 'log') counts.fromLog++;
-    if (source === 'log' && !inTemporal) counts.leftTemporal++;
     if (source === 'temporal') counts.historiesFetched++;
     if (counts.orders % 100 === 0) onProgress(counts.orders, total);
   }

@@ -35,12 +35,14 @@ export async function main(command: string | undefined): Promise<number> {
     process.stderr.write(`\r${progressLine(command, done, total, Date.now() - started)}   `);
   try {
     if (command === 'rebuild') {
-      const { orders, events, fromLog, leftTemporal, historiesFetched, logRepaired } =
-        await rebuildReadModels(deps, progress);
+      const { orders, events, fromLog, historiesFetched, logRepaired } = await rebuildReadModels(
+        deps,
+        progress,
+      );
       const seconds = (Date.now() - started) / 1000;
       console.log(
         `\nrebuilt ${orders} orders (${events} events) in ${seconds.toFixed(1)} s: ${(orders / seconds).toFixed(0)} orders/s; ` +
-          `${fromLog} from the event log (${leftTemporal} of them gone from Temporal), ${historiesFetched} from their histories; ` +
+          `${fromLog} from the event log (their runs completed or gone), ${historiesFetched} from their histories; ` +
           `${logRepaired} repaired in the log`,
       );
       return 0;

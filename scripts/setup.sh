@@ -19,6 +19,8 @@ KUSTOMIZE_VERSION=v5.7.1
 # proxy (the release needs this Go toolchain, which the proxy serves), on PostgreSQL, behind nginx.
 TEMPORAL_SERVER_VERSION=v1.32.2
 TEMPORAL_SERVER_GO=go1.26.10
+# The Web UI server the cluster runs: the release the Temporal CLI (the dev server) carries.
+TEMPORAL_UI_VERSION=v2.54.1
 CACHE="${ORDER_SAGA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-saga}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -136,6 +138,16 @@ if [ "${1:-}" = "--cluster" ]; then
   ln -sfn "$dest" "$CACHE/temporal-server"
   ln -sf "$dest/temporal-server" "$BIN/temporal-server"
   ln -sf "$dest/temporal-sql-tool" "$BIN/temporal-sql-tool"
+  # The Web UI's server, the release the dev server's CLI carries; its module holds the built UI.
+  ui="$CACHE/temporal-ui-server-$TEMPORAL_UI_VERSION"
+  if [ ! -x "$ui/ui-server" ]; then
+    log "building the Temporal Web UI server $TEMPORAL_UI_VERSION from the Go module proxy, about 2 minutes"
+    dir=$(GOTOOLCHAIN=$TEMPORAL_SERVER_GO go mod download -json "github.com/temporalio/ui-server/v2@$TEMPORAL_UI_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    mkdir -p "$ui.tmp"
+    (cd "$dir" && GOTOOLCHAIN=$TEMPORAL_SERVER_GO GOFLAGS=-mod=mod go build -trimpath -o "$ui.tmp/ui-server" ./cmd/server)
+    rm -rf "$ui" && mv "$ui.tmp" "$ui"
+  fi
+  ln -sf "$ui/ui-server" "$BIN/temporal-ui-server"
 fi
 
 # 7. A headless Chromium from Debian, for `npm run check:web-ui` only (`setup.sh --browser`).
