@@ -188,6 +188,7 @@ async function measureTopology(o: Options, topology: Topology) {
           .map((a) => a.error)
           .slice(0, 3),
         achievedPerSecond: done.length / (lastDoneMs / 1000),
+        paymentRetries: done.reduce((n, a) => n + (a.run?.paymentRetries ?? 0), 0),
         keptUp,
         /** from the order's scheduled arrival to the client seeing it completed (paid at once) */
         endToEndMs: percentiles(done.map((a) => a.doneMs - a.dueMs)),
@@ -203,7 +204,7 @@ async function measureTopology(o: Options, topology: Topology) {
       };
       log(
         `${topology} ${(share * 100).toFixed(0).padStart(3)} %: ${rate.toFixed(1)}/s offered, ` +
-          `${result.completed}/${result.orders} completed, ${keptUp ? 'kept up' : 'FELL BEHIND'}; ` +
+          `${result.completed}/${result.orders} completed, ${keptUp ? 'kept up' : 'FELL BEHIND'}, ${result.paymentRetries} payments retried; ` +
           `saga p50 ${result.sagaMs.p50.toFixed(0)} p99 ${result.sagaMs.p99.toFixed(0)} ms; ` +
           `lag p99 ${result.projectionLagMs.p99.toFixed(0)} ms`,
       );

@@ -16,10 +16,17 @@ export function postgresBin(program: string): string {
   );
 }
 
-/** PostgreSQL refuses to run as root: as root, its programs run as the package's `postgres` user. */
+/**
+ * PostgreSQL refuses to run as root: as root, its programs run as the package's `postgres` user.
+ * `setpriv` changes user and then becomes the program (`runuser` would stay as its parent, and a
+ * server left without its starter would outlive it: see `spawnLogged`).
+ */
 function asPostgres(command: string, args: string[]): { command: string; args: string[] } {
   if (process.getuid?.() !== 0) return { command, args };
-  return { command: 'runuser', args: ['-u', 'postgres', '--', command, ...args] };
+  return {
+    command: 'setpriv',
+    args: ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', command, ...args],
+  };
 }
 
 export interface PostgresOptions {

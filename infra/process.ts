@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -100,13 +100,30 @@ export interface SpawnOptions {
 export function spawnLogged(opts: Omit<SpawnOptions, 'port' | 'url'>): ChildProcess {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const out = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(opts.command, opts.args, {
+  const [command, args] = dyingWithParent(opts.command, opts.args);
+  const child = spawn(command, args, {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   return child;
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The command run so that the kernel kills it when the process that started it dies (`setpriv
+ * --pdeathsig`, util-linux, which then becomes the command: same pid, same signals). Without it, a
+ * stack runner that crashed (or was SIGKILLed) left its workers polling: a later stack on a reused
+ * port had its tasks taken by them. Where `setpriv` is missing, the command as it is.
+ */
+function dyingWithParent(command: string, args: string[]): [string, string[]] {
+  if (process.platform !== 'linux' || !existsSync(SETPRIV)) return [command, args];
+  // Already `setpriv` (another user): one call, since a change of user clears the signal (measured:
+  // a nested `setpriv --pdeathsig … -- setpriv --reuid …` outlived its parent).
+  if (command === 'setpriv' || command === SETPRIV) return [SETPRIV, ['--pdeathsig', 'SIGKILL', ...args]];
+  return [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]];
 }
 
 /** Starts a server process and resolves once its port accepts connections. */
