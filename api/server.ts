@@ -1,12 +1,10 @@
-import { Connection, Client } from '@temporalio/client';
 import { loadConfig, serviceUrls, webhookSettings, type Config } from '../config';
-import { connectMongo, connectRedis } from '../worker/clients';
+import { connectMongo, connectRedis, connectTemporal } from '../worker/clients';
 import { buildApp } from './app';
 import { OrderChanges } from './order-changes';
 import { createLogger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
 import { startOpsServer } from '../infra/ops-server';
-import { dataConverterFor } from '../infra/payload-codec';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
 export async function main(config: Config = loadConfig()): Promise<void> {
@@ -16,12 +14,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
   const mongo = await connectMongo(config);
   const redis = connectRedis(serviceUrls(config).redis);
   const changes = new OrderChanges(redis.duplicate());
-  const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({
-    connection,
-    namespace: config.temporalNamespace,
-    dataConverter: dataConverterFor(config.payloadKeys),
-  });
+  const { client: temporal, connection } = await connectTemporal(config);
   const metrics = createMetrics('api');
   const app = await buildApp({
     temporal,

@@ -1,4 +1,4 @@
-import { dataConverterFor } from '../infra/payload-codec';
+import { connectTemporal } from '../worker/clients';
 import { orderWorkflowId } from '../domain/ids';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,6 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { call, json } from './http';
-import { Client, Connection } from '@temporalio/client';
 import { cpuSeconds, freePort, spawnLogged, waitFor } from '../infra/process';
 import type { Stack } from '../infra/stack';
 import {
@@ -248,12 +247,7 @@ async function main(): Promise<void> {
 
     // The saga's activities, local ones (recorded as markers) included: the no-op saga runs as many
     // ordinary activities, so the limit does not shrink when the saga's steps become local.
-    const connection = await Connection.connect({ address: config.temporalAddress });
-    const client = new Client({
-      connection,
-      namespace: config.temporalNamespace,
-      dataConverter: dataConverterFor(config.payloadKeys),
-    });
+    const { client, connection } = await connectTemporal(config);
     const warmHistory = await client.workflow.getHandle(orderWorkflowId(warm?.orderId ?? '')).fetchHistory();
     const activities = (warmHistory.events ?? []).filter(
       (e) =>

@@ -1,4 +1,5 @@
-import { dataConverterFor, type PayloadKeys } from '../infra/payload-codec';
+import { connectTemporal } from '../worker/clients';
+import type { PayloadKeys } from '../infra/payload-codec';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -614,7 +615,8 @@ async function main(): Promise<void> {
     mongo = await MongoClient.connect(urls.mongodb, { serverSelectionTimeoutMS: 30_000 });
     redis = new Redis(urls.redis, { maxRetriesPerRequest: 20 });
     redis.on('error', () => undefined); // down on purpose in the Redis case; commands retry
-    connection = await Connection.connect({ address: config.temporalAddress });
+    const temporal = await connectTemporal(config);
+    connection = temporal.connection;
     const ctx: Context = {
       o,
       stack,
@@ -623,11 +625,7 @@ async function main(): Promise<void> {
       tokens,
       db: mongo.db(config.mongodbDb),
       redis,
-      temporal: new Client({
-        connection,
-        namespace: config.temporalNamespace,
-        dataConverter: dataConverterFor(config.payloadKeys),
-      }),
+      temporal: temporal.client,
       keys: config.payloadKeys,
       receiver,
     };

@@ -1,4 +1,5 @@
-import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { connectTemporal } from '../worker/clients';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,7 +9,6 @@ import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '../config';
 import { mapConcurrent } from '../infra/concurrent';
-import { dataConverterFor } from '../infra/payload-codec';
 import type { Stack } from '../infra/stack';
 import { rebuildReadModels, type ReadModelDeps } from '../projections/rebuild';
 import { verifyReadModels } from '../projections/verify';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     const urls = serviceUrls(config);
     const mongo = await MongoClient.connect(urls.mongodb);
     const redis = new Redis(urls.redis);
-    const connection = await Connection.connect({ address: config.temporalAddress });
+    const { client: temporal, connection } = await connectTemporal(config);
     closers.push(
       () => mongo.close(),
       async () => redis.disconnect(),
@@ -121,11 +121,7 @@ async function main(): Promise<void> {
     const deps: ReadModelDeps = {
       db: mongo.db(config.mongodbDb),
       redis,
-      temporal: new Client({
-        connection,
-        namespace: config.temporalNamespace,
-        dataConverter: dataConverterFor(config.payloadKeys),
-      }),
+      temporal,
       keys: config.payloadKeys,
     };
     const verifyTemporal = await timed('verify', (p) => verifyReadModels(deps, p));

@@ -1,9 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig, serviceUrls } from '../config';
 import { rebuildReadModels } from '../projections/rebuild';
 import { verifyReadModels } from '../projections/verify';
-import { connectMongo, connectRedis } from '../worker/clients';
-import { dataConverterFor } from '../infra/payload-codec';
+import { connectMongo, connectRedis, connectTemporal } from '../worker/clients';
 
 const USAGE = 'usage: read-models rebuild | verify';
 
@@ -19,17 +17,8 @@ export async function main(command: string | undefined): Promise<number> {
   const config = loadConfig();
   const mongo = await connectMongo(config);
   const redis = connectRedis(serviceUrls(config).redis);
-  const connection = await Connection.connect({ address: config.temporalAddress });
-  const deps = {
-    db: mongo.db(config.mongodbDb),
-    redis,
-    temporal: new Client({
-      connection,
-      namespace: config.temporalNamespace,
-      dataConverter: dataConverterFor(config.payloadKeys),
-    }),
-    keys: config.payloadKeys,
-  };
+  const { client: temporal, connection } = await connectTemporal(config);
+  const deps = { db: mongo.db(config.mongodbDb), redis, temporal, keys: config.payloadKeys };
   const started = Date.now();
   const progress = (done: number, total: number) =>
     process.stderr.write(`\r${progressLine(command, done, total, Date.now() - started)}   `);

@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import nodemailer from 'nodemailer';
+import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { serviceUrls } from '../config';
+import { dataConverterFor } from '../infra/payload-codec';
 
 /** Clients are created only by entry points (and tests), then injected. */
 export async function connectMongo(config: Config): Promise<MongoClient> {
@@ -12,6 +14,17 @@ export async function connectMongo(config: Config): Promise<MongoClient> {
   });
   await client.connect();
   return client;
+}
+
+/** A Temporal client of the configured namespace, payloads through the codec; close its connection. */
+export async function connectTemporal(config: Config): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    dataConverter: dataConverterFor(config.payloadKeys),
+  });
+  return { client, connection };
 }
 
 export function connectRedis(url: string): Redis {

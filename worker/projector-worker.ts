@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { dataConverterFor, type PayloadKeys } from '../infra/payload-codec';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
@@ -10,7 +10,7 @@ import { createProjectionActivities } from '../projections/activities';
 import { ensureReadModelIndexes } from '../projections/indexes';
 import { applyStockSnapshot } from '../projections/products/view';
 import { currentSnapshots, seedCatalog } from '../activities/catalog';
-import { connectRedis } from './clients';
+import { connectRedis, connectTemporal } from './clients';
 import { countActivityFailures, runWorkerProcess } from './ops';
 import type { Metrics } from '../infra/metrics';
 import { deadLettersCollection } from '../projections/dead-letters/view';
@@ -72,12 +72,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
   return runWorkerProcess('projector-worker', config, async ({ metrics, db, connection }) => {
     const redis = connectRedis(serviceUrls(config).redis);
     // The worker polls through the native connection; starting delivery workflows needs a client.
-    const clientConnection = await Connection.connect({ address: config.temporalAddress });
-    const client = new Client({
-      connection: clientConnection,
-      namespace: config.temporalNamespace,
-      dataConverter: dataConverterFor(config.payloadKeys),
-    });
+    const { client, connection: clientConnection } = await connectTemporal(config);
     const { ordersTaskQueue, projectionsTaskQueue } = config;
     await ensureReconciliationSchedule(client, {
       everyMs: config.reconcileEveryMs,
