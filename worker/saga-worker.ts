@@ -22,6 +22,9 @@ import { countActivityFailures, runWorkerProcess } from './ops';
 import type { Metrics } from '../infra/metrics';
 import type { Logger as Pino } from 'pino';
 
+/** How long a task waits for the worker that has the run cached before any worker may take it. */
+export const STICKY_TIMEOUT = '3s';
+
 export interface SagaWorkerDeps {
   connection: NativeConnection;
   /** how payloads are encoded (encrypted when payload keys are configured) */
@@ -50,6 +53,9 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     dataConverter: deps.dataConverter,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
+    // A run cached on a worker that died gets its next task (a payment's Update) from the shared queue
+    // after this, not after the default 10 s, which is as long as the API waits for an Update.
+    stickyQueueScheduleToStartTimeout: STICKY_TIMEOUT,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createSagaActivities({

@@ -4,6 +4,7 @@ import { SecretBox } from '../infra/secret-box';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { loadConfig, webhookSettings, type Config } from '../config';
+import { STICKY_TIMEOUT } from './saga-worker';
 import { createWebhookActivities } from '../activities/webhooks';
 import { ensureSubscriptionIndexes } from '../activities/webhook-subscriptions';
 import type { OutboundPolicy } from '../infra/outbound-http';
@@ -41,6 +42,7 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     taskQueue: deps.taskQueue,
     dataConverter: deps.dataConverter,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
+    stickyQueueScheduleToStartTimeout: STICKY_TIMEOUT,
     ...workflowCode(deps.workflowBundle),
     ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
     activities: createWebhookActivities({

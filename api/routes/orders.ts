@@ -103,6 +103,9 @@ async function startOrder(
       workflowId: orderWorkflowId(orderId),
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // A task started on a saga worker that then died is given to another after this (default 10 s,
+      // as long as the API waits for a payment's Update); local steps past it heartbeat the task.
+      workflowTaskTimeout: '4s',
       args: [
         {
           orderId,
