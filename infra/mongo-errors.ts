@@ -17,3 +17,16 @@ export function duplicatePositions(err: unknown): number[] | null {
   }
   return errors.map((e) => e.index as number);
 }
+
+/**
+ * A failure to reach the store (refused, reset, timed out): the driver names it `MongoNetworkError`
+ * (or a `MongoServerSelectionError`), whatever the operation was.
+ */
+export function isStoreUnreachable(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return (
+    name === 'MongoNetworkError' ||
+    name === 'MongoServerSelectionError' ||
+    name === 'MongoNetworkTimeoutError'
+  );
+}
