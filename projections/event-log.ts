@@ -106,7 +106,7 @@ export class EventLog {
   async *orders(): AsyncGenerator<OrderEvent[]> {
     let current: OrderEvent[] = [];
     for await (const entry of eventLogCollection(this.db).find({}).sort({ _id: 1 }).batchSize(READ_BATCH)) {
-      const event = JSON.parse(this.box.open(entry.event)) as OrderEvent;
+      const event = this.opened(entry);
       if (current[0] && current[0].orderId !== event.orderId) {
         yield current;
         current = [];
@@ -144,7 +144,11 @@ export class EventLog {
       .find({ _id: { $gt: `${orderId}:`, $lt: `${orderId}:~` } })
       .sort({ _id: 1 })
       .toArray();
-    return entries.map((entry) => JSON.parse(this.box.open(entry.event)) as OrderEvent);
+    return entries.map((entry) => this.opened(entry));
+  }
+
+  private opened(entry: LoggedEvent): OrderEvent {
+    return JSON.parse(this.box.open(entry.event)) as OrderEvent;
   }
 }
 

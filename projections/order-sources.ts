@@ -20,8 +20,6 @@ export interface SourcedOrder {
   /** the notifications the run gave up on (only a history records them) */
   failures: NotificationFailure[];
   source: OrderSource;
-  /** whether the order's run left Temporal (null: not known, completed runs were not listed) */
-  leftTemporal: boolean | null;
   /** what the event log holds of the order (`digestOf` its events; null: nothing) */
   logged: string | null;
 }
@@ -54,7 +52,7 @@ export async function everyOrder(
   const runs = await listOrderRuns(deps.temporal, { uncompletedOnly: trustCompletedRuns });
   const listed = new Set(runs.map((r) => orderIdOfWorkflowId(r.workflowId)).filter((id) => id !== null));
   const total = Math.max(listed.size, await storedOrders(deps.db));
-  return { total, orders: fromEverySource(deps, runs, listed, !trustCompletedRuns) };
+  return { total, orders: fromEverySource(deps, runs, listed) };
 }
 
 /**
@@ -74,8 +72,6 @@ async function* fromEverySource(
   deps: { db: Db; temporal: Client; log: EventLog },
   runs: ListedRun[],
   listed: ReadonlySet<string>,
-  /** every run was listed: an order the log holds and no run lists has left Temporal */
-  allListed: boolean,
 ): AsyncGenerator<SourcedOrder> {
   const seen = new Set<string>();
   const logged = new Map<string, string>();
@@ -87,48 +83,27 @@ async function* fromEverySource(
       continue;
     }
     seen.add(orderId);
-    yield {
-      orderId,
-      events,
-      failures: [],
-      source: 'log',
-      leftTemporal: allListed ? true : null,
-      logged: digest,
-    };
+    yield { orderId, events, failures: [], source: 'log', logged: digest };
   }
   const toFetch = runs.filter((r) => !seen.has(orderIdOfWorkflowId(r.workflowId) ?? ''));
   for await (const { events, failures } of orderHistories(deps.temporal, toFetch)) {
     const orderId = events[0]?.orderId;
     if (orderId === undefined) continue;
     seen.add(orderId);
-    yield {
-      orderId,
-      events,
-      failures,
-      source: 'temporal',
-      leftTemporal: false,
-      logged: logged.get(orderId) ?? null,
-    };
+    yield { orderId, events, failures, source: 'temporal', logged: logged.get(orderId) ?? null };
   }
   // A listed run deleted before its history was fetched: the log has it.
   for (const [orderId, digest] of logged) {
     if (seen.has(orderId)) continue;
     seen.add(orderId);
     const events = await deps.log.eventsOf(orderId);
-    yield { orderId, events, failures: [], source: 'log', leftTemporal: true, logged: digest };
+    yield { orderId, events, failures: [], source: 'log', logged: digest };
   }
   const orders = ordersCollection(deps.db);
   for await (const { _id } of orders.find({}, { projection: { _id: 1 } })) {
     if (seen.has(_id)) continue;
     const doc = await orders.findOne({ _id });
     if (!doc) continue;
-    yield {
-      orderId: _id,
-      events: eventsOfTimeline(doc),
-      failures: [],
-      source: 'timeline',
-      leftTemporal: allListed ? !listed.has(_id) : null,
-      logged: null,
-    };
+    yield { orderId: _id, events: eventsOfTimeline(doc), failures: [], source: 'timeline', logged: null };
   }
 }

@@ -9,6 +9,7 @@ import { outboundHistories } from './history';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
 import { deadLettersCollection } from './dead-letters/view';
+import { notificationsCollection } from './notifications/view';
 import { ensureReadModelIndexes } from './indexes';
 import { derivedViews } from './derived';
 import type { OrderDoc } from './orders/mongo';
@@ -22,7 +23,24 @@ export function docsOf(events: OrderEvent[], projectedAt: Date) {
   if (!order) return null;
   const { orderId, ...state } = order;
   const orderDoc: OrderDoc = { _id: orderId, ...state, projectedAt };
-  return { order, orderDoc, ...derivedViews(order, projectedAt) };
+  return { orderDoc, ...derivedViews(order, projectedAt) };
+}
+
+/**
+ * What the outbound runs and the kept notification failures fold into, besides what the orders'
+ * histories gave `outbound` (rebuild writes it, verify compares with it): the failures from the log
+ * (a run's history holds them only while Temporal keeps it), then every webhook delivery and redrive
+ * run, runs of their own whose histories hold what they recorded.
+ */
+export async function foldOutbound(
+  outbound: ReturnType<typeof outboundFold>,
+  log: EventLog,
+  temporal: Client,
+  projectedAt: Date,
+) {
+  for await (const failure of log.failures()) outbound.addFailures([failure]);
+  for await (const records of outboundHistories(temporal)) outbound.add(records);
+  return outbound.docs(projectedAt);
 }
 
 /**
@@ -199,10 +217,7 @@ export async function rebuildReadModels(
     if (counts.orders % 100 === 0) onProgress(counts.orders, total);
   }
   phases.end('orders folded');
-  for await (const failure of log.failures()) outbound.addFailures([failure]);
-  // Webhook deliveries and redrives are runs of their own: their histories hold what they recorded.
-  for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
-  const out = outbound.docs(now);
+  const out = await foldOutbound(outbound, log, deps.temporal, now);
   await fresh.add(
     'webhook_deliveries',
     await withStored(db, deliveriesCollection(db).collectionName, out.deliveries),
@@ -212,7 +227,10 @@ export async function rebuildReadModels(
     await withStored(db, deadLettersCollection(db).collectionName, out.letters),
   );
   const redriven = out.notifications.filter((n) => !notified.has(n._id));
-  await fresh.add('notifications', await withStored(db, 'notifications', redriven, notified));
+  await fresh.add(
+    'notifications',
+    await withStored(db, notificationsCollection(db).collectionName, redriven, notified),
+  );
   phases.end('deliveries folded');
   await fresh.swapIn();
   await ensureReadModelIndexes(db);

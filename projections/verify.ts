@@ -1,5 +1,4 @@
 import { canonical } from './canonical';
-import { outboundHistories } from './history';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
 import { deadLettersCollection } from './dead-letters/view';
@@ -10,7 +9,8 @@ import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { notificationsCollection } from './notifications/view';
 import { EventLog, digestOf } from './event-log';
 import { everyOrder, type OrderSource, type SourcedOrder } from './order-sources';
-import { docsOf, type Progress, type ReadModelDeps } from './rebuild';
+import { docsOf, foldOutbound, type Progress, type ReadModelDeps } from './rebuild';
+import { mapConcurrent } from '../infra/concurrent';
 
 export interface Drift {
   model: string;
@@ -67,18 +67,18 @@ export async function verifyReadModels(
   const now = new Date();
   const outbound = outboundFold();
   const notified = new Set<string>();
-  const checkOrder = async ({ orderId, events, source, logged }: SourcedOrder) => {
+  const checkOrder = async ({ orderId, events, failures, source, logged }: SourcedOrder) => {
+    outbound.addFailures(failures);
     const docs = docsOf(events, now);
     if (!docs) return;
     const expectedLog = digestOf(events);
-    const actualLog = logged;
-    if (source !== 'log' && actualLog !== expectedLog) {
+    if (source !== 'log' && logged !== expectedLog) {
       drift.push({
         model: 'order_events',
         id: orderId,
         field: '(events)',
         expected: expectedLog,
-        actual: actualLog ?? null,
+        actual: logged,
       });
     }
     note('orders', orderId, docs.orderDoc, await ordersCollection(db).findOne({ _id: orderId }));
@@ -100,20 +100,10 @@ export async function verifyReadModels(
     sources[source]++;
   };
   let checked = 0;
-  let pending: Promise<void>[] = [];
-  for await (const order of every) {
-    outbound.addFailures(order.failures);
-    pending.push(checkOrder(order));
-    if (pending.length >= CHECKS) {
-      await Promise.all(pending);
-      pending = [];
-    }
+  for await (const _ of mapConcurrent(every, CHECKS, checkOrder)) {
     if (++checked % 100 === 0) onProgress(checked, total);
   }
-  await Promise.all(pending);
-  for await (const failure of log.failures()) outbound.addFailures([failure]);
-  for await (const records of outboundHistories(deps.temporal)) outbound.add(records);
-  const out = outbound.docs(now);
+  const out = await foldOutbound(outbound, log, deps.temporal, now);
   // A stored version newer than any kept run records is a delivery or redrive whose run left Temporal.
   const noteUnlessNewer = <T extends { version: number }>(
     model: string,
