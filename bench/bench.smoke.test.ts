@@ -1,11 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tempDir } from '../test/helpers/env';
-
-const run = promisify(execFile);
-const DIST = join(__dirname, '..', 'dist', 'bench', 'bench.js');
+import { runBuiltScript } from '../test/helpers/built-script';
 
 /** `npm run bench` at its smoke size: the whole stack comes up, every order completes, every figure is measured. */
 describe('benchmark (smoke size)', () => {
@@ -13,15 +8,7 @@ describe('benchmark (smoke size)', () => {
   afterAll(() => dir.remove());
 
   test('given the smoke size, then all orders complete and the report holds every figure and ratio', async () => {
-    if (!existsSync(DIST))
-      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
-    const out = join(dir.path, 'bench.json');
-    const { stdout } = await run(process.execPath, [DIST, '--smoke', '--out', out], {
-      timeout: 150_000,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
-    expect(stdout).toContain('ratio orders / no-op');
-    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { stdout, report } = await runBuiltScript<{
       orders: number;
       activitiesPerOrder: number;
       results: {
@@ -44,7 +31,8 @@ describe('benchmark (smoke size)', () => {
         ordersToNoopSaga: number;
         ordersToNoopSagaByTurn: number[];
       };
-    };
+    }>('bench/bench.js', ['--smoke'], join(dir.path, 'bench.json'), 150_000);
+    expect(stdout).toContain('ratio orders / no-op');
     const r = report.results;
     expect(r.ordersCompleted).toBe(report.orders);
     expect(r.postOrderMs.n).toBe(report.orders);

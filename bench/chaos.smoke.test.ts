@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tempDir } from '../test/helpers/env';
+import { runBuiltScript } from '../test/helpers/built-script';
 import { CASES, CLUSTER_ONLY } from './chaos-cases';
-
-const run = promisify(execFile);
-const DIST = join(__dirname, '..', 'dist', 'bench', 'chaos.js');
 
 /** `npm run chaos` at its smoke size: every fault case runs for real and every invariant holds. */
 describe('reliability suite (smoke size)', () => {
@@ -14,12 +9,8 @@ describe('reliability suite (smoke size)', () => {
   afterAll(() => dir.remove());
 
   test('given every fault at smoke size, then each case reports all its invariants holding', async () => {
-    if (!existsSync(DIST))
-      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
-    const out = join(dir.path, 'chaos.json');
     // exit 1 (a rejected promise here) if any invariant is broken; the report says which
-    await run(process.execPath, [DIST, '--smoke', '--out', out], { timeout: 420_000 });
-    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { report } = await runBuiltScript<{
       cases: {
         name: string;
         ok: boolean;
@@ -27,7 +18,7 @@ describe('reliability suite (smoke size)', () => {
         invariants: Record<string, { ok: boolean; detail: string }>;
         observed: { kinds?: string[] };
       }[];
-    };
+    }>('bench/chaos.js', ['--smoke'], join(dir.path, 'chaos.json'), 420_000);
     const byName = new Map(report.cases.map((c) => [c.name, c]));
     // The dev topology runs every case but those that need two replicas (`--cluster`).
     expect([...byName.keys()]).toEqual(CASES.filter((c) => !CLUSTER_ONLY.includes(c)));

@@ -1,11 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tempDir } from '../test/helpers/env';
-
-const run = promisify(execFile);
-const DIST = join(__dirname, '..', 'dist', 'bench', 'open-loop.js');
+import { runBuiltScript } from '../test/helpers/built-script';
 
 /** `npm run bench:open-loop` at its smoke size, on the dev topology: every rate measured, every figure there. */
 describe('open-loop benchmark (smoke size)', () => {
@@ -13,15 +8,7 @@ describe('open-loop benchmark (smoke size)', () => {
   afterAll(() => dir.remove());
 
   test('given the smoke size, then each of the four rates is offered on schedule and its latencies and lag are reported', async () => {
-    if (!existsSync(DIST))
-      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
-    const out = join(dir.path, 'open-loop.json');
-    const { stdout } = await run(process.execPath, [DIST, '--smoke', '--topology', 'dev', '--out', out], {
-      timeout: 150_000,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
-    expect(stdout).toContain('highest rate kept up with');
-    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { stdout, report } = await runBuiltScript<{
       results: {
         topology: string;
         closedLoopMaximumPerSecond: number;
@@ -35,7 +22,8 @@ describe('open-loop benchmark (smoke size)', () => {
           projectionLagMs: { events: number; p99: number };
         }[];
       }[];
-    };
+    }>('bench/open-loop.js', ['--smoke', '--topology', 'dev'], join(dir.path, 'open-loop.json'), 150_000);
+    expect(stdout).toContain('highest rate kept up with');
     const [dev] = report.results;
     expect(dev?.topology).toBe('dev');
     expect(dev?.rates.map((r) => r.share)).toEqual([0.25, 0.5, 0.75, 1]);

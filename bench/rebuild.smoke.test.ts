@@ -1,11 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tempDir } from '../test/helpers/env';
-
-const run = promisify(execFile);
-const DIST = join(__dirname, '..', 'dist', 'bench', 'rebuild.js');
+import { runBuiltScript } from '../test/helpers/built-script';
 
 /** `npm run bench:rebuild` at its smoke size: orders placed, verify and rebuild timed from Temporal and from the log. */
 describe('rebuild benchmark (smoke size)', () => {
@@ -13,15 +8,7 @@ describe('rebuild benchmark (smoke size)', () => {
   afterAll(() => dir.remove());
 
   test('given the smoke size, then every order is rebuilt from Temporal and, its run deleted, from the event log, without drift', async () => {
-    if (!existsSync(DIST))
-      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
-    const out = join(dir.path, 'rebuild.json');
-    const { stdout } = await run(process.execPath, [DIST, '--smoke', '--out', out], {
-      timeout: 150_000,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
-    expect(stdout).toContain('rebuild (runs deleted)');
-    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    const { stdout, report } = await runBuiltScript<{
       orders: number;
       placing: { completed: number };
       deleted: number;
@@ -30,7 +17,8 @@ describe('rebuild benchmark (smoke size)', () => {
         rebuild: { orders: number; fromLog: number };
         verify: { drift: number; sources: { log: number } };
       };
-    };
+    }>('bench/rebuild.js', ['--smoke'], join(dir.path, 'rebuild.json'), 150_000);
+    expect(stdout).toContain('rebuild (runs deleted)');
     expect(report.placing.completed).toBe(report.orders);
     expect(report.fromTemporal.verify.drift).toBe(0);
     expect(report.fromTemporal.rebuild.orders).toBe(report.orders);

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../test/helpers/poll';
 import { tempDir } from '../test/helpers/env';
+import { builtScript } from '../test/helpers/built-script';
 
-const DIST = join(__dirname, '..', 'dist', 'infra', 'process.js');
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -20,14 +20,13 @@ describe('processes a stack starts', () => {
   afterAll(() => dir.remove());
 
   test('given a runner that started a server and is then SIGKILLed, then the server dies too', async () => {
-    if (!existsSync(DIST))
-      throw new Error('dist/ is missing: `npm run build` first (npm test builds before jest)');
+    const dist = builtScript('infra/process.js');
     const pidFile = join(dir.path, 'child.pid');
     const runner = spawn(
       process.execPath,
       [
         '-e',
-        `const { spawnLogged } = require(${JSON.stringify(DIST)});
+        `const { spawnLogged } = require(${JSON.stringify(dist)});
          const child = spawnLogged({ name: 'sleeper', command: 'sleep', args: ['300'], logFile: ${JSON.stringify(join(dir.path, 'sleeper.log'))} });
          require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
          setInterval(() => undefined, 1000);`,
