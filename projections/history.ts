@@ -57,6 +57,16 @@ export interface OrderHistory {
 const GRPC_NOT_FOUND = 5;
 const isNotFound = (err: unknown) => isGrpcServiceError(err) && Number(err.code) === GRPC_NOT_FOUND;
 
+/** The run's history, or null when it left Temporal (retention, a deletion) since it was listed. */
+async function historyIfKept(client: Client, workflowId: string, runId: string): Promise<History | null> {
+  try {
+    return await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isNotFound(err)) return null;
+    throw err;
+  }
+}
+
 /** How many histories are fetched at once: the rebuild's throughput on one Temporal frontend. */
 export const HISTORY_FETCHES = 32;
 
@@ -90,21 +100,23 @@ export async function* orderHistories(
   runs: Iterable<ListedRun>,
 ): AsyncGenerator<OrderHistory> {
   const fetched = mapConcurrent(runs, HISTORY_FETCHES, async (wf) => {
-    try {
-      if (ABANDONED.includes(wf.status.name)) {
-        const latest = await client.workflow.getHandle(wf.workflowId).describe();
-        if (latest.runId !== wf.runId) return null;
-      }
-      const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-      return {
-        workflowId: wf.workflowId,
-        events: await eventsOfHistory(client, history),
-        failures: await inputsOf<NotificationFailure>(client, history, 'recordNotificationFailure'),
-      };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError || isNotFound(err)) return null;
-      throw err;
+    if (ABANDONED.includes(wf.status.name)) {
+      const latest = await client.workflow
+        .getHandle(wf.workflowId)
+        .describe()
+        .catch((err: unknown) => {
+          if (err instanceof WorkflowNotFoundError || isNotFound(err)) return null;
+          throw err;
+        });
+      if (latest?.runId !== wf.runId) return null;
     }
+    const history = await historyIfKept(client, wf.workflowId, wf.runId);
+    if (history === null) return null;
+    return {
+      workflowId: wf.workflowId,
+      events: await eventsOfHistory(client, history),
+      failures: await inputsOf<NotificationFailure>(client, history, 'recordNotificationFailure'),
+    };
   });
   for await (const order of fetched) if (order) yield order;
 }
@@ -116,11 +128,15 @@ export interface OutboundRecords {
   notifications: Omit<NotificationView, 'version' | 'projectedAt'>[];
 }
 
-/** Every webhook delivery and notification redrive run (every run of each id), with what it projected. */
-export function outboundHistories(client: Client): AsyncGenerator<OutboundRecords> {
+/**
+ * Every webhook delivery and notification redrive run (every run of each id), with what it projected;
+ * a run that left Temporal since it was listed is skipped.
+ */
+export async function* outboundHistories(client: Client): AsyncGenerator<OutboundRecords> {
   const query = 'WorkflowType = "webhookDeliveryWorkflow" OR WorkflowType = "notificationRedriveWorkflow"';
-  return mapConcurrent(client.workflow.list({ query }), HISTORY_FETCHES, async (wf) => {
-    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+  const fetched = mapConcurrent(client.workflow.list({ query }), HISTORY_FETCHES, async (wf) => {
+    const history = await historyIfKept(client, wf.workflowId, wf.runId);
+    if (history === null) return null;
     return {
       deliveries: await inputsOf<WebhookDelivery>(client, history, 'projectDelivery'),
       letters: await inputsOf<Omit<DeadLetter, 'projectedAt'>>(client, history, 'projectDeadLetter'),
@@ -131,4 +147,5 @@ export function outboundHistories(client: Client): AsyncGenerator<OutboundRecord
       ),
     };
   });
+  for await (const records of fetched) if (records) yield records;
 }
