@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnService, type Service } from './process';
+import { spawnService, writeConfigFile, type Service } from './process';
 
 export interface LoadBalancerOptions {
   dataDir: string;
@@ -87,10 +86,7 @@ function problemPages(): string {
 export function startLoadBalancer(o: LoadBalancerOptions): Promise<Service> {
   const dir = join(o.dataDir, 'nginx');
   const logsDir = join(o.dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
-  mkdirSync(logsDir, { recursive: true });
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(o, dir, logsDir));
+  const conf = writeConfigFile(join(dir, 'nginx.conf'), nginxConfig(o, dir, logsDir));
   return spawnService({
     name: 'nginx',
     command: '/usr/sbin/nginx',

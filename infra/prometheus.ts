@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnService, type Service } from './process';
+import { spawnService, writeConfigFile, type Service } from './process';
 
 /** One kind of process Prometheus scrapes: its job name and the `host:port` of each replica's /metrics. */
 export interface ScrapeJob {
@@ -40,11 +39,7 @@ ${jobs}
  */
 export function startPrometheus(o: PrometheusOptions): Promise<Service> {
   const dir = join(o.dataDir, 'prometheus');
-  const logsDir = join(o.dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
-  mkdirSync(logsDir, { recursive: true });
-  const conf = join(dir, 'prometheus.yml');
-  writeFileSync(conf, prometheusConfig(o));
+  const conf = writeConfigFile(join(dir, 'prometheus.yml'), prometheusConfig(o));
   return spawnService({
     name: 'prometheus',
     command: '/usr/bin/prometheus',
@@ -56,6 +51,6 @@ export function startPrometheus(o: PrometheusOptions): Promise<Service> {
     ],
     port: o.port,
     url: `http://127.0.0.1:${o.port}`,
-    logFile: join(logsDir, 'prometheus.log'),
+    logFile: join(o.dataDir, 'logs', 'prometheus.log'),
   });
 }

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { binaries } from './binaries';
-import { spawnService, type Service } from './process';
+import { spawnService, writeConfigFile, type Service } from './process';
 
 export interface TemporalClusterOptions {
   cacheDir: string;
@@ -153,10 +152,11 @@ export function temporalClusterConfig(o: TemporalClusterOptions): Record<string,
 export async function startTemporalCluster(o: TemporalClusterOptions): Promise<Service> {
   setUpTemporalSchema(o);
   const dir = join(o.dataDir, 'temporal-server');
-  mkdirSync(dir, { recursive: true });
-  const configFile = join(dir, 'config.yaml');
   // JSON is YAML: the server reads it as its config file.
-  writeFileSync(configFile, JSON.stringify(temporalClusterConfig(o), null, 2));
+  const configFile = writeConfigFile(
+    join(dir, 'config.yaml'),
+    JSON.stringify(temporalClusterConfig(o), null, 2),
+  );
   const server = await spawnService({
     name: 'temporal-server',
     command: binaries(o.cacheDir).temporalServer(),

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaries } from './binaries';
-import { spawnService, type Service } from './process';
+import { spawnService, writeConfigFile, type Service } from './process';
 
 export interface TemporalUiOptions {
   cacheDir: string;
@@ -41,8 +40,7 @@ codec:
 /** The Temporal Web UI pointed at the cluster (the dev server serves its own). */
 export function startTemporalUi(o: TemporalUiOptions): Promise<Service> {
   const root = join(o.dataDir, 'temporal-ui');
-  mkdirSync(join(root, 'config'), { recursive: true });
-  writeFileSync(join(root, 'config', 'cluster.yaml'), temporalUiConfig(o));
+  writeConfigFile(join(root, 'config', 'cluster.yaml'), temporalUiConfig(o));
   return spawnService({
     name: 'temporal-ui',
     command: binaries(o.cacheDir).temporalUiServer(),
