@@ -63,6 +63,11 @@ export interface Config {
   opsPort: number;
   /** WORKER_SHUTDOWN_GRACE (30s): on SIGTERM a worker stops polling and lets running activities finish this long */
   workerShutdownGraceMs: number;
+  /**
+   * MONGO_SOCKET_TIMEOUT (30s): how long a MongoDB operation may wait for the store's answer before it
+   * fails (and its activity is retried); without it a hung store kept every activity slot for good
+   */
+  mongoSocketTimeoutMs: number;
   /** RECONCILE_EVERY (1m): how often the reconciliation's Temporal Schedule closes abandoned orders */
   reconcileEveryMs: number;
   /** RATE_LIMIT_MAX (6000) requests per caller (token subject, else address) per RATE_LIMIT_WINDOW (1m); 0: off */
@@ -302,6 +307,7 @@ export function loadConfig(env: Env = process.env): Config {
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
     workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),
     reconcileEveryMs: duration(env, 'RECONCILE_EVERY', '1m'),
+    mongoSocketTimeoutMs: duration(env, 'MONGO_SOCKET_TIMEOUT', '30s'),
     apiShutdownGraceMs: duration(env, 'API_SHUTDOWN_GRACE', '10s'),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 6000, { zero: true }),
     rateLimitWindowMs: duration(env, 'RATE_LIMIT_WINDOW', '1m'),

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaries } from './binaries';
@@ -37,12 +38,18 @@ export function startRedis({ cacheDir, dataDir, port }: StoreOptions): Promise<S
 }
 
 /**
- * The MongoDB-compatible store: a real `mongod` when one is on PATH, otherwise FerretDB with its
- * SQLite handler (MongoDB wire protocol), both persisting under the data folder.
+ * The MongoDB-compatible store: a real `mongod` when one is on PATH, otherwise FerretDB (MongoDB wire
+ * protocol) with its SQLite handler, both persisting under the data folder; or, given `postgresUrl`,
+ * FerretDB with its PostgreSQL handler on that database (see `npm run measure:store-race`).
  */
-export function startMongo({ cacheDir, dataDir, port }: StoreOptions): Promise<Service> {
+export function startMongo({
+  cacheDir,
+  dataDir,
+  port,
+  postgresUrl,
+}: StoreOptions & { postgresUrl?: string }): Promise<Service & { child: ChildProcess }> {
   const bins = binaries(cacheDir);
-  const mongod = bins.mongod();
+  const mongod = postgresUrl ? null : bins.mongod();
   const url = `mongodb://127.0.0.1:${port}/`;
   const logFile = join(dataDir, 'logs', 'mongo.log');
   if (mongod) {
@@ -67,11 +74,7 @@ export function startMongo({ cacheDir, dataDir, port }: StoreOptions): Promise<S
     // FerretDB's CPU per order fell from 22 to 18 ms. An explicit GOGC in the environment wins.
     env: { GOGC: process.env.GOGC ?? '400' },
     args: [
-      '--handler=sqlite',
-      // WAL with synchronous=NORMAL, as the Temporal dev server here: a commit no longer waits for an
-      // fsync of the log. Safe when the process dies (the WAL is replayed); a power loss may lose the
-      // last commits, not the database. Measured: FerretDB's CPU per operation 0.43-0.51 -> 0.29-0.31 ms.
-      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
+      ...(postgresUrl ? ['--handler=pg', `--postgresql-url=${postgresUrl}`] : sqliteHandler(dir)),
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
@@ -83,3 +86,14 @@ export function startMongo({ cacheDir, dataDir, port }: StoreOptions): Promise<S
     logFile,
   });
 }
+
+/**
+ * FerretDB's SQLite handler in `dir`: WAL with synchronous=NORMAL, as the Temporal dev server here: a
+ * commit no longer waits for an fsync of the log. Safe when the process dies (the WAL is replayed); a
+ * power loss may lose the last commits, not the database. Measured: FerretDB's CPU per operation
+ * 0.43-0.51 -> 0.29-0.31 ms.
+ */
+const sqliteHandler = (dir: string) => [
+  '--handler=sqlite',
+  `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
+];

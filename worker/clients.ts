@@ -10,6 +10,11 @@ import { dataConverterFor } from '../infra/payload-codec';
 export async function connectMongo(config: Config): Promise<MongoClient> {
   const client = new MongoClient(serviceUrls(config).mongodb, {
     serverSelectionTimeoutMS: 10_000,
+    // A store that stops answering fails the operation after this (the activity retries it), instead of
+    // holding it, and the worker's activity slot, for ever; the same bound on opening a connection (the
+    // retry's handshake would otherwise wait the driver's 30 s).
+    socketTimeoutMS: config.mongoSocketTimeoutMs,
+    connectTimeoutMS: config.mongoSocketTimeoutMs,
     maxPoolSize: 50,
   });
   await client.connect();
