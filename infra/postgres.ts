@@ -84,3 +84,12 @@ export async function startPostgres({ dataDir, port }: PostgresOptions): Promise
     logFile: join(dataDir, 'logs', 'postgres.log'),
   });
 }
+
+/** Creates database `name` on the server at `url` (a stack's own: user postgres, trust) unless it exists. */
+export function createDatabase(url: string, name: string): void {
+  const psql = (sql: string) =>
+    execFileSync(postgresBin('psql'), ['--no-psqlrc', '-qtA', '-d', url, '-c', sql], { encoding: 'utf8' });
+  if (psql(`SELECT 1 FROM pg_database WHERE datname = '${name.replace(/'/g, "''")}'`).trim() !== '1') {
+    psql(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  }
+}
