@@ -1,5 +1,4 @@
 import { connectTemporal } from '../worker/clients';
-import { orderWorkflowId } from '../domain/ids';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,13 +30,14 @@ import {
   type Summary,
 } from './stats';
 import { authOf, BenchTokens } from './tokens';
+import { NoopLimit, shapeOfOrder } from './noop-limit';
 import type { Topology } from '../infra/stack';
 
 /**
  * `npm run bench`: the whole stack (dev server, real stores, each process of its own) on free ports in
  * a temporary folder; N orders placed at concurrency C through the API and paid as soon as they await
- * payment, taking turns with the limit they are compared to, N runs of a no-op workflow with as many
- * no-op activities as an order ran; then `GET /orders/:id` under load, taking turns with its limit, a
+ * payment, taking turns with the limit they are compared to, N runs of a no-op workflow in the shape
+ * of an order's run (see `NoopLimit`); then `GET /orders/:id` under load, taking turns with its limit, a
  * bare Fastify route; last, a few orders one at a time, the saga's latency when nothing queues. Prints
  * the figures, the CPU each process spent, and the ratios, and saves them as JSON.
  */
@@ -219,6 +219,7 @@ async function main(): Promise<void> {
   const port = () => freePort();
   const children: ChildProcess[] = [];
   let stack: Stack | null = null;
+  let noopLimit: NoopLimit | null = null;
   let unexpected: string | null = null;
   try {
     log(
@@ -245,30 +246,24 @@ async function main(): Promise<void> {
     );
     check();
 
-    // The saga's activities, local ones (recorded as markers) included: the no-op saga runs as many
-    // ordinary activities, so the limit does not shrink when the saga's steps become local.
+    // The no-op saga takes the shape of an order's run, read from its history: the same local and
+    // ordinary activities, search-attribute writes, timer and Update, so the ratio measures only what
+    // this project adds to what Temporal does for an order.
     const { client, connection } = await connectTemporal(config);
-    const warmHistory = await client.workflow.getHandle(orderWorkflowId(warm?.orderId ?? '')).fetchHistory();
-    const activities = (warmHistory.events ?? []).filter(
-      (e) =>
-        e.activityTaskScheduledEventAttributes ||
-        e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
-    ).length;
-    const queue = `bench-noop-${run}`;
-    const noopWorker = child(
-      'noop-worker.js',
-      { TEMPORAL_ADDRESS: config.temporalAddress, NOOP_TASK_QUEUE: queue, PAYLOAD_KEYS: env.PAYLOAD_KEYS },
-      join(data, 'logs', 'noop.log'),
-    );
-    children.push(noopWorker);
-    const noop = (i: number, prefix: string) =>
-      client.workflow.execute('noopSaga', {
-        taskQueue: queue,
-        workflowId: `${prefix}-${run}-${i}`,
-        args: [activities],
-      });
-    log(`warm-up of limit 2, a no-op workflow with ${activities} no-op activities: ${o.warmup} runs`);
+    const shape = await shapeOfOrder(client, warm?.orderId ?? '');
+    noopLimit = await NoopLimit.start({
+      client,
+      config,
+      env,
+      shape,
+      queue: `bench-noop-${run}`,
+      logFile: join(data, 'logs', 'noop.log'),
+    });
+    const limit = noopLimit;
+    const noop = (i: number, prefix: string) => limit.run(`${prefix}-${run}-${i}`);
+    log(`warm-up of limit 2, the no-op saga in the order's shape (${limit.describe()}): ${o.warmup} runs`);
     await pool(o.warmup, o.concurrency, (i) => noop(i, 'noop-warm'));
+    await limit.checkShapeOf(`noop-warm-${run}-0`);
 
     // Orders and their limit, the no-op saga, take turns in rounds, like GET and bare Fastify below:
     // the machine's speed drifts from minute to minute (the no-op alone measured 10.6-23.6 per second
@@ -277,7 +272,7 @@ async function main(): Promise<void> {
     const lagBefore = await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds');
     const keys = Array.from({ length: o.orders }, (_, i) => `bench-${run}-${i}`);
     const stackPids = () => Object.fromEntries(stack?.parts().map((p) => [p.name, p.pid()]) ?? []);
-    const noopPids = () => ({ ...stackPids(), 'noop-worker': noopWorker.pid ?? null });
+    const noopPids = () => ({ ...stackPids(), 'noop-worker': limit.pid });
     const runs: OrderRun[] = [];
     const orderTurns: Turn[] = [];
     const noopTurns: Turn[] = [];
@@ -302,6 +297,8 @@ async function main(): Promise<void> {
       );
       check();
     }
+    await noopLimit.stop();
+    noopLimit = null;
     await connection.close();
     const lag = histogramDiff(
       await scrape(stack.opsUrls['projector-worker'], 'projection_lag_seconds'),
@@ -361,7 +358,7 @@ async function main(): Promise<void> {
       machine: { cpus: cpus().length, node: process.version },
       orders: o.orders,
       concurrency: o.concurrency,
-      activitiesPerOrder: activities,
+      noopShape: shape,
       results: {
         ordersCompleted: orders.runs,
         ordersPerSecond: orders.perSecond,
@@ -411,6 +408,7 @@ async function main(): Promise<void> {
     log(`saved ${o.out}`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await noopLimit?.stop();
     await stack?.stop();
     if (!o.keep) rmSync(data, { recursive: true, force: true });
   }

@@ -12,6 +12,8 @@ describe('open-loop benchmark (smoke size)', () => {
       results: {
         topology: string;
         closedLoopMaximumPerSecond: number;
+        noopClosedLoopMaximumPerSecond: number;
+        ordersToNoop: number;
         rates: {
           share: number;
           offeredPerSecond: number;
@@ -26,6 +28,13 @@ describe('open-loop benchmark (smoke size)', () => {
     expect(stdout).toContain('highest rate kept up with');
     const [dev] = report.results;
     expect(dev?.topology).toBe('dev');
+    // the limit, the no-op saga in the order's shape, was measured on the same server
+    expect(dev?.noopClosedLoopMaximumPerSecond).toBeGreaterThan(0);
+    expect(dev?.ordersToNoop).toBeCloseTo(
+      (dev?.closedLoopMaximumPerSecond ?? 0) / (dev?.noopClosedLoopMaximumPerSecond ?? 0),
+      6,
+    );
+    expect(stdout).toContain('orders / no-op');
     expect(dev?.rates.map((r) => r.share)).toEqual([0.25, 0.5, 0.75, 1]);
     for (const r of dev?.rates ?? []) {
       expect(r.offeredPerSecond).toBeCloseTo((dev?.closedLoopMaximumPerSecond ?? 0) * r.share, 5);

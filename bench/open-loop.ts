@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Stack, Topology } from '../infra/stack';
@@ -19,12 +19,16 @@ import { authOf, BenchTokens } from './tokens';
 import { call, json } from './http';
 import { startReceiver } from './receiver';
 import { evaluateDashboard, type Evaluated } from './dashboard-queries';
+import { NoopLimit, shapeOfOrder } from './noop-limit';
+import { connectTemporal } from '../worker/clients';
+import type { Config } from '../config';
 
 /**
  * `npm run bench:open-loop`: orders arrive at fixed rates, each on its own schedule whether or not the
  * earlier ones have finished (an open loop: a closed loop of N clients waits for the system and so
  * hides its queueing, "coordinated omission"). For each topology (dev server and cluster, one after
- * the other in one run): the maximum measured with a closed loop, then 25, 50, 75 and 100 % of it, each
+ * the other in one run): the maximum measured with a closed loop, taking turns with its limit (the
+ * no-op saga in the order's shape, on the same server), then 25, 50, 75 and 100 % of it, each
  * for a fixed time; per rate, the latency from each order's scheduled arrival to its completion, the
  * saga's own latency and the projection lag, p50/p99/p99.9; and the highest rate the system kept up with.
  */
@@ -134,6 +138,61 @@ function shareUnder(h: Histogram, bound: number): number {
   return total === 0 ? Number.NaN : under / total;
 }
 
+/** Turns the closed-loop maxima take, orders and the no-op saga one after the other (the speed drifts). */
+const MAXIMUM_TURNS = 2;
+
+/**
+ * The closed-loop maximum of orders and of their limit, the no-op saga in an order's shape (see
+ * `NoopLimit`) on the same Temporal server, taking turns: the ratio measures what this project adds.
+ */
+async function maximaOf(
+  o: Options,
+  run: {
+    data: string;
+    env: NodeJS.ProcessEnv;
+    config: Config;
+    order: () => Promise<OrderRun>;
+    paidOrder: string;
+  },
+) {
+  const { client, connection } = await connectTemporal(run.config);
+  const noopShape = await shapeOfOrder(client, run.paidOrder);
+  const limit = await NoopLimit.start({
+    client,
+    config: run.config,
+    env: run.env,
+    shape: noopShape,
+    queue: `open-loop-noop-${randomBytes(3).toString('hex')}`,
+    logFile: join(run.data, 'logs', 'noop.log'),
+  });
+  try {
+    const prefix = `noop-${randomBytes(3).toString('hex')}`;
+    let next = 0;
+    const noop = () => limit.run(`${prefix}-${next++}`);
+    await pool(Math.min(50, o.maxOrders), o.concurrency, noop);
+    await limit.checkShapeOf(`${prefix}-0`);
+    const perTurn = Math.ceil(o.maxOrders / MAXIMUM_TURNS);
+    let orderSeconds = 0;
+    let noopSeconds = 0;
+    for (let t = 0; t < MAXIMUM_TURNS; t++) {
+      orderSeconds += await timed(() => pool(perTurn, o.concurrency, run.order));
+      noopSeconds += await timed(() => pool(perTurn, o.concurrency, noop));
+    }
+    const runs = perTurn * MAXIMUM_TURNS;
+    return { maximum: runs / orderSeconds, noopMaximum: runs / noopSeconds, noopShape };
+  } finally {
+    await limit.stop();
+    await connection.close();
+  }
+}
+
+/** Seconds `job` took. */
+async function timed(job: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await job();
+  return (performance.now() - t0) / 1000;
+}
+
 async function measureTopology(o: Options, topology: Topology) {
   const { data, env, config, workerPorts, apiOpsPort } = await stackEnvironment(`open-loop-${topology}`, {
     RATE_LIMIT_MAX: '1000000000',
@@ -166,12 +225,19 @@ async function measureTopology(o: Options, topology: Topology) {
       const i = next++;
       return placeAndPay(api, tokens, `open-${run}-${i}`, i);
     };
-    log(`${topology}: warm-up and the maximum, ${o.maxOrders} orders at concurrency ${o.concurrency}`);
-    await pool(Math.min(50, o.maxOrders), o.concurrency, order);
-    const t0 = performance.now();
-    await pool(o.maxOrders, o.concurrency, order);
-    const maximum = o.maxOrders / ((performance.now() - t0) / 1000);
-    log(`${topology}: closed-loop maximum ${maximum.toFixed(1)} orders/s`);
+    log(`${topology}: warm-up, ${Math.min(50, o.maxOrders)} orders`);
+    const warm = await pool(Math.min(50, o.maxOrders), o.concurrency, order);
+    const { maximum, noopMaximum, noopShape } = await maximaOf(o, {
+      data,
+      env,
+      config,
+      order,
+      paidOrder: warm.find((r) => r.status === 'COMPLETED')?.orderId ?? '',
+    });
+    log(
+      `${topology}: closed-loop maximum ${maximum.toFixed(1)} orders/s, the no-op saga ${noopMaximum.toFixed(1)}/s ` +
+        `(orders / no-op ${(maximum / noopMaximum).toFixed(2)})`,
+    );
     const rates = [];
     for (const share of SHARES) {
       const rate = maximum * share;
@@ -219,6 +285,9 @@ async function measureTopology(o: Options, topology: Topology) {
     return {
       topology,
       closedLoopMaximumPerSecond: maximum,
+      noopClosedLoopMaximumPerSecond: noopMaximum,
+      ordersToNoop: maximum / noopMaximum,
+      noopShape,
       maximumSustainedPerSecond: kept.at(-1)?.offeredPerSecond ?? 0,
       rates,
       dashboard,
@@ -256,7 +325,9 @@ function printTable(results: Awaited<ReturnType<typeof measureTopology>>[]): voi
       );
     }
     console.log(
-      `${r.topology}: closed-loop maximum ${r.closedLoopMaximumPerSecond.toFixed(1)}/s; highest rate kept up with ${r.maximumSustainedPerSecond.toFixed(1)}/s`,
+      `${r.topology}: closed-loop maximum ${r.closedLoopMaximumPerSecond.toFixed(1)}/s (the no-op saga in the order's shape ` +
+        `${r.noopClosedLoopMaximumPerSecond.toFixed(1)}/s: orders / no-op ${r.ordersToNoop.toFixed(2)}); ` +
+        `highest rate kept up with ${r.maximumSustainedPerSecond.toFixed(1)}/s`,
     );
   }
 }
