@@ -35,12 +35,17 @@ export async function startReadyStack(config: Config, opts: StackOptions): Promi
       timeoutMs: 120_000,
       gaveUp: gaveUp('api'),
     });
+    // Every replica (the cluster's second of each too: one that failed to start went unnoticed until
+    // the load, with its log no longer at hand).
     for (const w of WORKERS) {
-      waitingFor = w;
-      await waitFor(`${w} ready`, () => ready(`${stack.opsUrls[w]}/health/ready`), {
-        timeoutMs: 120_000,
-        gaveUp: gaveUp(w),
-      });
+      for (const [i, url] of stack.replicaOpsUrls[w].entries()) {
+        const name: PartName = i === 0 ? w : `${w}-2`;
+        waitingFor = name;
+        await waitFor(`${name} ready`, () => ready(`${url}/health/ready`), {
+          timeoutMs: 120_000,
+          gaveUp: gaveUp(name),
+        });
+      }
     }
     return stack;
   } catch (err) {

@@ -4,17 +4,28 @@ import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
 /**
- * A port free on 127.0.0.1 now, for a server started a little later. Picked below the kernel's
- * ephemeral range: a port from that range (what binding port 0 gives) can be taken in between as the
- * source port of any outgoing connection or by another server binding 0 (seen in CI: a worker failing
- * with EADDRINUSE while the rest of its stack started).
+ * The ports `freePort` gave in this process: free when picked, they stay free until their server
+ * starts, so a later pick must not give one again (the cluster picks some 40 ports at random from
+ * 22,000: a repeat, two servers on one port, had a chance of about 3 % per stack).
+ */
+const pickedPorts = new Set<number>();
+
+/**
+ * A port free on 127.0.0.1 now, for a server started a little later, and not given before by this
+ * process. Picked below the kernel's ephemeral range: a port from that range (what binding port 0
+ * gives) can be taken in between as the source port of any outgoing connection or by another server
+ * binding 0 (seen in CI: a worker failing with EADDRINUSE while the rest of its stack started).
  */
 export async function freePort(): Promise<number> {
   const low = 10_000;
   const high = Math.max(low + 1000, ephemeralPortStart()) - 1;
   for (let tries = 0; tries < 50; tries++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
-    if (await bindable(port)) return port;
+    if (pickedPorts.has(port)) continue;
+    if (await bindable(port)) {
+      pickedPorts.add(port);
+      return port;
+    }
   }
   const any = await bindable(0);
   if (any === 0) throw new Error('no free TCP port on 127.0.0.1');
