@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -191,19 +191,55 @@ export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> 
   });
 }
 
-/**
- * CPU time (user + system, seconds) a process has used so far, from `/proc/<pid>/stat`; null where
- * there is no such file (not Linux, or the process is gone). Clock ticks are taken as 100 per second,
- * the Linux default for user-space figures.
- */
-export function cpuSeconds(pid: number): number | null {
+/** A process's parent and CPU seconds from `/proc/<pid>/stat`: its own, and its ended children's. */
+function statOf(pid: number): { ppid: number; own: number; endedChildren: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of the file (utime, stime) are 12 and 13 after the name.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // Fields 4 (ppid) and 14-17 (utime, stime, cutime, cstime) of the file, 2 fewer after the name;
+    // clock ticks are taken as 100 per second, the Linux default for user-space figures.
+    const at = (field: number) => fields[field - 3] ?? 0;
+    return { ppid: at(4), own: (at(14) + at(15)) / 100, endedChildren: (at(16) + at(17)) / 100 };
   } catch {
     return null;
   }
+}
+
+/** The pids of every process alive now under `pid` (children, theirs, …). */
+function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const child = Number(entry);
+    if (!Number.isInteger(child)) continue;
+    const parent = statOf(child)?.ppid;
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(queue.shift() as number) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+/**
+ * CPU time (user + system, seconds) a process and everything it started have used so far: its own,
+ * its children's that ended, and those of the ones alive (PostgreSQL works in the backends its
+ * server forks; reading the server alone gave 0). Null where there is no `/proc/<pid>/stat` (not
+ * Linux, or the process is gone).
+ */
+export function cpuSeconds(pid: number): number | null {
+  const self = statOf(pid);
+  if (self === null) return null;
+  let total = self.own + self.endedChildren;
+  for (const child of descendantsOf(pid)) {
+    const stat = statOf(child);
+    if (stat) total += stat.own + stat.endedChildren;
+  }
+  return total;
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cpuSeconds, ephemeralPortStart, freePort, waitFor } from './process';
 
@@ -36,6 +37,20 @@ describe('CPU time of a process', () => {
     const after = cpuSeconds(process.pid) as number;
     expect(after - (before as number)).toBeGreaterThanOrEqual(0.25);
     expect(after - (before as number)).toBeLessThan(5);
+  });
+
+  test('given a process whose child burned CPU and ended, then its reading counts the child', async () => {
+    const burn = 'const t = Date.now(); let x = 0; while (Date.now() - t < 400) x += Math.sqrt(x + 1);';
+    const shell = spawn('sh', ['-c', `"${process.execPath}" -e '${burn}'; sleep 5`], { stdio: 'ignore' });
+    try {
+      await waitFor('the child to end', async () => (cpuSeconds(shell.pid as number) ?? 0) >= 0.3, {
+        timeoutMs: 10_000,
+      });
+      // the shell itself used next to nothing: the reading is the child's
+      expect(cpuSeconds(shell.pid as number)).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 
   test('given a pid that does not exist, then there is no reading', () => {
