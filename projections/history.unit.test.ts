@@ -65,7 +65,7 @@ describe('histories read for a rebuild', () => {
       workflowId,
       runId: `${workflowId}-run`,
       status: { name: 'COMPLETED', code: 2 },
-    })) as ListedRun[];
+    }));
     const orders = await collect(orderHistories(client, runs));
     expect(orders.map((o) => [o.workflowId, o.events])).toEqual([['order-o-2', [event]]]);
   });
