@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -66,6 +74,58 @@ function canConnect(port: number, host: string): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
+}
+
+/** The inodes of the TCP sockets listening on `port`, from /proc/net/tcp and tcp6; null off Linux. */
+function listenerInodes(port: number): Set<string> | null {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      if (table.endsWith('tcp')) return null;
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl, local address (hex ip:port), remote address, state (0A: LISTEN), …, inode (field 10)
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A' && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  return inodes;
+}
+
+/**
+ * Whether an open file of `pid` is the socket `socket:[inode]` of one of `inodes`; true when its files
+ * may not be read (another user's: it cannot be told), false when it is gone.
+ */
+function holdsSocket(pid: number, inodes: Set<string>): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
+  }
+  return fds.some((fd) => {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      return inodes.has(target.slice('socket:['.length, -1)) && target.startsWith('socket:[');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Whether the socket listening on `port` is held by process `pid` or one it started (a wrapper that
+ * runs the server as its child); true where it cannot be told (not Linux).
+ */
+export function holdsListener(pid: number, port: number): boolean {
+  const inodes = listenerInodes(port);
+  if (inodes === null) return true;
+  return [pid, ...descendantsOf(pid)].some((p) => holdsSocket(p, inodes));
 }
 
 /** Polls until `check` is true or the deadline passes. */
@@ -154,7 +214,13 @@ export async function spawnService(opts: SpawnOptions): Promise<Service & { chil
   child.once('error', (err) => {
     exited = err.message;
   });
-  await waitFor(`${opts.name} on port ${opts.port}`, () => canConnect(opts.port, '127.0.0.1'), {
+  // Ours listening, not merely someone: another test process's server that took the port first would
+  // answer while ours exits on EADDRINUSE, and the caller would use (and stop, and SIGSTOP) the wrong one.
+  const listening = async () =>
+    (await canConnect(opts.port, '127.0.0.1')) &&
+    child.pid !== undefined &&
+    holdsListener(child.pid, opts.port);
+  await waitFor(`${opts.name} on port ${opts.port}`, listening, {
     timeoutMs: opts.timeoutMs ?? 60_000,
     gaveUp: () => exited && `${opts.name} ${exited}; see ${opts.logFile}`,
   }).catch((err: unknown) => {

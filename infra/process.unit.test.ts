@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { cpuSeconds, ephemeralPortStart, freePort, waitFor } from './process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuSeconds, ephemeralPortStart, freePort, holdsListener, spawnService, waitFor } from './process';
 
 describe('free ports for the servers a stack starts', () => {
   test('given many picks, then each is below the ephemeral range and can be listened on', async () => {
@@ -70,5 +73,54 @@ describe('waiting for a condition', () => {
     await expect(waited).rejects.toThrow('stopped waiting for the worker ready: saga-worker exited');
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(polls).toBe(3);
+  });
+});
+
+describe('a server started for a stack', () => {
+  const listenOn = (port: number) => {
+    const server = createServer();
+    return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  };
+
+  test('given a socket this process listens on, then it holds it; another process does not', async () => {
+    const port = await freePort();
+    const server = await listenOn(port);
+    try {
+      expect(holdsListener(process.pid, port)).toBe(true);
+      const other = spawn('sleep', ['5']);
+      try {
+        expect(holdsListener(other.pid as number, port)).toBe(false);
+      } finally {
+        other.kill('SIGKILL');
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  test('given its port already taken by another server, then starting it fails instead of answering with the other', async () => {
+    const port = await freePort();
+    const squatter = await listenOn(port);
+    const dir = mkdtempSync(join(tmpdir(), 'spawn-service-'));
+    try {
+      const listen = `require('node:net').createServer().listen(${port}, '127.0.0.1')`;
+      await expect(
+        spawnService({
+          name: 'late-server',
+          command: process.execPath,
+          args: ['-e', listen],
+          port,
+          url: `http://127.0.0.1:${port}`,
+          logFile: join(dir, 'late-server.log'),
+          timeoutMs: 10_000,
+        }),
+      ).rejects.toThrow(/late-server exited/);
+    } finally {
+      squatter.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
