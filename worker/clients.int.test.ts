@@ -1,6 +1,7 @@
 import type { MongoClient } from 'mongodb';
 import { loadConfig } from '../config';
-import { freePort, type Service } from '../infra/process';
+import { readFileSync } from 'node:fs';
+import { freePort, waitFor, type Service } from '../infra/process';
 import { startMongo } from '../infra/stores';
 import { cacheDir, tempDir } from '../test/helpers/env';
 import { connectMongo } from './clients';
@@ -34,6 +35,11 @@ describe('the MongoDB client of every process', () => {
   test('given the store stops answering, then an operation fails within MONGO_SOCKET_TIMEOUT; once it answers, operations go on', async () => {
     const pid = store.child.pid as number;
     process.kill(pid, 'SIGSTOP');
+    // Stopping takes effect once every thread has stopped: under load a request sent at once was
+    // still answered (8 ms later) by a thread not yet stopped.
+    await waitFor('the store stopped', async () =>
+      /^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')),
+    );
     const t0 = Date.now();
     try {
       let timer: NodeJS.Timeout | undefined;
