@@ -25,6 +25,8 @@ export function binaries(cacheDir: string) {
     hadolint: () => need(join(bin, 'hadolint')),
     dockerCompose: () => need(join(bin, 'docker-compose')),
     kustomize: () => need(join(bin, 'kustomize')),
+    /** the GitHub Actions workflows' linter */
+    actionlint: () => need(join(bin, 'actionlint')),
     kubernetesValidate: () => need(join(bin, 'kubernetes-validate')),
     /** the validators' Python, which has PyYAML */
     toolsPython: () => need(join(bin, 'tools-python')),

