@@ -10,6 +10,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { OrderChanges } from './order-changes';
+import { addRequestTracing } from './request-tracing';
+import type { Tracing } from '../infra/tracing';
 import { addSecurityHeaders } from './security-headers';
 import rateLimit from '@fastify/rate-limit';
 import { budgetStore, SharedBudget } from './shared-budget';
@@ -63,6 +65,8 @@ export interface AppDeps {
   changes?: OrderChanges;
   /** requests per client address and window; none: no limit (tests) */
   rateLimit?: RateLimit;
+  /** a span per request, parent of what it does in Temporal (none: untraced) */
+  tracing?: Tracing | null;
 }
 
 export interface RateLimit {
@@ -136,6 +140,8 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
+  // First: the request's span covers everything after it (access control, rate limit, the route).
+  addRequestTracing(app, deps.tracing);
   registerProblemHandlers(app);
   addSecurityHeaders(app);
   // Before the rate limit, so that it counts by caller.

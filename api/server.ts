@@ -5,6 +5,7 @@ import { OrderChanges } from './order-changes';
 import { createLogger } from '../infra/logger';
 import { createMetrics } from '../infra/metrics';
 import { startOpsServer } from '../infra/ops-server';
+import { tracingTo } from '../infra/tracing';
 
 /** The API process: one Temporal connection, one Mongo pool and one Redis client for all requests. */
 export async function main(config: Config = loadConfig()): Promise<void> {
@@ -14,7 +15,8 @@ export async function main(config: Config = loadConfig()): Promise<void> {
   const mongo = await connectMongo(config);
   const redis = connectRedis(serviceUrls(config).redis);
   const changes = new OrderChanges(redis.duplicate());
-  const { client: temporal, connection } = await connectTemporal(config);
+  const tracing = tracingTo(config.otlpEndpoint, 'api');
+  const { client: temporal, connection } = await connectTemporal(config, tracing);
   const metrics = createMetrics('api');
   const app = await buildApp({
     temporal,
@@ -31,6 +33,7 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     trustProxy: config.trustProxy,
     logger: createLogger('api', config.logLevel),
     changes,
+    tracing,
     rateLimit:
       config.rateLimitMax > 0 ? { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs } : undefined,
   });
@@ -65,6 +68,8 @@ export async function main(config: Config = loadConfig()): Promise<void> {
     changes.close();
     redis.disconnect();
     await mongo.close();
+    // the spans still buffered go out
+    await tracing?.shutdown();
   };
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());

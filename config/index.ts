@@ -56,6 +56,8 @@ export interface Config {
   /** SMS_PROVIDER: `log` (default: masked numbers in the worker log) or `http` (POST to SMS_URL) */
   smsProvider: 'log' | 'http';
   smsUrl: string | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT (none: no tracing): where every process sends its spans (OTLP/HTTP) */
+  otlpEndpoint: string | undefined;
   /** SMS_TOKEN: Bearer token for the gateway */
   smsToken: string | undefined;
   /** a worker's operations port (/metrics, /health/*): OPS_HOST (127.0.0.1) and OPS_PORT (9464) */
@@ -268,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const smsProvider = oneOf(env, 'SMS_PROVIDER', ['log', 'http'], 'log') as Config['smsProvider'];
   const smsUrl = optionalUrl(env, 'SMS_URL', ['http:', 'https:']);
+  const otlpEndpoint = optionalUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
   if (smsProvider === 'http' && smsUrl === undefined) {
     throw new ConfigError('SMS_URL', 'is required when SMS_PROVIDER=http');
   }
@@ -303,6 +306,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecretOverlapMs: duration(env, 'WEBHOOK_SECRET_OVERLAP', '24h'),
     smsProvider,
     smsUrl,
+    otlpEndpoint,
     smsToken: secret(env, 'SMS_TOKEN', 8),
     opsHost: str(env, 'OPS_HOST', '127.0.0.1'),
     workerShutdownGraceMs: duration(env, 'WORKER_SHUTDOWN_GRACE', '30s'),

@@ -8,6 +8,7 @@ import {
 } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { activeTraceIds } from './tracing';
 
 /**
  * Personal data and secrets never reach a log line: these paths are replaced wherever they appear
@@ -39,6 +40,8 @@ export function createLogger(service: string, level: string, destination?: Desti
       // its own enumerable fields (a MongoError alone printed as `{"errorLabelSet":{}}`).
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // A line written inside a traced request, workflow or activity names its trace.
+      mixin: () => activeTraceIds() ?? {},
     },
     destination,
   );

@@ -1,7 +1,25 @@
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger, lazyChildLogger, sdkLogger } from './logger';
+import { startTracing } from './tracing';
 import { captureLog as capture } from '../test/helpers/log-capture';
 
 describe('logs', () => {
+  test('given a line written inside a traced span, then it carries the trace and span ids; outside, neither', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('api', 'info', stream);
+    const { tracer } = startTracing('logger-test', new InMemorySpanExporter(), { immediate: true });
+    tracer.startActiveSpan('a request', (span) => {
+      log.info('inside');
+      span.end();
+    });
+    log.info('outside');
+    const [inside, outside] = lines;
+    expect(inside?.msg).toBe('inside');
+    expect(inside?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(inside?.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(outside).not.toHaveProperty('trace_id');
+  });
+
   test('given a workflow log line through the SDK logger, then it is JSON with the service, workflowId, runId and orderId', () => {
     const { lines, stream } = capture();
     const log = createLogger('saga-worker', 'info', stream);

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { serviceUrls } from '../config';
 import { dataConverterFor } from '../infra/payload-codec';
+import { clientTracing, type Tracing } from '../infra/tracing';
 
 /** Clients are created only by entry points (and tests), then injected. */
 export async function connectMongo(config: Config): Promise<MongoClient> {
@@ -22,12 +23,17 @@ export async function connectMongo(config: Config): Promise<MongoClient> {
 }
 
 /** A Temporal client of the configured namespace, payloads through the codec; close its connection. */
-export async function connectTemporal(config: Config): Promise<{ client: Client; connection: Connection }> {
+export async function connectTemporal(
+  config: Config,
+  tracing: Tracing | null = null,
+): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: config.temporalAddress });
   const client = new Client({
     connection,
     namespace: config.temporalNamespace,
     dataConverter: dataConverterFor(config.payloadKeys),
+    // A workflow started or updated inside a traced request or activity continues its trace.
+    interceptors: clientTracing(tracing),
   });
   return { client, connection };
 }

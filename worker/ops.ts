@@ -8,6 +8,7 @@ import { createLogger, sdkLogger } from '../infra/logger';
 import { startOpsServer } from '../infra/ops-server';
 import { createMetrics, type Metrics } from '../infra/metrics';
 import { connectMongo } from './clients';
+import { tracingTo, type Tracing } from '../infra/tracing';
 import { isStoreUnreachable } from '../infra/mongo-errors';
 import { runUntilSignal } from './signals';
 
@@ -63,6 +64,8 @@ export interface WorkerProcess {
   metrics: Metrics;
   db: Db;
   connection: NativeConnection;
+  /** the process's tracing (OTEL_EXPORTER_OTLP_ENDPOINT), or null */
+  tracing: Tracing | null;
 }
 
 /**
@@ -105,7 +108,8 @@ export async function runWorkerProcess(
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const { worker, probes = {}, close } = await start({ config, log, metrics, db, connection });
+  const tracing = tracingTo(config.otlpEndpoint, service);
+  const { worker, probes = {}, close } = await start({ config, log, metrics, db, connection, tracing });
   const ops = await startOpsServer({
     port: config.opsPort,
     host: config.opsHost,
@@ -120,5 +124,6 @@ export async function runWorkerProcess(
     await close?.();
     await connection.close();
     await mongo.close();
+    await tracing?.shutdown();
   });
 }

@@ -11,7 +11,9 @@ import { ensureReadModelIndexes } from '../projections/indexes';
 import { applyStockSnapshot } from '../projections/products/view';
 import { currentSnapshots, seedCatalog } from '../activities/catalog';
 import { connectRedis, connectTemporal } from './clients';
-import { countActivityFailures, runWorkerProcess } from './ops';
+import type { Tracing } from '../infra/tracing';
+import { runWorkerProcess } from './ops';
+import { workerInterceptors } from './workflow-code';
 import type { Metrics } from '../infra/metrics';
 import { deadLettersCollection } from '../projections/dead-letters/view';
 import { createReconciliationActivities } from '../activities/reconciliation';
@@ -31,6 +33,8 @@ export interface ProjectorWorkerDeps {
   reconciliation?: { client: Client; ordersTaskQueue: string };
   /** projection lag, orders placed and finished, saga duration, open dead letters, failed attempts */
   metrics?: Metrics;
+  /** spans of the worker's workflows and activities, one trace per order (none: untraced) */
+  tracing?: Tracing | null;
   /** how long running activities may finish after SIGTERM (default 30 s) */
   shutdownGraceMs?: number;
   /** the payload key ring, which also seals the event log */
@@ -53,7 +57,7 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
     taskQueue: deps.taskQueue,
     dataConverter: deps.dataConverter,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
-    ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
+    ...workerInterceptors({ ...deps, workflows: false }),
     activities: {
       ...createProjectionActivities({
         metrics: deps.metrics,
@@ -69,10 +73,10 @@ export async function createProjectorWorker(deps: ProjectorWorkerDeps): Promise<
 }
 
 export function main(config: Config = loadConfig()): Promise<void> {
-  return runWorkerProcess('projector-worker', config, async ({ metrics, db, connection }) => {
+  return runWorkerProcess('projector-worker', config, async ({ metrics, db, connection, tracing }) => {
     const redis = connectRedis(serviceUrls(config).redis);
     // The worker polls through the native connection; starting delivery workflows needs a client.
-    const { client, connection: clientConnection } = await connectTemporal(config);
+    const { client, connection: clientConnection } = await connectTemporal(config, tracing);
     const { ordersTaskQueue, projectionsTaskQueue } = config;
     await ensureReconciliationSchedule(client, {
       everyMs: config.reconcileEveryMs,
@@ -90,6 +94,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
       webhooks: { client, settings: webhookSettings(config) },
       reconciliation: { client, ordersTaskQueue },
       metrics,
+      tracing,
       shutdownGraceMs: config.workerShutdownGraceMs,
     });
     return {

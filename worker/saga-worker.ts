@@ -17,8 +17,9 @@ export function createSmsProvider(config: Config, log: Pino): SmsProvider {
   }
   return new LogSmsProvider(({ msg, ...line }) => log.info(line, String(msg)));
 }
-import { workflowCode } from './workflow-code';
-import { countActivityFailures, runWorkerProcess } from './ops';
+import { workerInterceptors, workflowCode } from './workflow-code';
+import type { Tracing } from '../infra/tracing';
+import { runWorkerProcess } from './ops';
 import type { Metrics } from '../infra/metrics';
 import type { Logger as Pino } from 'pino';
 
@@ -37,6 +38,8 @@ export interface SagaWorkerDeps {
   sms: SmsProvider;
   /** counts failed activity attempts */
   metrics?: Metrics;
+  /** spans of the worker's workflows and activities, one trace per order (none: untraced) */
+  tracing?: Tracing | null;
   /** how long running activities may finish after SIGTERM (default 30 s) */
   shutdownGraceMs?: number;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
@@ -57,7 +60,7 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
     // after this, not after the default 10 s, which is as long as the API waits for an Update.
     stickyQueueScheduleToStartTimeout: STICKY_TIMEOUT,
     ...workflowCode(deps.workflowBundle),
-    ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
+    ...workerInterceptors({ ...deps, workflows: true }),
     activities: createSagaActivities({
       db: deps.db,
       mailer: deps.mailer,
@@ -68,7 +71,7 @@ export async function createSagaWorker(deps: SagaWorkerDeps): Promise<Worker> {
 }
 
 export function main(config: Config = loadConfig()): Promise<void> {
-  return runWorkerProcess('saga-worker', config, async ({ log, metrics, db, connection }) => {
+  return runWorkerProcess('saga-worker', config, async ({ log, metrics, db, connection, tracing }) => {
     const mailer = createMailer(serviceUrls(config).smtp);
     const worker = await createSagaWorker({
       connection,
@@ -80,6 +83,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
       mailFrom: config.mailFrom,
       sms: createSmsProvider(config, log),
       metrics,
+      tracing,
       shutdownGraceMs: config.workerShutdownGraceMs,
     });
     return { worker, close: async () => mailer.close() };

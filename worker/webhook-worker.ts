@@ -8,8 +8,9 @@ import { STICKY_TIMEOUT } from './saga-worker';
 import { createWebhookActivities } from '../activities/webhooks';
 import { ensureSubscriptionIndexes } from '../activities/webhook-subscriptions';
 import type { OutboundPolicy } from '../infra/outbound-http';
-import { workflowCode } from './workflow-code';
-import { countActivityFailures, runWorkerProcess } from './ops';
+import { workerInterceptors, workflowCode } from './workflow-code';
+import type { Tracing } from '../infra/tracing';
+import { runWorkerProcess } from './ops';
 import type { Metrics } from '../infra/metrics';
 
 export interface WebhookWorkerDeps {
@@ -24,6 +25,8 @@ export interface WebhookWorkerDeps {
   secretKeys?: PayloadKeys;
   /** webhook attempts by outcome, failed activity attempts */
   metrics?: Metrics;
+  /** spans of the worker's workflows and activities, one trace per order (none: untraced) */
+  tracing?: Tracing | null;
   /** how long running activities may finish after SIGTERM (default 30 s) */
   shutdownGraceMs?: number;
   /** a prebuilt bundle (tests); by default the worker bundles `workflows/` itself */
@@ -44,7 +47,7 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     stickyQueueScheduleToStartTimeout: STICKY_TIMEOUT,
     ...workflowCode(deps.workflowBundle),
-    ...(deps.metrics ? { interceptors: { activity: [countActivityFailures(deps.metrics)] } } : {}),
+    ...workerInterceptors({ ...deps, workflows: true }),
     activities: createWebhookActivities({
       db: deps.db,
       outbound: deps.outbound,
@@ -55,7 +58,7 @@ export async function createWebhookWorker(deps: WebhookWorkerDeps): Promise<Work
 }
 
 export function main(config: Config = loadConfig()): Promise<void> {
-  return runWorkerProcess('webhook-worker', config, async ({ metrics, db, connection }) => {
+  return runWorkerProcess('webhook-worker', config, async ({ metrics, db, connection, tracing }) => {
     const settings = webhookSettings(config);
     const worker = await createWebhookWorker({
       connection,
@@ -66,6 +69,7 @@ export function main(config: Config = loadConfig()): Promise<void> {
       outbound: settings.outbound,
       secretKeys: config.payloadKeys,
       metrics,
+      tracing,
       shutdownGraceMs: config.workerShutdownGraceMs,
     });
     return { worker };

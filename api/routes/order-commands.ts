@@ -1,3 +1,4 @@
+import { orderTracing } from '../order-traces';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { callerOf, OWNER, OWNER_OR_ADMIN } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -16,6 +17,7 @@ import { viewOfSnapshot } from './views';
  */
 export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
   const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
+  const traces = orderTracing(deps);
   const response = { 200: OrderView, 202: CommandAccepted, '4xx': Problem, '5xx': Problem };
 
   function answer(
@@ -64,13 +66,15 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
         const out = await orRepeatOfEnded(
           id,
           () =>
-            sendOrderUpdate(
-              deps.temporal,
-              timing,
-              id,
-              payOrderUpdate,
-              [request.body],
-              `payment:${request.body.reference}`,
+            traces.within(id, 'PayOrder', () =>
+              sendOrderUpdate(
+                deps.temporal,
+                timing,
+                id,
+                payOrderUpdate,
+                [request.body],
+                `payment:${request.body.reference}`,
+              ),
             ),
           (s) => decidePayment(s, NOTHING_PENDING, request.body),
         );
@@ -86,7 +90,10 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
         await requireOwnOrder(deps, callerOf(request), id, request.log);
         const out = await orRepeatOfEnded(
           id,
-          () => sendOrderUpdate(deps.temporal, timing, id, cancelOrderUpdate, [request.body], 'cancel'),
+          () =>
+            traces.within(id, 'CancelOrder', () =>
+              sendOrderUpdate(deps.temporal, timing, id, cancelOrderUpdate, [request.body], 'cancel'),
+            ),
           (s) => decideCancel(s, NOTHING_PENDING),
         );
         return answer(reply, id, 'cancellation', out);

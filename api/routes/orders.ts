@@ -23,6 +23,7 @@ import type { Customer } from '../../domain/events';
 import { OrderKeys, type OrderKeyDoc } from '../order-keys';
 import { orderNotFound, queryOrder } from '../workflow-commands';
 import { viewOfSnapshot } from './views';
+import { orderTracing } from '../order-traces';
 import {
   ConsistencyQuery,
   IdempotencyHeaders,
@@ -155,6 +156,7 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const keys = new OrderKeys(deps.db);
+    const traces = orderTracing(deps);
 
     app.post(
       '/orders',
@@ -189,6 +191,7 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
           if (repeat && (await startedBefore(deps, claim, request.log))) return accepted(reply, orderId);
         }
         await startOrder(deps, { orderId, customer, items }, request.log);
+        await traces.remember(orderId, request.log);
         return accepted(reply, orderId);
       },
     );

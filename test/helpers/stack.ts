@@ -13,7 +13,15 @@ import { createMailer } from '../../worker/clients';
 import { LogSmsProvider } from '../../infra/sms';
 import { createMetrics, type Metrics } from '../../infra/metrics';
 import { startStores, type TestStores } from './stores';
-import { devServerEnv, quietWorkerLogs, TEST_PAYLOAD_KEYS, workflowBundle } from './temporal';
+import { Client } from '@temporalio/client';
+import { clientTracing, type Tracing } from '../../infra/tracing';
+import {
+  devServerEnv,
+  quietWorkerLogs,
+  TEST_PAYLOAD_KEYS,
+  tracedWorkflowBundle,
+  workflowBundle,
+} from './temporal';
 import { dataConverterFor } from '../../infra/payload-codec';
 import { TEST_WEBHOOKS } from './app';
 import { TEST_AUTH } from './auth';
@@ -42,7 +50,7 @@ export interface TestStack {
  */
 export async function startTestStack(
   name: string,
-  opts: { webhooks?: Partial<WebhookSettings> } = {},
+  opts: { webhooks?: Partial<WebhookSettings>; tracing?: Tracing } = {},
 ): Promise<TestStack> {
   const webhooks = { ...TEST_WEBHOOKS, ...opts.webhooks };
   quietWorkerLogs();
@@ -60,12 +68,24 @@ export async function startTestStack(
     projector: createMetrics('projector-worker'),
     webhooks: createMetrics('webhook-worker'),
   };
+  const tracing = opts.tracing ?? null;
   const common = {
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     db: stores.db,
     dataConverter,
+    tracing,
   };
+  const bundle = tracing ? await tracedWorkflowBundle() : await workflowBundle();
+  // Traced: the API's and the projector's client carry the trace into what they start.
+  const client = tracing
+    ? new Client({
+        connection: env.connection,
+        namespace: env.namespace ?? 'default',
+        dataConverter,
+        interceptors: clientTracing(tracing),
+      })
+    : env.client;
   const workers: Worker[] = await Promise.all([
     createSagaWorker({
       ...common,
@@ -74,14 +94,14 @@ export async function startTestStack(
       mailFrom: 'Shop <shop@example.test>',
       sms,
       metrics: metrics.saga,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: bundle,
     }),
     createProjectorWorker({
       ...common,
       taskQueue: 'projections',
       redis: stores.redis,
-      webhooks: { client: env.client, settings: webhooks },
-      reconciliation: { client: env.client, ordersTaskQueue: 'orders' },
+      webhooks: { client, settings: webhooks },
+      reconciliation: { client, ordersTaskQueue: 'orders' },
       metrics: metrics.projector,
       keys: TEST_PAYLOAD_KEYS,
     }),
@@ -90,14 +110,15 @@ export async function startTestStack(
       taskQueue: webhooks.taskQueue,
       outbound: webhooks.outbound,
       secretKeys: TEST_PAYLOAD_KEYS,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: bundle,
       metrics: metrics.webhooks,
     }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
   const changes = new OrderChanges(stores.redis.duplicate());
   const app = await buildApp({
-    temporal: env.client,
+    temporal: client,
+    tracing,
     db: stores.db,
     redis: stores.redis,
     ordersTaskQueue: 'orders',

@@ -11,6 +11,7 @@ import { newPayloadKeys } from '../../infra/payload-codec';
 import { binaries } from '../../infra/binaries';
 import { DEV_SERVER_TUNING } from '../../infra/temporal';
 import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL } from '../../workflows/search-attributes';
+import { WORKFLOW_TRACING_MODULE } from '../../infra/tracing';
 import { cacheDir } from './env';
 
 /**
@@ -91,4 +92,16 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
+}
+
+let tracedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflows bundled with the tracing interceptors, as a traced worker bundles them itself. */
+export function tracedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  tracedBundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    logger: new DefaultLogger('WARN'),
+  });
+  return tracedBundle;
 }
