@@ -13,7 +13,7 @@ import type { Tracing } from '../infra/tracing';
 /**
  * One server span per request, named by its route (`POST /orders`), continuing the caller's trace
  * (a `traceparent` header) or starting one; what the request does in Temporal (a workflow start, an
- * Update) is a child of it. The span is made current again just before the handler: the body is read
+ * Update) is a child of it; health probes are not traced. The span is made current again just before the handler: the body is read
  * in the connection's own async context, which would lose it.
  */
 export function addRequestTracing(app: FastifyInstance, tracing: Tracing | null | undefined): void {
@@ -25,8 +25,10 @@ export function addRequestTracing(app: FastifyInstance, tracing: Tracing | null 
     else done();
   };
   app.addHook('onRequest', (request, _reply, done) => {
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = request.routeOptions.url ?? '(unmatched)';
+    // The probes (every few seconds, from every orchestrator node) would bury the orders' traces.
+    if (route.startsWith('/health/')) return done();
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracing.tracer.startSpan(
       `${request.method} ${route}`,
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } },

@@ -77,6 +77,10 @@ describe('tracing: one trace per order', () => {
       (all) => all.some((s) => s.name === 'RunWorkflow:webhookDeliveryWorkflow'),
     );
     expect(receiver.requests.length).toBeGreaterThanOrEqual(1);
+    // the probes are not traced
+    expect((await fetch(`${stack.base}/health/live`)).status).toBe(200);
+    await tracing.flush();
+    expect(exporter.getFinishedSpans().filter((s) => s.name.includes('/health/'))).toEqual([]);
     const root = spans.find((s) => s.name === 'POST /orders' && !s.parentSpanId);
     expect(root?.attributes['order.id']).toBe(orderId);
     const tree = treeOf(spans, root?.spanContext().traceId ?? '');
