@@ -67,6 +67,7 @@ describe('deployment files', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
       'grafana',
+      'jaeger',
       'mailpit',
       'mongo',
       'postgresql',
@@ -90,6 +91,8 @@ describe('deployment files', () => {
         redis: { condition: 'service_healthy' },
       });
       expect(s.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', PAYLOAD_KEYS });
+      // and its spans to Jaeger's collector
+      expect(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
     }
     // The token secret only where tokens are verified; the Web UI decodes with the API's codec.
     expect(services.api?.environment).toMatchObject({ AUTH_JWT_SECRET: 'k'.repeat(32) });
