@@ -29,6 +29,17 @@ BIN="$CACHE/bin"
 mkdir -p "$BIN"
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# A Go tool built from the module proxy into the cache under its version, linked under its name.
+go_tool() {
+  local name=$1 pkg=$2 version=$3
+  if [ ! -x "$BIN/$name-$version" ]; then
+    log "building $name $version from the Go module proxy"
+    GOBIN="$CACHE/src/$name-$version" go install "$pkg@$version"
+    mv "$CACHE/src/$name-$version/$name" "$BIN/$name-$version"
+    rm -rf "$CACHE/src/$name-$version"
+  fi
+  ln -sf "$BIN/$name-$version" "$BIN/$name"
+}
 
 # 1. npm packages, reinstalled only when package-lock.json or a patch of a package (patches/, applied by
 #    patch-package after the install) changed.
@@ -103,20 +114,8 @@ if [ "${1:-}" = "--validators" ]; then
   ln -sf "$CACHE/tools-venv/bin/hadolint" "$BIN/hadolint"
   ln -sf "$CACHE/tools-venv/bin/kubernetes-validate" "$BIN/kubernetes-validate"
   ln -sf "$CACHE/tools-venv/bin/python" "$BIN/tools-python"
-  if [ ! -x "$BIN/kustomize-$KUSTOMIZE_VERSION" ]; then
-    log "building kustomize $KUSTOMIZE_VERSION from the Go module proxy"
-    GOBIN="$CACHE/src/kustomize-$KUSTOMIZE_VERSION" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
-    mv "$CACHE/src/kustomize-$KUSTOMIZE_VERSION/kustomize" "$BIN/kustomize-$KUSTOMIZE_VERSION"
-    rm -rf "$CACHE/src/kustomize-$KUSTOMIZE_VERSION"
-  fi
-  ln -sf "$BIN/kustomize-$KUSTOMIZE_VERSION" "$BIN/kustomize"
-  if [ ! -x "$BIN/actionlint-$ACTIONLINT_VERSION" ]; then
-    log "building actionlint $ACTIONLINT_VERSION from the Go module proxy"
-    GOBIN="$CACHE/src/actionlint-$ACTIONLINT_VERSION" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
-    mv "$CACHE/src/actionlint-$ACTIONLINT_VERSION/actionlint" "$BIN/actionlint-$ACTIONLINT_VERSION"
-    rm -rf "$CACHE/src/actionlint-$ACTIONLINT_VERSION"
-  fi
-  ln -sf "$BIN/actionlint-$ACTIONLINT_VERSION" "$BIN/actionlint"
+  go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
+  go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
   if [ ! -x "$BIN/docker-compose-$COMPOSE_VERSION" ]; then
     log "building Docker Compose $COMPOSE_VERSION from the Go module proxy, a few minutes"
     # Its go.mod has exclude directives, which `go install pkg@version` refuses: build in the module.
