@@ -13,8 +13,8 @@ import type { Tracing } from '../infra/tracing';
 /**
  * One server span per request, named by its route (`POST /orders`), continuing the caller's trace
  * (a `traceparent` header) or starting one; what the request does in Temporal (a workflow start, an
- * Update) is a child of it; health probes are not traced. The span is made current again just before the handler: the body is read
- * in the connection's own async context, which would lose it.
+ * Update) is a child of it; health probes are not traced. The span is made current again just before
+ * the handler: the body is read in the connection's own async context, which would lose it.
  */
 export function addRequestTracing(app: FastifyInstance, tracing: Tracing | null | undefined): void {
   if (!tracing) return;

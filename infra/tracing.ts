@@ -16,8 +16,9 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
+  type OpenTelemetrySinks,
 } from '@temporalio/interceptors-opentelemetry';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 
 /**
  * One process's tracing: its spans (service name `service`) go through `processor` to an exporter.
@@ -91,25 +92,15 @@ export function clientTracing(tracing: Tracing | null): { workflow: WorkflowClie
 /** The module of workflow interceptors that a traced worker's bundle includes. */
 export const WORKFLOW_TRACING_MODULE = require.resolve('../workflows/tracing-interceptors');
 
-/**
- * A worker's options for tracing: activity spans under the workflow's, workflow spans (made in the
- * sandbox) exported through a sink, and the workflow interceptors in its bundle. Nothing without
- * tracing.
- */
-export function workerTracing(
-  tracing: Tracing | null | undefined,
-): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  if (!tracing) return {};
-  return {
-    interceptors: {
-      workflowModules: [WORKFLOW_TRACING_MODULE],
-      activity: [
-        (ctx) => ({
-          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }),
-          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-        }),
-      ],
-    },
-    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
-  };
+/** A traced worker's activity interceptor: each attempt a span under the workflow's. */
+export function activityTracing(tracing: Tracing): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }),
+    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+  });
+}
+
+/** A traced worker's sink, through which the workflow spans (made in the sandbox) leave it. */
+export function workflowSpanSinks(tracing: Tracing): InjectedSinks<OpenTelemetrySinks> {
+  return { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) };
 }

@@ -69,13 +69,6 @@ export interface WorkerProcess {
 }
 
 /**
- * The life of one worker process, the same for the three: the SDK runtime (pino logger, SDK metrics)
- * before any connection, this service's metrics, MongoDB and the Temporal connection; then `start`
- * builds the worker; the ops port serves /metrics and /health (MongoDB always probed, plus the given
- * probes) while it runs until SIGINT/SIGTERM; then the ops port, what `start` opened (`close`), the
- * connection and MongoDB are closed in that order.
- */
-/**
  * The process's answer to a promise rejected with nobody waiting: a failed connection to the store is
  * logged and the process goes on; anything else ends it, as Node would. The MongoDB driver (7.9) leaves
  * such a promise behind when the store refuses connections under load: measured, both projectors of
@@ -92,6 +85,13 @@ export function survivingStoreOutages(log: Pick<Pino, 'warn'>) {
   };
 }
 
+/**
+ * The life of one worker process, the same for the three: the SDK runtime (pino logger, SDK metrics)
+ * before any connection, this service's metrics, MongoDB and the Temporal connection; then `start`
+ * builds the worker; the ops port serves /metrics and /health (MongoDB always probed, plus the given
+ * probes) while it runs until SIGINT/SIGTERM; then the ops port, what `start` opened (`close`), the
+ * connection and MongoDB are closed in that order, and the spans still buffered sent.
+ */
 export async function runWorkerProcess(
   service: string,
   config: Config,

@@ -1,6 +1,6 @@
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Metrics } from '../infra/metrics';
-import { workerTracing, type Tracing } from '../infra/tracing';
+import { activityTracing, WORKFLOW_TRACING_MODULE, workflowSpanSinks, type Tracing } from '../infra/tracing';
 import { countActivityFailures } from './ops';
 
 /** The workflow code of a worker: a prebuilt bundle (tests build one per file) or `workflows/` bundled here. */
@@ -18,16 +18,14 @@ export function workerInterceptors(deps: {
   tracing?: Tracing | null;
   workflows: boolean;
 }): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  const traced = workerTracing(deps.tracing);
+  const { metrics, tracing, workflows } = deps;
   const activity = [
-    ...(deps.metrics ? [countActivityFailures(deps.metrics)] : []),
-    ...(traced.interceptors?.activity ?? []),
+    ...(metrics ? [countActivityFailures(metrics)] : []),
+    ...(tracing ? [activityTracing(tracing)] : []),
   ];
+  if (!tracing || !workflows) return { interceptors: { activity } };
   return {
-    interceptors: {
-      activity,
-      ...(deps.workflows ? { workflowModules: traced.interceptors?.workflowModules ?? [] } : {}),
-    },
-    ...(deps.workflows && traced.sinks ? { sinks: traced.sinks } : {}),
+    interceptors: { activity, workflowModules: [WORKFLOW_TRACING_MODULE] },
+    sinks: workflowSpanSinks(tracing),
   };
 }
