@@ -8,10 +8,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { call, json } from './http';
-import { cpuSeconds, freePort, spawnLogged, waitFor } from '../infra/process';
+import { cpuSeconds, freePort, waitFor } from '../infra/process';
 import type { Stack } from '../infra/stack';
 import {
   addStock,
+  benchProcess,
   placeAndPay,
   pool,
   type OrderRun,
@@ -134,10 +135,6 @@ function overRounds(rounds: Hammered[]): Hammered {
     latencyP99Ms: Math.max(...rounds.map((h) => h.latencyP99Ms)),
   };
 }
-
-/** A helper process of the benchmark (bare Fastify, no-op worker), its output in `logFile`. */
-const child = (script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess =>
-  spawnLogged({ name: script, command: process.execPath, args: [join(__dirname, script)], logFile, env });
 
 /** CPU seconds used so far by each named process; the bench's own (load generator and SMTP sink) too. */
 function cpuNow(pids: Record<string, number | null>): Record<string, number> {
@@ -322,7 +319,7 @@ async function main(): Promise<void> {
     );
     const barePort = await port();
     children.push(
-      child(
+      benchProcess(
         'bare-http.js',
         { PORT: String(barePort), BARE_BODY: answer.text },
         join(data, 'logs', 'bare.log'),

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { formatPayloadKeys, newPayloadKeys } from '../infra/payload-codec';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -5,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../config';
-import { freePort, waitFor } from '../infra/process';
+import { freePort, spawnLogged, waitFor } from '../infra/process';
 import { startStack, WORKERS, type PartName, type Stack, type StackOptions } from '../infra/stack';
 import { call, json } from './http';
 import type { BenchTokens } from './tokens';
@@ -231,3 +232,7 @@ export async function placeAndPay(
     paymentRetries,
   };
 }
+
+/** A helper process of the benchmark (bare Fastify, the no-op worker): a script of `bench/`, its output in `logFile`. */
+export const benchProcess = (script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess =>
+  spawnLogged({ name: script, command: process.execPath, args: [join(__dirname, script)], logFile, env });

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
@@ -7,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Config } from '../config';
 import { orderWorkflowId } from '../domain/ids';
 import { dataConverterFor } from '../infra/payload-codec';
-import { spawnLogged } from '../infra/process';
+import { benchProcess } from './load';
 import { describeShape, noopSearchAttributes, orderShape, type NoopShape } from './noop-shape';
 import { noopPayUpdate, noopSaga } from './noop-workflow';
 
@@ -78,13 +77,11 @@ export class NoopLimit {
     queue: string;
     logFile: string;
   }): Promise<NoopLimit> {
-    const workflows = spawnLogged({
-      name: 'noop-worker',
-      command: process.execPath,
-      args: [join(__dirname, 'noop-worker.js')],
-      logFile: opts.logFile,
-      env: { ...opts.env, NOOP_TASK_QUEUE: opts.queue },
-    });
+    const workflows = benchProcess(
+      'noop-worker.js',
+      { ...opts.env, NOOP_TASK_QUEUE: opts.queue },
+      opts.logFile,
+    );
     const connection = await NativeConnection.connect({ address: opts.config.temporalAddress });
     const elsewhereRan = new ActivitiesRun();
     const elsewhere = await Worker.create({
