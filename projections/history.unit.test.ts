@@ -1,6 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import { defaultDataConverter, defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { orderHistories, outboundHistories, type ListedRun } from './history';
 
@@ -24,7 +23,7 @@ const historyScheduling = (activityType: string, input: unknown): History => ({
  */
 function clientKeeping(listed: string[], kept: Record<string, History>): Client {
   const fake = {
-    options: { loadedDataConverter: loadDataConverter() },
+    options: { loadedDataConverter: defaultDataConverter },
     workflow: {
       list: async function* () {
         for (const workflowId of listed)
