@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { getOrderQuery } from '../workflows/order';
-import { DEFAULT_COMMAND_TIMING, type AppDeps } from './app';
+import { DEFAULT_COMMAND_TIMING, type AppDeps } from './deps';
 import { reaches } from './auth/access';
 import type { Principal } from './auth/principal';
 import { readOrderDoc } from './read-order';

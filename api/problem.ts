@@ -1,5 +1,5 @@
 import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 
 /** RFC 9457 problem details; `errors` names each offending field. */
 export interface Problem {
@@ -8,18 +8,42 @@ export interface Problem {
   status: number;
   detail?: string;
   instance?: string;
-  errors?: { field: string; message: string }[];
+  errors?: FieldError[];
 }
 
+/** A field of the request and what is wrong with it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** What an HttpProblem answers with; `type` defaults to about:blank, `detail` to the title. */
+export interface ProblemOptions {
+  status: number;
+  title: string;
+  detail?: string;
+  type?: string;
+  errors?: FieldError[];
+  /** the error behind a 5xx, logged, never sent */
+  cause?: unknown;
+}
+
+/** An error a route throws to answer with problem+json (registerProblemHandlers sends it). */
 export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    detail?: string,
-    readonly code = 'about:blank',
-    readonly errors?: { field: string; message: string }[],
-  ) {
-    super(detail ?? title);
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+  readonly errors?: FieldError[];
+
+  constructor(options: ProblemOptions) {
+    super(
+      options.detail ?? options.title,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.status = options.status;
+    this.title = options.title;
+    this.type = options.type ?? 'about:blank';
+    if (options.errors) this.errors = options.errors;
   }
 }
 
@@ -31,96 +55,4 @@ export const storeUnreachable = (err: unknown): boolean =>
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.status(problem.status).type('application/problem+json').send(problem);
-}
-
-interface AjvError {
-  instancePath: string;
-  message?: string;
-  keyword: string;
-  params: Record<string, unknown>;
-}
-
-/** `/items/0/quantity` in the body becomes `body.items[0].quantity`. */
-function fieldOf(context: string | undefined, e: AjvError): string {
-  const parts = e.instancePath.split('/').filter(Boolean);
-  if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') {
-    parts.push(e.params.missingProperty);
-  }
-  if (e.keyword === 'additionalProperties' && typeof e.params.additionalProperty === 'string') {
-    parts.push(e.params.additionalProperty);
-  }
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), context ?? 'body');
-}
-
-const CLIENT_ERRORS: Record<string, { status: number; title: string; field?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, title: 'Request body too large', field: 'body' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', field: 'content-type' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, title: 'Empty JSON body', field: 'body' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, title: 'Malformed JSON', field: 'body' },
-};
-
-export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const instance = request.url;
-    if (err instanceof HttpProblem) {
-      if (err.status >= 500) request.log.error({ err: err.cause ?? err }, err.message);
-      return sendProblem(reply, {
-        type: err.code,
-        title: err.title,
-        status: err.status,
-        detail: err.message,
-        instance,
-        ...(err.errors ? { errors: err.errors } : {}),
-      });
-    }
-    if (err.validation) {
-      const errors = (err.validation as AjvError[]).map((e) => ({
-        field: fieldOf(err.validationContext, e),
-        message: e.message ?? e.keyword,
-      }));
-      return sendProblem(reply, {
-        type: 'about:blank',
-        title: 'Invalid request',
-        status: 400,
-        detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
-        instance,
-        errors,
-      });
-    }
-    const known = err.code ? CLIENT_ERRORS[err.code] : undefined;
-    const status = known?.status ?? err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const field = known?.field ?? 'body';
-      return sendProblem(reply, {
-        type: 'about:blank',
-        title: known?.title ?? 'Bad request',
-        status,
-        detail: err.message,
-        instance,
-        errors: [{ field, message: err.message }],
-      });
-    }
-    request.log.error({ err }, 'request failed');
-    // A store that cannot be reached (MongoDB down while Redis misses) is a 503 to retry, not a bug.
-    if (status === 500 && storeUnreachable(err)) {
-      void reply.header('retry-after', '1');
-      return sendProblem(reply, { type: 'about:blank', title: 'Service unavailable', status: 503, instance });
-    }
-    // 5xx details stay in the log, never in the answer.
-    return sendProblem(reply, {
-      type: 'about:blank',
-      title: status === 503 ? 'Service unavailable' : 'Internal server error',
-      status,
-      instance,
-    });
-  });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: 'about:blank',
-      title: 'Not found',
-      status: 404,
-      detail: `no route ${request.method} ${request.url}`,
-      instance: request.url,
-    }),
-  );
 }

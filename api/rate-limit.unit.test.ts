@@ -5,14 +5,20 @@ import { asCustomer } from '../test/helpers/auth';
 describe('rate limiting', () => {
   const limits = { max: 5, windowMs: 60_000 };
 
-  test('given more requests than the limit, then 429 problem+json with Retry-After', async () => {
+  test('given more requests than the limit, then 429 problem+json with Retry-After, naming the request', async () => {
     const app = await testApp({ rateLimit: limits });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++)
       statuses.push((await app.inject({ method: 'GET', url: '/health/live' })).statusCode);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
-    const res = await app.inject({ method: 'GET', url: '/health/live' });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'over-1' },
+    });
     expect(res.statusCode).toBe(429);
+    // the refusal is a request like any other: its id comes back, to find it in the logs
+    expect(res.headers['x-request-id']).toBe('over-1');
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect(res.json()).toMatchObject({ status: 429, title: 'Too many requests' });

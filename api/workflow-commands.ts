@@ -37,12 +37,12 @@ async function notRunning(handle: WorkflowHandle, orderId: string, err: unknown)
   try {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') {
-      return new HttpProblem(
-        409,
-        'Conflict',
-        `order ${orderId} has ended; it takes no more commands`,
-        ORDER_ENDED,
-      );
+      return new HttpProblem({
+        status: 409,
+        title: 'Conflict',
+        detail: `order ${orderId} has ended; it takes no more commands`,
+        type: ORDER_ENDED,
+      });
     }
   } catch (describeErr) {
     if (describeErr instanceof WorkflowNotFoundError) {
@@ -54,16 +54,15 @@ async function notRunning(handle: WorkflowHandle, orderId: string, err: unknown)
 
 /** The answer for an order that is not there, and for another customer's: the same, revealing nothing. */
 export const orderNotFound = (id: string) =>
-  new HttpProblem(404, 'Order not found', `no order with id ${id}`);
+  new HttpProblem({ status: 404, title: 'Order not found', detail: `no order with id ${id}` });
 
 function unavailable(err: unknown): HttpProblem {
-  const problem = new HttpProblem(
-    503,
-    'Service unavailable',
-    'the order service is not answering, try again',
-  );
-  problem.cause = err;
-  return problem;
+  return new HttpProblem({
+    status: 503,
+    title: 'Service unavailable',
+    detail: 'the order service is not answering, try again',
+    cause: err,
+  });
 }
 
 function refusal(err: WorkflowUpdateFailedError): HttpProblem {
@@ -72,13 +71,13 @@ function refusal(err: WorkflowUpdateFailedError): HttpProblem {
   if (!(cause instanceof ApplicationFailure) || status === undefined) return unavailable(err);
   const [details] = cause.details as [{ field?: string | null } | undefined];
   const field = details?.field ? `body.${details.field}` : undefined;
-  return new HttpProblem(
+  return new HttpProblem({
     status,
-    TITLE_OF_STATUS[status] ?? 'Refused',
-    cause.message,
-    `urn:problem:${(cause.type ?? '').toLowerCase()}`,
-    field ? [{ field, message: cause.message }] : undefined,
-  );
+    title: TITLE_OF_STATUS[status] ?? 'Refused',
+    detail: cause.message,
+    type: `urn:problem:${(cause.type ?? '').toLowerCase()}`,
+    errors: field ? [{ field, message: cause.message }] : undefined,
+  });
 }
 
 /**

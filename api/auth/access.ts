@@ -78,9 +78,12 @@ function unauthorized(reply: FastifyReply, refused: string | null): HttpProblem 
     refused === null
       ? 'this endpoint needs a token: Authorization: Bearer <token>'
       : `token refused: ${refused}`;
-  return new HttpProblem(401, 'Unauthorized', detail, 'about:blank', [
-    { field: 'headers.authorization', message: refused ?? 'missing' },
-  ]);
+  return new HttpProblem({
+    status: 401,
+    title: 'Unauthorized',
+    detail: detail,
+    errors: [{ field: 'headers.authorization', message: refused ?? 'missing' }],
+  });
 }
 
 /** @fastify/jwt's refusals, in words that name the check and never echo the token. */
@@ -201,9 +204,14 @@ export async function registerAccessControl(app: FastifyInstance, settings: Toke
     if (!rule.roles.includes(caller.role)) {
       const detail = `a ${caller.role} may not ${request.method} ${request.routeOptions.url}; it is for ${describeAccess(rule)}`;
       done(
-        new HttpProblem(403, 'Forbidden', detail, 'about:blank', [
-          { field: 'headers.authorization', message: `the role ${caller.role} is not allowed here` },
-        ]),
+        new HttpProblem({
+          status: 403,
+          title: 'Forbidden',
+          detail: detail,
+          errors: [
+            { field: 'headers.authorization', message: `the role ${caller.role} is not allowed here` },
+          ],
+        }),
       );
       return;
     }

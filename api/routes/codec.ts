@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../../infra/payload-codec';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { PUBLIC, STAFF } from '../auth/access';
 import { bearerToken, SESSION_COOKIE, sessionCookie } from '../auth/session';
 import { HttpProblem } from '../problem';
@@ -112,7 +112,12 @@ export function codecRoutes(deps: AppDeps): FastifyPluginAsync {
           .send();
       });
       app.post(path, { config: { access: STAFF, cookie: SESSION_COOKIE }, schema }, async (request) => {
-        if (!codec) throw new HttpProblem(404, 'Not found', 'payloads are not encrypted here: no codec');
+        if (!codec)
+          throw new HttpProblem({
+            status: 404,
+            title: 'Not found',
+            detail: 'payloads are not encrypted here: no codec',
+          });
         return { payloads: (await convert(request.body.payloads.map(fromJson))).map(toJson) };
       });
     }

@@ -9,7 +9,7 @@ import { deadLettersCollection, listDeadLetters, type DeadLetter } from '../../p
 import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deliveries/view';
 import type { NotificationKind } from '../../activities/notifications';
 import { notificationRedriveWorkflow } from '../../workflows';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { freshnessOf } from '../freshness';
 import { HttpProblem } from '../problem';
 import { Freshness } from '../query-schemas';
@@ -48,25 +48,38 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
     const subscriptions = createSubscriptionStore(deps.db);
     const find = async (id: string) => {
       const doc = await deadLettersCollection(deps.db).findOne({ _id: id });
-      if (doc === null) throw new HttpProblem(404, 'Dead letter not found', `no dead letter ${id}`);
+      if (doc === null)
+        throw new HttpProblem({
+          status: 404,
+          title: 'Dead letter not found',
+          detail: `no dead letter ${id}`,
+        });
       return doc;
     };
 
     const alreadyRedriving = (id: string) =>
-      new HttpProblem(409, 'Already redriving', `dead letter ${id} is being redriven`);
+      new HttpProblem({
+        status: 409,
+        title: 'Already redriving',
+        detail: `dead letter ${id} is being redriven`,
+      });
 
     /** A webhook goes again through its own delivery workflow, same webhook-id, attempts kept. */
     const redriveDelivery = async ({ _id: id }: DeadLetter): Promise<string> => {
       const view = await deliveriesCollection(deps.db).findOne({ _id: id });
       if (view === null) {
-        throw new HttpProblem(409, 'Not redrivable', `the delivery of ${id} is not in the read model`);
+        throw new HttpProblem({
+          status: 409,
+          title: 'Not redrivable',
+          detail: `the delivery of ${id} is not in the read model`,
+        });
       }
       if ((await subscriptions.get(view.subscriptionId)) === null) {
-        throw new HttpProblem(
-          409,
-          'Subscription deleted',
-          `subscription ${view.subscriptionId} no longer exists`,
-        );
+        throw new HttpProblem({
+          status: 409,
+          title: 'Subscription deleted',
+          detail: `subscription ${view.subscriptionId} no longer exists`,
+        });
       }
       const delivery = deliveryOf(view);
       const again = { ...delivery, redrives: delivery.redrives + 1 };
@@ -78,7 +91,11 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
     const redriveNotification = async (letter: DeadLetter): Promise<string> => {
       const { _id: id, projectedAt: _p, notification, ...rest } = letter;
       if (!notification)
-        throw new HttpProblem(409, 'Not redrivable', `dead letter ${id} lacks what to resend`);
+        throw new HttpProblem({
+          status: 409,
+          title: 'Not redrivable',
+          detail: `dead letter ${id} lacks what to resend`,
+        });
       // One run per redrive number: never collides with the tail of the previous run.
       const workflowId = `redrive-${id}-${letter.redrives + 1}`;
       try {
@@ -161,11 +178,11 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
         const { id } = request.params;
         const letter = await find(id);
         if (letter.status !== 'open') {
-          throw new HttpProblem(
-            409,
-            'Not open',
-            `dead letter ${id} is ${letter.status}; only an open one is redriven`,
-          );
+          throw new HttpProblem({
+            status: 409,
+            title: 'Not open',
+            detail: `dead letter ${id} is ${letter.status}; only an open one is redriven`,
+          });
         }
         const workflowId =
           letter.kind === 'webhook' ? await redriveDelivery(letter) : await redriveNotification(letter);

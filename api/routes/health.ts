@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { PUBLIC } from '../auth/access';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { check } from '../../infra/health-check';
 
 const Check = Type.Object({

@@ -6,7 +6,7 @@ import { cancelOrderUpdate, getOrderQuery, payOrderUpdate, type OrderSnapshot } 
 import { decideCancel, decidePayment, NOTHING_PENDING, type Decision } from '../../domain/commands';
 import { HttpProblem } from '../problem';
 import { requireOwnOrder } from '../order-owner';
-import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
+import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../deps';
 import { ORDER_ENDED, queryOrder, sendOrderUpdate, type CommandOutcome } from '../workflow-commands';
 import { CancelBody, CommandAccepted, OrderIdParams, OrderView, PaymentBody, Problem } from '../schemas';
 import { viewOfSnapshot } from './views';
@@ -43,7 +43,7 @@ export function orderCommandRoutes(deps: AppDeps): FastifyPluginAsync {
     try {
       return await send();
     } catch (err) {
-      if (!(err instanceof HttpProblem) || err.code !== ORDER_ENDED) throw err;
+      if (!(err instanceof HttpProblem) || err.type !== ORDER_ENDED) throw err;
       const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
       if (snapshot === null) throw err;
       const decision = decide(snapshot);

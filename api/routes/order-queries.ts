@@ -9,7 +9,7 @@ import {
   listOrders,
   type Cursor,
 } from '../../projections/orders/queries';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { orderNotFound } from '../workflow-commands';
 import type { Principal } from '../auth/principal';
@@ -33,7 +33,7 @@ export const summaryOf = (doc: Omit<OrderDoc, 'timeline'>, source: 'redis' | 'mo
 
 /** The answer for a customer with no orders here, and for another customer: the same. */
 export const customerNotFound = (id: string) =>
-  new HttpProblem(404, 'Customer not found', `no orders for customer ${id}`);
+  new HttpProblem({ status: 404, title: 'Customer not found', detail: `no orders for customer ${id}` });
 
 /** `?cursor=` as sent back by a previous page; anything else is the client's error. */
 export function cursorOf(raw: string | undefined): Cursor | undefined {
@@ -42,9 +42,12 @@ export function cursorOf(raw: string | undefined): Cursor | undefined {
     return decodeCursor(raw);
   } catch (err) {
     if (!(err instanceof BadCursor)) throw err;
-    throw new HttpProblem(400, 'Invalid request', err.message, 'about:blank', [
-      { field: 'querystring.cursor', message: err.message },
-    ]);
+    throw new HttpProblem({
+      status: 400,
+      title: 'Invalid request',
+      detail: err.message,
+      errors: [{ field: 'querystring.cursor', message: err.message }],
+    });
   }
 }
 
@@ -54,9 +57,12 @@ function instant(field: 'from' | 'to', value: string | undefined): string | unde
   const found = instantOf(value);
   if (found === null) {
     const message = 'must be an RFC 3339 date-time between years 1 and 9999';
-    throw new HttpProblem(400, 'Invalid request', message, 'about:blank', [
-      { field: `querystring.${field}`, message },
-    ]);
+    throw new HttpProblem({
+      status: 400,
+      title: 'Invalid request',
+      detail: message,
+      errors: [{ field: `querystring.${field}`, message }],
+    });
   }
   return found;
 }

@@ -15,7 +15,7 @@ import { freshnessOf } from '../freshness';
 import { CUSTOMER_ID } from '../../workflows/search-attributes';
 import { getOrderQuery } from '../../workflows/order';
 import { orderSummary } from '../../domain/summary';
-import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../app';
+import { DEFAULT_COMMAND_TIMING, type AppDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { callerOf, reaches } from '../auth/access';
 import type { Principal } from '../auth/principal';
@@ -59,7 +59,11 @@ async function claimKey(
     return await keys.claim(caller, key, fresh);
   } catch (err) {
     log.error({ err }, 'could not record the Idempotency-Key');
-    throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+    throw new HttpProblem({
+      status: 503,
+      title: 'Service unavailable',
+      detail: 'the order could not be accepted, try again',
+    });
   }
 }
 
@@ -73,18 +77,21 @@ async function startedBefore(deps: AppDeps, claim: OrderKeyDoc, log: FastifyBase
     return (await ordersCollection(deps.db).countDocuments({ _id: claim.orderId }, { limit: 1 })) > 0;
   } catch (err) {
     log.error({ err }, 'could not read whether the order exists');
-    throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+    throw new HttpProblem({
+      status: 503,
+      title: 'Service unavailable',
+      detail: 'the order could not be accepted, try again',
+    });
   }
 }
 
 const keyReused = (key: string) =>
-  new HttpProblem(
-    422,
-    'Idempotency-Key reused',
-    `the Idempotency-Key ${key} was used for a different order`,
-    'about:blank',
-    [{ field: 'headers.idempotency-key', message: 'already used with a different request body' }],
-  );
+  new HttpProblem({
+    status: 422,
+    title: 'Idempotency-Key reused',
+    detail: `the Idempotency-Key ${key} was used for a different order`,
+    errors: [{ field: 'headers.idempotency-key', message: 'already used with a different request body' }],
+  });
 
 /**
  * Starts the order's run. One run per order id, ever: a start for an id whose run goes on (FAIL) or
@@ -123,7 +130,11 @@ async function startOrder(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;
     log.error({ err, orderId }, 'could not start the order workflow');
-    throw new HttpProblem(503, 'Service unavailable', 'the order could not be accepted, try again');
+    throw new HttpProblem({
+      status: 503,
+      title: 'Service unavailable',
+      detail: 'the order could not be accepted, try again',
+    });
   }
 }
 
@@ -133,13 +144,12 @@ async function startOrder(
  */
 function customerOf(caller: Principal): Customer {
   if (caller.email === undefined) {
-    throw new HttpProblem(
-      403,
-      'Forbidden',
-      "the token carries no verified email to send the order's notices to",
-      'about:blank',
-      [{ field: 'headers.authorization', message: 'no verified email claim' }],
-    );
+    throw new HttpProblem({
+      status: 403,
+      title: 'Forbidden',
+      detail: "the token carries no verified email to send the order's notices to",
+      errors: [{ field: 'headers.authorization', message: 'no verified email claim' }],
+    });
   }
   return { id: caller.sub, email: caller.email, ...(caller.phone !== undefined && { phone: caller.phone }) };
 }

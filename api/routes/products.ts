@@ -13,7 +13,7 @@ import {
   productView,
   type ProductView,
 } from '../../projections/products/view';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { freshnessOf } from '../freshness';
 import { Freshness } from '../query-schemas';
@@ -75,7 +75,13 @@ function refused(err: unknown): never {
         ? [409, 'Conflict']
         : [422, 'Unprocessable content'];
   const errs = err.field ? [{ field: `body.${err.field}`, message: err.message }] : undefined;
-  throw new HttpProblem(status, title, err.message, `urn:problem:${err.reason}`, errs);
+  throw new HttpProblem({
+    status: status,
+    title: title,
+    detail: err.message,
+    type: `urn:problem:${err.reason}`,
+    errors: errs,
+  });
 }
 
 /**
@@ -167,7 +173,12 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
           request.log.warn({ err }, 'redis read failed, falling back to MongoDB');
         }
         const doc = await productsCollection(deps.db).findOne({ _id: sku });
-        if (!doc) throw new HttpProblem(404, 'Product not found', `no product with SKU ${sku}`);
+        if (!doc)
+          throw new HttpProblem({
+            status: 404,
+            title: 'Product not found',
+            detail: `no product with SKU ${sku}`,
+          });
         return answerOf(doc, 'mongodb');
       },
     );

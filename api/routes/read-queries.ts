@@ -6,7 +6,7 @@ import { invoicesCollection } from '../../projections/invoices/view';
 import { encodeCursor, listOrders } from '../../projections/orders/queries';
 import { recentOrdersFromRedis } from '../../projections/orders/redis';
 import { statsFromMongo, statsFromRedis, type OrderStats } from '../../projections/stats';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { freshnessOf } from '../freshness';
 import {
@@ -38,7 +38,11 @@ export function readQueryRoutes(deps: AppDeps): FastifyPluginAsync {
         const { id } = request.params;
         const doc = await invoicesCollection(deps.db).findOne({ _id: id });
         if (doc === null || !reaches(callerOf(request), doc.customerId)) {
-          throw new HttpProblem(404, 'Invoice not found', `no invoice with id ${id}`);
+          throw new HttpProblem({
+            status: 404,
+            title: 'Invoice not found',
+            detail: `no invoice with id ${id}`,
+          });
         }
         const { _id, version: _v, projectedAt: _p, ...invoice } = doc;
         return { invoiceId: _id, ...invoice, freshness: freshnessOf(doc, 'mongodb') };

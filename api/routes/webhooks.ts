@@ -7,7 +7,7 @@ import { announceSubscriptionChange, createSubscriptionStore } from '../../activ
 import { SUBSCRIBABLE_EVENTS } from '../../domain/webhooks';
 import { checkTarget, TargetRefused } from '../../infra/outbound-http';
 import { deliveriesOf } from '../../projections/webhook-deliveries/view';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { literals, Problem } from '../schemas';
 
@@ -55,7 +55,7 @@ const errors = { '4xx': Problem, '5xx': Problem };
 const admin = { tags: ['admin'] };
 
 const notFound = (id: string) =>
-  new HttpProblem(404, 'Subscription not found', `no webhook subscription ${id}`);
+  new HttpProblem({ status: 404, title: 'Subscription not found', detail: `no webhook subscription ${id}` });
 
 /** Webhook subscriptions (the admin API). */
 export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
@@ -84,9 +84,12 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
           await checkTarget(url, deps.webhooks.outbound);
         } catch (err) {
           if (!(err instanceof TargetRefused)) throw err;
-          throw new HttpProblem(422, 'Target not allowed', `url ${err.message}`, 'about:blank', [
-            { field: 'body.url', message: err.message },
-          ]);
+          throw new HttpProblem({
+            status: 422,
+            title: 'Target not allowed',
+            detail: `url ${err.message}`,
+            errors: [{ field: 'body.url', message: err.message }],
+          });
         }
         const created = await store.create({ url, events });
         request.log.info({ subscriptionId: created.view.id, events }, 'webhook subscription created');
@@ -129,7 +132,11 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsync {
         const rotated = await store.rotate(id, deps.webhooks.secretOverlapMs);
         if (rotated === null) throw notFound(id);
         if (rotated === 'conflict') {
-          throw new HttpProblem(409, 'Concurrent rotation', 'the secret was rotated meanwhile; try again');
+          throw new HttpProblem({
+            status: 409,
+            title: 'Concurrent rotation',
+            detail: 'the secret was rotated meanwhile; try again',
+          });
         }
         return { ...rotated.view, secret: rotated.secret };
       },

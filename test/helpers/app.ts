@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { buildApp, type AppDeps } from '../../api/app';
+import { buildApp } from '../../api/app';
+import type { AppDeps } from '../../api/deps';
 import type { WebhookSettings } from '../../activities/webhook-dispatch';
 import { TEST_AUTH } from './auth';
 

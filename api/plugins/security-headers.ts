@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 /**
  * The security headers of every answer: helmet's defaults, as constants (nosniff, frame denial, HSTS,
@@ -25,9 +26,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Every answer, problems included, carries SECURITY_HEADERS. No CORS: other origins cannot read. */
-export function addSecurityHeaders(app: FastifyInstance): void {
+function addSecurityHeaders(app: FastifyInstance, _options: unknown, registered: () => void): void {
   app.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(SECURITY_HEADERS);
     done();
   });
+  registered();
 }
+
+export const securityHeaders = fp(addSecurityHeaders, { name: 'security-headers' });

@@ -8,7 +8,8 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Tracing } from '../infra/tracing';
+import fp from 'fastify-plugin';
+import type { Tracing } from '../../infra/tracing';
 
 /**
  * One server span per request, named by its route (`POST /orders`), continuing the caller's trace
@@ -16,8 +17,12 @@ import type { Tracing } from '../infra/tracing';
  * Update) is a child of it; health probes are not traced. The span is made current again just before
  * the handler: the body is read in the connection's own async context, which would lose it.
  */
-export function addRequestTracing(app: FastifyInstance, tracing: Tracing | null | undefined): void {
-  if (!tracing) return;
+function addRequestTracing(
+  app: FastifyInstance,
+  { tracing }: { tracing: Tracing | null | undefined },
+  registered: () => void,
+): void {
+  if (!tracing) return registered();
   const spans = new WeakMap<FastifyRequest, Span>();
   const within = (request: FastifyRequest, done: () => void) => {
     const span = spans.get(request);
@@ -45,4 +50,7 @@ export function addRequestTracing(app: FastifyInstance, tracing: Tracing | null 
     span?.end();
     done();
   });
+  registered();
 }
+
+export const requestTracing = fp(addRequestTracing, { name: 'request-tracing' });

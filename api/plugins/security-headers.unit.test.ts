@@ -1,4 +1,4 @@
-import { testApp } from '../test/helpers/app';
+import { testApp } from '../../test/helpers/app';
 
 /** What a browser on another site, or a page framing the API, gets from it. */
 describe('security headers and closed CORS', () => {
