@@ -107,7 +107,7 @@ function demoTokens(config: Config, apiUrl: string): string {
   Demo tokens (24 h; export them to try the README's examples):
   export CUSTOMER_TOKEN=${customer}
   export ADMIN_TOKEN=${admin}
-  Payloads in the Web UI, decoded for support (then the UI's codec settings, see the README):
+  Payloads in the Web UI, decoded for support (then the UI's codec settings, docs/security.md):
   ${apiUrl}/codec/login#${support}`;
 }
 
