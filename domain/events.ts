@@ -74,6 +74,24 @@ export type OrderEvent =
 
 export type OrderEventType = OrderEvent['type'];
 
+/** Each event type once: a Record's keys, so that the compiler asks for a new type here too. */
+const EVERY_TYPE: Record<OrderEventType, true> = {
+  OrderPlaced: true,
+  StockReserved: true,
+  OrderRejected: true,
+  InvoiceIssued: true,
+  StockReleased: true,
+  NotificationSent: true,
+  PaymentReminderSent: true,
+  PaymentReceived: true,
+  InvoiceVoided: true,
+  OrderCancelled: true,
+  OrderCompleted: true,
+  OrderFailed: true,
+};
+// The keys of a Record<OrderEventType, …> are exactly the event types.
+export const ORDER_EVENT_TYPES = Object.keys(EVERY_TYPE) as readonly OrderEventType[];
+
 export type DataOf<T extends OrderEventType> = Extract<OrderEvent, { type: T }>['data'];
 
 /** Builds the next event of an order; the caller passes the clock so this stays pure. */

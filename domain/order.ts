@@ -6,12 +6,22 @@ export type OrderStatus =
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED'];
 export const isTerminal = (status: OrderStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export interface TimelineEntry {
-  seq: number;
-  type: OrderEvent['type'];
-  at: string;
-  data: OrderEvent['data'];
-}
+/** An event as the order's timeline keeps it: without its order id and schema version; by `type`, its data's. */
+export type TimelineEntry = OrderEvent extends infer E
+  ? E extends OrderEvent
+    ? Omit<E, 'orderId' | 'version'>
+    : never
+  : never;
+
+export const entryOf = ({ orderId: _orderId, version: _version, ...entry }: OrderEvent): TimelineEntry =>
+  entry;
+
+/** The event a timeline entry of order `orderId` was. */
+export const eventOf = (entry: TimelineEntry, orderId: string): OrderEvent => ({
+  ...entry,
+  orderId,
+  version: 1,
+});
 
 /** The order as a fold of its events: the same function serves the saga and the read models. */
 export interface OrderState {
@@ -33,10 +43,7 @@ export interface OrderState {
 }
 
 export function evolve(state: OrderState | null, event: OrderEvent): OrderState {
-  const timeline: TimelineEntry[] = [
-    ...(state?.timeline ?? []),
-    { seq: event.seq, type: event.type, at: event.at, data: event.data },
-  ];
+  const timeline: TimelineEntry[] = [...(state?.timeline ?? []), entryOf(event)];
   const base = (s: OrderState): OrderState => ({
     ...s,
     version: event.seq,

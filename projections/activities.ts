@@ -1,19 +1,17 @@
 import type { Redis } from 'ioredis';
-import type { Collection, Db, Document } from 'mongodb';
+import type { Db } from 'mongodb';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
-import { invoicesCollection } from './invoices/view';
 import { applyToOrders, toState, type OrderDoc } from './orders/mongo';
 import type { OrderStatus } from '../domain/order';
 import type { Metrics } from '../infra/metrics';
 import type { PayloadKeys } from '../infra/payload-codec';
 import { EventLog } from './event-log';
 import { writeOrderToRedis } from './orders/redis';
-import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { insertAllIfNew, insertIfNew, replaceIfNewer } from './upsert';
 import { notificationsCollection, type NotificationView } from './notifications/view';
-import { derivedViews } from './derived';
+import { derivedViews, type DerivedDocuments } from './derived';
 import { cacheProductView, storeProductView, type ProductView } from './products/view';
 import type { StockSnapshot } from '../domain/stock';
 import type { WebhookDelivery } from '../domain/webhooks';
@@ -59,6 +57,40 @@ function observe(metrics: Metrics, event: OrderEvent, doc: OrderDoc, at: Date): 
   if (status) {
     metrics.ordersFinished.inc({ status });
     metrics.sagaDuration.observe({ status }, (Date.parse(event.at) - Date.parse(doc.placedAt)) / 1000);
+  }
+}
+
+/** What a batch of an order's events tells the writer of its derived documents. */
+interface Batch {
+  /** the version stored of the order's documents, when the batch moved the order on */
+  stored: { version: number } | undefined;
+  /** the seqs of the batch's events */
+  seqs: ReadonlySet<number>;
+}
+
+/**
+ * One read model's documents of an order, after the order's own. Versioned by the order: each written
+ * if newer (a batch that created the order's document creates them too, without reading). Versioned by
+ * their own event: only the batch's, applied or duplicate (the retry of a batch may follow a crash
+ * between two writes), each a new document unless this is a retry or it was redriven.
+ */
+async function writeDerived(
+  db: Db,
+  { versionedBy, docs, collection }: DerivedDocuments,
+  batch: Batch,
+): Promise<void> {
+  const c = collection(db);
+  if (versionedBy === 'event') {
+    await insertAllIfNew(
+      db,
+      c,
+      docs.filter((d) => batch.seqs.has(d.version)),
+    );
+    return;
+  }
+  for (const doc of docs) {
+    if (batch.stored?.version === 0) await insertIfNew(db, c, doc);
+    else await replaceIfNewer(db, c, doc, batch.stored);
   }
 }
 
@@ -114,23 +146,15 @@ export function createProjectionActivities({
       const { applied, doc } = await orderLock.run(first.orderId, async () => {
         const result = await applyToOrders(db, events, now());
         if (result.doc) {
-          const views = derivedViews(toState(result.doc), result.doc.projectedAt);
           // An order's views are written after its document, under this lock: when this batch moved the
           // document on, what is stored of them is at most the version before it, and FerretDB need
           // not read them first. A duplicate batch (the retry after a crash between writes) reads.
           const stored =
             result.applied.length > 0 ? { version: result.doc.version - result.applied.length } : undefined;
-          // A batch that created the order's document creates its views too.
-          const write = <T extends Document & { _id: string; version: number }>(c: Collection<T>, d: T) =>
-            stored?.version === 0 ? insertIfNew(db, c, d) : replaceIfNewer(db, c, d, stored);
-          if (views.invoice) await write(invoicesCollection(db), views.invoice);
-          await write(ordersWithInvoicesCollection(db), views.withInvoice);
-          // A notification's view is versioned by its own event: only the batch's are written (all of
-          // them, applied or duplicate: the retry of a batch may follow a crash between two writes).
-          // Each is a new document, unless this is a retry or the notification was redriven.
-          const seqs = new Set(events.map((e) => e.seq));
-          const sent = views.notifications.filter((n) => seqs.has(n.version));
-          await insertAllIfNew(db, notificationsCollection(db), sent);
+          const batch = { stored, seqs: new Set(events.map((e) => e.seq)) };
+          for (const derived of derivedViews(toState(result.doc), result.doc.projectedAt)) {
+            await writeDerived(db, derived, batch);
+          }
         }
         return result;
       });

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
 import { orderIdOfWorkflowId } from '../domain/ids';
+import { eventOf } from '../domain/order';
 import type { NotificationFailure } from './dead-letters/view';
 import { digestOf, type EventLog } from './event-log';
 import { listOrderRuns, orderHistories, type ListedRun } from './history';
@@ -29,9 +30,7 @@ export interface SourcedOrder {
  * order whose events neither Temporal nor the event log holds.
  */
 export function eventsOfTimeline(doc: OrderDoc): OrderEvent[] {
-  return doc.timeline.map(
-    (t) => ({ type: t.type, version: 1, orderId: doc._id, seq: t.seq, at: t.at, data: t.data }) as OrderEvent,
-  );
+  return doc.timeline.map((entry) => eventOf(entry, doc._id));
 }
 
 /**

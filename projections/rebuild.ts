@@ -23,7 +23,7 @@ export function docsOf(events: OrderEvent[], projectedAt: Date) {
   if (!order) return null;
   const { orderId, ...state } = order;
   const orderDoc: OrderDoc = { _id: orderId, ...state, projectedAt };
-  return { orderDoc, ...derivedViews(order, projectedAt) };
+  return { orderDoc, derived: derivedViews(order, projectedAt) };
 }
 
 /**
@@ -125,7 +125,7 @@ class FreshCollections {
     }
   }
 
-  async add(name: Rebuilt, docs: Document[]): Promise<void> {
+  async add(name: Rebuilt, docs: readonly Document[]): Promise<void> {
     const batch = this.batches.get(name) ?? [];
     batch.push(...docs);
     this.batches.set(name, batch);
@@ -205,10 +205,10 @@ export async function rebuildReadModels(
     const docs = docsOf(events, now);
     if (!docs) continue;
     await fresh.add('orders', [docs.orderDoc]);
-    if (docs.invoice) await fresh.add('invoices', [docs.invoice]);
-    await fresh.add('orders_with_invoices', [docs.withInvoice]);
-    await fresh.add('notifications', docs.notifications);
-    for (const n of docs.notifications) notified.add(n._id);
+    for (const { name, docs: derived } of docs.derived) {
+      await fresh.add(name, derived);
+      if (name === 'notifications') for (const n of derived) notified.add(n._id);
+    }
     hot.push(docs.orderDoc);
     counts.orders++;
     counts.events += events.length;

@@ -2,10 +2,8 @@ import { canonical } from './canonical';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
 import { deadLettersCollection } from './dead-letters/view';
-import { invoicesCollection } from './invoices/view';
 import { ordersCollection } from './orders/mongo';
 import { readOrderFromRedis } from './orders/redis';
-import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
 import { notificationsCollection } from './notifications/view';
 import { EventLog, digestOf } from './event-log';
 import { everyOrder, type OrderSource, type SourcedOrder } from './order-sources';
@@ -82,19 +80,11 @@ export async function verifyReadModels(
       });
     }
     note('orders', orderId, docs.orderDoc, await ordersCollection(db).findOne({ _id: orderId }));
-    const { invoice } = docs;
-    if (invoice) {
-      note('invoices', invoice._id, invoice, await invoicesCollection(db).findOne({ _id: invoice._id }));
-    }
-    note(
-      'orders_with_invoices',
-      orderId,
-      docs.withInvoice,
-      await ordersWithInvoicesCollection(db).findOne({ _id: orderId }),
-    );
-    for (const n of docs.notifications) {
-      notified.add(n._id);
-      note('notifications', n._id, n, await notificationsCollection(db).findOne({ _id: n._id }));
+    for (const { name, docs: derived, collection } of docs.derived) {
+      for (const doc of derived) {
+        if (name === 'notifications') notified.add(doc._id);
+        note(name, doc._id, doc, await collection(db).findOne({ _id: doc._id }));
+      }
     }
     note('redis order', orderId, docs.orderDoc, await readOrderFromRedis(deps.redis, orderId));
     sources[source]++;

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { OrderState } from '../../domain/order';
+import { foldView, type EntryOf, type OrderReadModel, type OrderView } from '../order-view';
 
 /** `notifications`: every message sent to a customer, one document per stable Message-ID. */
 export interface NotificationView {
@@ -23,23 +24,38 @@ export async function ensureNotificationIndexes(db: Db): Promise<void> {
   await notificationsCollection(db).createIndex({ customerId: 1, sentAt: -1 });
 }
 
-/** Pure: the notifications an order's events recorded (confirmations, reminders, receipts…). */
-export function notificationViews(order: OrderState, projectedAt: Date): NotificationView[] {
-  return order.timeline.flatMap((t) => {
-    if (t.type !== 'NotificationSent' && t.type !== 'PaymentReminderSent') return [];
-    const data = t.data as { channel: string; to: string; messageId: string; kind?: string };
-    return [
-      {
-        _id: data.messageId,
-        orderId: order.orderId,
-        customerId: order.customer.id,
-        kind: data.kind ?? 'payment-reminder',
-        channel: data.channel,
-        to: data.to,
-        sentAt: t.at,
-        version: t.seq,
-        projectedAt,
-      },
-    ];
-  });
+export const handles = ['NotificationSent', 'PaymentReminderSent'] as const;
+
+/** Each message sent is one more notification: its Message-ID is its id, its event's seq its version. */
+export function evolve(
+  doc: Omit<NotificationView, 'projectedAt'>[] | null,
+  event: EntryOf<(typeof handles)[number]>,
+  order: OrderState,
+): Omit<NotificationView, 'projectedAt'>[] {
+  const sent = {
+    _id: event.data.messageId,
+    orderId: order.orderId,
+    customerId: order.customer.id,
+    kind: event.type === 'NotificationSent' ? event.data.kind : 'payment-reminder',
+    channel: event.data.channel,
+    to: event.data.to,
+    sentAt: event.at,
+    version: event.seq,
+  };
+  return [...(doc ?? []), sent];
 }
+
+export const notificationsView: OrderView<Omit<NotificationView, 'projectedAt'>[], (typeof handles)[number]> =
+  {
+    handles,
+    evolve,
+  };
+
+/** The `notifications` read model: one document per message sent, versioned by its event. */
+export const notifications: OrderReadModel<NotificationView> = {
+  name: 'notifications',
+  collection: notificationsCollection,
+  versionedBy: 'event',
+  documentsOf: (steps, _order, projectedAt) =>
+    (foldView(notificationsView, steps) ?? []).map((n) => ({ ...n, projectedAt })),
+};

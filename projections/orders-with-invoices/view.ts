@@ -1,6 +1,14 @@
 import type { Collection, Db } from 'mongodb';
 import type { OrderState } from '../../domain/order';
-import type { InvoiceView } from '../invoices/view';
+import { ORDER_EVENT_TYPES, type OrderEventType } from '../../domain/events';
+import type { TimelineEntry } from '../../domain/order';
+import {
+  evolve as evolveInvoice,
+  handles as invoiceEvents,
+  type InvoiceDoc,
+  type InvoiceView,
+} from '../invoices/view';
+import { foldView, type EntryOf, type OrderReadModel, type OrderView } from '../order-view';
 
 /** `orders_with_invoices`: one flat document per order with its invoice, ready for a front end. */
 export interface OrderWithInvoice {
@@ -29,12 +37,33 @@ export async function ensureOrdersWithInvoicesIndexes(db: Db): Promise<void> {
   await ordersWithInvoicesCollection(db).createIndex({ 'customer.id': 1, placedAt: -1 });
 }
 
-/** Pure: the order joined with its invoice, from the same fold. */
-export function orderWithInvoice(
+/** Every event changes the order's part; the invoice's part moves with the invoice's own events. */
+export const handles = ORDER_EVENT_TYPES;
+
+/** The order and its invoice as of one event: the document is their join (`joined`). */
+export interface OrderAndInvoice {
+  order: OrderState;
+  invoice: InvoiceDoc | null;
+}
+
+export function evolve(
+  doc: OrderAndInvoice | null,
+  event: TimelineEntry,
   order: OrderState,
-  invoice: InvoiceView | null,
-  projectedAt: Date,
-): OrderWithInvoice {
+): OrderAndInvoice {
+  const invoice = isInvoiceEvent(event)
+    ? evolveInvoice(doc?.invoice ?? null, event, order)
+    : (doc?.invoice ?? null);
+  return { order, invoice };
+}
+
+const isInvoiceEvent = (event: TimelineEntry): event is EntryOf<(typeof invoiceEvents)[number]> =>
+  (invoiceEvents as readonly string[]).includes(event.type);
+
+export const ordersWithInvoicesView: OrderView<OrderAndInvoice, OrderEventType> = { handles, evolve };
+
+/** The flat document: the order's fields and its invoice's summary. */
+export function joined({ order, invoice }: OrderAndInvoice, projectedAt: Date): OrderWithInvoice {
   return {
     _id: order.orderId,
     status: order.status,
@@ -59,3 +88,14 @@ export function orderWithInvoice(
     projectedAt,
   };
 }
+
+/** The `orders_with_invoices` read model: one document per order, versioned by the order. */
+export const ordersWithInvoices: OrderReadModel<OrderWithInvoice> = {
+  name: 'orders_with_invoices',
+  collection: ordersWithInvoicesCollection,
+  versionedBy: 'order',
+  documentsOf(steps, _order, projectedAt) {
+    const doc = foldView(ordersWithInvoicesView, steps);
+    return doc ? [joined(doc, projectedAt)] : [];
+  },
+};
