@@ -4,7 +4,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { freePort, type Service } from '../infra/process';
 import { startRedis } from '../infra/stores';
 import { writeOrderToRedis } from '../projections/orders/redis';
-import type { OrderDoc } from '../projections/orders/mongo';
+import type { OrderDoc } from '../projections/orders/view';
 import { cacheDir, tempDir } from '../test/helpers/env';
 import { OrderChanges } from './order-changes';
 import { readOrderAtLeast } from './read-order';

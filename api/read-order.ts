@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { findOrder, type OrderDoc } from '../projections/orders/mongo';
+import { findOrder } from '../projections/orders/mongo';
+import { type OrderDoc } from '../projections/orders/view';
 import { readOrderFromRedis } from '../projections/orders/redis';
 import type { OrderChanges } from './order-changes';
 

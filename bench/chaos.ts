@@ -34,7 +34,7 @@ import {
   type Ends,
 } from './chaos-operator';
 import { authOf, BenchTokens, forgedTokens } from './tokens';
-import { ordersCollection } from '../projections/orders/mongo';
+import { ordersCollection } from '../projections/orders/view';
 import { productsCollection } from '../projections/products/view';
 
 /**

@@ -3,7 +3,8 @@ import type { Db } from 'mongodb';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderEvent } from '../domain/events';
 import { KeyedLock } from '../infra/keyed-lock';
-import { applyToOrders, toState, type OrderDoc } from './orders/mongo';
+import { applyToOrders } from './orders/mongo';
+import { toState, type OrderDoc } from './orders/view';
 import type { OrderStatus } from '../domain/order';
 import type { Metrics } from '../infra/metrics';
 import type { PayloadKeys } from '../infra/payload-codec';
@@ -12,14 +13,13 @@ import { writeOrderToRedis } from './orders/redis';
 import { insertAllIfNew, insertIfNew, replaceIfNewer } from './upsert';
 import { notificationsCollection, type NotificationView } from './notifications/view';
 import { derivedViews, type DerivedDocuments } from './derived';
-import { cacheProductView, storeProductView, type ProductView } from './products/view';
-import type { StockSnapshot } from '../domain/stock';
+import { cacheProductView, productsOf, storeProductView } from './products/view';
 import type { WebhookDelivery } from '../domain/webhooks';
-import { deliveriesCollection, deliveryViewOf } from './webhook-deliveries/view';
+import { deliveriesCollection, evolve as evolveDelivery } from './webhook-deliveries/view';
 import {
-  deadLetterOfDelivery,
-  deadLetterOfNotification,
   deadLettersCollection,
+  evolve as evolveLetter,
+  type DeadLetterChange,
   type DeadLetter,
   type NotificationFailure,
 } from './dead-letters/view';
@@ -94,6 +94,12 @@ async function writeDerived(
   }
 }
 
+/** A dead letter as a change makes it, written unless a newer version is stored (the store's evolve). */
+async function writeLetter(db: Db, change: DeadLetterChange, at: Date): Promise<void> {
+  const letter = evolveLetter(null, change, at);
+  if (letter) await replaceIfNewer(db, deadLettersCollection(db), letter);
+}
+
 /** Activities of the projector worker (task queue `projections`). */
 export function createProjectionActivities({
   db,
@@ -131,16 +137,11 @@ export function createProjectionActivities({
       await log.append(events);
       // MongoDB, the read models of record, first; the Redis copies after: while Redis is down the
       // batch fails (and is retried) only once everything in MongoDB is written.
-      const products: [StockSnapshot, ProductView][] = [];
-      for (const event of events) {
-        if (event.type !== 'StockReserved' && event.type !== 'StockReleased') continue;
-        // Orders of one SKU project concurrently; one SKU's snapshots are applied one at a time here,
-        // because FerretDB does not make the conditional replace atomic (MongoDB does).
-        for (const snapshot of event.data.stock) {
-          const view = await productLock.run(snapshot.sku, () => storeProductView(db, snapshot, now()));
-          products.push([snapshot, view]);
-        }
-      }
+      // Orders of one SKU project concurrently; one SKU's views are written one at a time here, because
+      // FerretDB does not make the conditional replace atomic (MongoDB does). A batch writes each of
+      // its products once, as its newest snapshot left it.
+      const products = productsOf(events, now());
+      for (const view of products) await productLock.run(view._id, () => storeProductView(db, view));
       // One order's batches (and their retries) are written in turn: the order's documents are
       // compared and replaced by `_id` on FerretDB, which is only safe one writer at a time.
       const { applied, doc } = await orderLock.run(first.orderId, async () => {
@@ -160,7 +161,7 @@ export function createProjectionActivities({
       });
       const outcome = { applied: applied.length, duplicates: events.length - applied.length };
       const cacheProducts = async () => {
-        for (const [snapshot, view] of products) await cacheProductView(redis, snapshot, view);
+        for (const view of products) await cacheProductView(redis, view);
       };
       if (!doc) {
         await cacheProducts();
@@ -178,12 +179,12 @@ export function createProjectionActivities({
     /** A notification the saga gave up on becomes a dead letter (once: its id is per order, kind, channel). */
     async recordNotificationFailure(failure: NotificationFailure): Promise<void> {
       await log.appendFailure(failure);
-      await replaceIfNewer(db, deadLettersCollection(db), deadLetterOfNotification(failure, now()));
+      await writeLetter(db, { type: 'NotificationFailed', failure }, now());
     },
 
     /** A dead letter as a redrive has it now (redriving, redriven, or open again). */
     async projectDeadLetter(letter: Omit<DeadLetter, 'projectedAt'>): Promise<void> {
-      await replaceIfNewer(db, deadLettersCollection(db), { ...letter, projectedAt: now() });
+      await writeLetter(db, { type: 'RedriveChanged', letter }, now());
     },
 
     /** A notification sent outside its order's run (a redrive): it joins the read model like the others. */
@@ -196,9 +197,8 @@ export function createProjectionActivities({
     async projectDelivery(delivery: WebhookDelivery): Promise<void> {
       const at = now();
       await deliveryLock.run(delivery.deliveryId, async () => {
-        await replaceIfNewer(db, deliveriesCollection(db), deliveryViewOf(delivery, at));
-        const letter = deadLetterOfDelivery(delivery, at);
-        if (letter) await replaceIfNewer(db, deadLettersCollection(db), letter);
+        await replaceIfNewer(db, deliveriesCollection(db), evolveDelivery(null, delivery, at));
+        await writeLetter(db, { type: 'DeliveryChanged', delivery }, at);
       });
     },
   };

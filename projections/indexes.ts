@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { ensureInvoiceIndexes } from './invoices/view';
-import { ensureOrderIndexes } from './orders/mongo';
+import { ensureOrderIndexes } from './orders/view';
 import { ensureNotificationIndexes } from './notifications/view';
 import { ensureOrdersWithInvoicesIndexes } from './orders-with-invoices/view';
 import { ensureDeliveryIndexes } from './webhook-deliveries/view';

@@ -6,7 +6,7 @@ import { eventOf } from '../domain/order';
 import type { NotificationFailure } from './dead-letters/view';
 import { digestOf, type EventLog } from './event-log';
 import { listOrderRuns, orderHistories, type ListedRun } from './history';
-import { ordersCollection, type OrderDoc } from './orders/mongo';
+import { ordersCollection, type OrderDoc } from './orders/view';
 
 /**
  * Where an order's events were read: its run's history (`temporal`), the event log once Temporal no

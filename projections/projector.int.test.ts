@@ -5,7 +5,7 @@ import { findOrder } from './orders/mongo';
 import { readOrderFromRedis, recentOrderIds, REVENUE_KEY, STATUS_COUNTERS_KEY } from './orders/redis';
 import { invoicesCollection } from './invoices/view';
 import { ordersWithInvoicesCollection } from './orders-with-invoices/view';
-import { customerSummary } from './customers/view';
+import { customerSummary } from './orders/customer-summary';
 import { notificationsCollection } from './notifications/view';
 import { productFromRedis, productsCollection } from './products/view';
 import { Redis } from 'ioredis';

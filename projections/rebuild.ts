@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Db, Document } from 'mongodb';
 import type { OrderEvent } from '../domain/events';
-import { fold } from '../domain/order';
 import type { PayloadKeys } from '../infra/payload-codec';
 import { outboundHistories } from './history';
 import { outboundFold } from './outbound';
@@ -12,18 +11,19 @@ import { deadLettersCollection } from './dead-letters/view';
 import { notificationsCollection } from './notifications/view';
 import { ensureReadModelIndexes } from './indexes';
 import { derivedViews } from './derived';
-import type { OrderDoc } from './orders/mongo';
+import { evolve as evolveOrderDoc, toState, type OrderDoc } from './orders/view';
 import { dropOrderFromRedis, ordersInRedis, replaceOrderInRedis } from './orders/redis';
 import { EventLog, digestOf } from './event-log';
 import { everyOrder } from './order-sources';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
-  const order = fold(events);
-  if (!order) return null;
-  const { orderId, ...state } = order;
-  const orderDoc: OrderDoc = { _id: orderId, ...state, projectedAt };
-  return { orderDoc, derived: derivedViews(order, projectedAt) };
+  const orderDoc = events.reduce<OrderDoc | null>(
+    (doc, event) => evolveOrderDoc(doc, event, projectedAt),
+    null,
+  );
+  if (!orderDoc) return null;
+  return { orderDoc, derived: derivedViews(toState(orderDoc), projectedAt) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { ordersCollection } from './orders/mongo';
+import { ordersCollection } from './orders/view';
 import { PROJECTED_KEY, REVENUE_KEY, STATUS_COUNTERS_KEY } from './orders/redis';
 
 export interface OrderStats {

@@ -2,7 +2,7 @@ import { canonical } from './canonical';
 import { outboundFold } from './outbound';
 import { deliveriesCollection } from './webhook-deliveries/view';
 import { deadLettersCollection } from './dead-letters/view';
-import { ordersCollection } from './orders/mongo';
+import { ordersCollection } from './orders/view';
 import { readOrderFromRedis } from './orders/redis';
 import { notificationsCollection } from './notifications/view';
 import { EventLog, digestOf } from './event-log';

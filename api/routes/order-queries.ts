@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { callerOf, OWNER_OR_STAFF, reaches } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { OrderDoc } from '../../projections/orders/mongo';
+import type { OrderDoc } from '../../projections/orders/view';
 import {
   BadCursor,
   decodeCursor,

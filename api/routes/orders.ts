@@ -9,7 +9,7 @@ import {
 } from '@temporalio/client';
 import { orderWorkflowId } from '../../domain/ids';
 import { orderWorkflow } from '../../workflows';
-import { ordersCollection, toState } from '../../projections/orders/mongo';
+import { ordersCollection, toState } from '../../projections/orders/view';
 import { readOrderAtLeast } from '../read-order';
 import { freshnessOf } from '../freshness';
 import { CUSTOMER_ID } from '../../workflows/search-attributes';

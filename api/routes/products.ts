@@ -10,7 +10,6 @@ import {
   catalogFromRedis,
   productFromRedis,
   productsCollection,
-  productView,
   type ProductView,
 } from '../../projections/products/view';
 import type { AppDeps } from '../deps';
@@ -94,8 +93,7 @@ export function productRoutes(deps: AppDeps): FastifyPluginAsync {
   const catalog = () => (made ??= createCatalog({ db: deps.db }));
 
   async function projected(snapshot: StockSnapshot) {
-    const view = productView(snapshot, new Date());
-    await applyStockSnapshot(deps.db, deps.redis, snapshot, view.projectedAt);
+    const view = await applyStockSnapshot(deps.db, deps.redis, snapshot, new Date());
     return answerOf(view, 'command');
   }
 

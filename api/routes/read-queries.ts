@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { callerOf, OWNER_OR_STAFF, reaches, STAFF } from '../auth/access';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { customerSummary } from '../../projections/customers/view';
+import { customerSummary } from '../../projections/orders/customer-summary';
 import { invoicesCollection } from '../../projections/invoices/view';
 import { encodeCursor, listOrders } from '../../projections/orders/queries';
 import { recentOrdersFromRedis } from '../../projections/orders/redis';

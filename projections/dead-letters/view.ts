@@ -45,8 +45,54 @@ export interface NotificationFailure {
 export const notificationLetterId = (orderId: string, kind: string, channel: Channel) =>
   `ntf_${orderId}_${kind}_${channel}`;
 
-/** Pure: the dead letter of a failed notification (first version; a redrive writes the later ones). */
-export function deadLetterOfNotification(f: NotificationFailure, projectedAt: Date): DeadLetter {
+/**
+ * What it is a projection of: a notification the saga gave up on (`recordNotificationFailure`), a
+ * webhook delivery's state (`projectDelivery`: a letter once it died), and a redrive's progress
+ * (`projectDeadLetter`).
+ */
+export const handles = ['NotificationFailed', 'DeliveryChanged', 'RedriveChanged'] as const;
+
+export type DeadLetterChange =
+  | { type: 'NotificationFailed'; failure: NotificationFailure }
+  | { type: 'DeliveryChanged'; delivery: WebhookDelivery }
+  | { type: 'RedriveChanged'; letter: Omit<DeadLetter, 'projectedAt'> };
+
+/** The letter a change makes, or null (a delivery that never died has none). */
+function letterOf(change: DeadLetterChange, projectedAt: Date): DeadLetter | null {
+  switch (change.type) {
+    case 'NotificationFailed':
+      return deadLetterOfNotification(change.failure, projectedAt);
+    case 'DeliveryChanged':
+      return deadLetterOfDelivery(change.delivery, projectedAt);
+    case 'RedriveChanged':
+      return { ...change.letter, projectedAt };
+  }
+}
+
+/** The newest version of a letter wins: changes may come twice, or late. */
+export function evolve(
+  doc: DeadLetter | null,
+  change: DeadLetterChange,
+  projectedAt: Date,
+): DeadLetter | null {
+  const next = letterOf(change, projectedAt);
+  return next === null || (doc !== null && doc.version >= next.version) ? doc : next;
+}
+
+/** The id of the letter a change is about. */
+export function letterIdOf(change: DeadLetterChange): string {
+  switch (change.type) {
+    case 'NotificationFailed':
+      return notificationLetterId(change.failure.order.orderId, change.failure.kind, change.failure.channel);
+    case 'DeliveryChanged':
+      return change.delivery.deliveryId;
+    case 'RedriveChanged':
+      return change.letter._id;
+  }
+}
+
+/** The dead letter of a failed notification (first version; a redrive writes the later ones). */
+function deadLetterOfNotification(f: NotificationFailure, projectedAt: Date): DeadLetter {
   const { orderId } = f.order;
   return {
     _id: notificationLetterId(orderId, f.kind, f.channel),
@@ -76,10 +122,10 @@ export async function ensureDeadLetterIndexes(db: Db): Promise<void> {
 const STATUS = { dead: 'open', pending: 'redriving', delivered: 'redriven', skipped: 'closed' } as const;
 
 /**
- * Pure: the dead letter a webhook delivery is, or null while it never died (a delivery only has one
+ * The dead letter a webhook delivery is, or null while it never died (a delivery only has one
  * once it went dead; after that every change of it shows, so a redrive's outcome is on the letter).
  */
-export function deadLetterOfDelivery(d: WebhookDelivery, projectedAt: Date): DeadLetter | null {
+function deadLetterOfDelivery(d: WebhookDelivery, projectedAt: Date): DeadLetter | null {
   if (d.status !== 'dead' && d.redrives === 0) return null;
   const last = d.attempts.at(-1);
   return {

@@ -1,26 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db, Collection } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { OrderEvent } from '../../domain/events';
-import type { OrderState } from '../../domain/order';
-import { evolve } from '../../domain/order';
+import { evolve, ordersCollection, type OrderDoc } from './view';
 import { isDuplicateKey } from '../../infra/mongo-errors';
 import { isFerretDb } from '../upsert';
-
-/** The `orders` read model: the order fold plus when it was projected. */
-export type OrderDoc = Omit<OrderState, 'orderId'> & { _id: string; projectedAt: Date };
-
-export const ordersCollection = (db: Db): Collection<OrderDoc> => db.collection<OrderDoc>('orders');
-
-export async function ensureOrderIndexes(db: Db): Promise<void> {
-  const orders = ordersCollection(db);
-  await orders.createIndex({ 'customer.id': 1, placedAt: -1 });
-  await orders.createIndex({ status: 1, placedAt: -1 });
-}
-
-export const toState = ({ _id, projectedAt: _p, ...rest }: OrderDoc): OrderState => ({
-  orderId: _id,
-  ...rest,
-});
 
 /**
  * Applies one order's events exactly once in effect, each only when `seq == version + 1`: those at or
@@ -62,11 +45,7 @@ async function apply(
       );
     }
   });
-  const { orderId: _id, ...state } = fresh.reduce<OrderState | null>(
-    (s, e) => evolve(s, e),
-    current ? toState(current) : null,
-  ) as OrderState;
-  const doc: OrderDoc = { _id, ...state, projectedAt: now };
+  const doc = fresh.reduce<OrderDoc | null>((d, e) => evolve(d, e, now), current) as OrderDoc;
   if (current === null) {
     try {
       await orders.insertOne(doc);
@@ -77,7 +56,7 @@ async function apply(
   } else {
     // MongoDB: the version in the filter makes the write conditional and atomic. FerretDB scans for
     // any filter but `{_id}`, so there the projector's per-order lock keeps writers in turn.
-    const filter = (await isFerretDb(db)) ? { _id } : { _id, version };
+    const filter = (await isFerretDb(db)) ? { _id: doc._id } : { _id: doc._id, version };
     const res = await orders.replaceOne(filter, doc);
     if (res.matchedCount === 0) return apply(db, events, now, true);
   }

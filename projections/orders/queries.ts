@@ -1,6 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import type { OrderStatus } from '../../domain/order';
-import { ordersCollection, type OrderDoc } from './mongo';
+import { ordersCollection, type OrderDoc } from './view';
 
 export interface OrderListFilter {
   customerId?: string;

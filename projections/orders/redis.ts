@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { OrderDoc } from './mongo';
+import type { OrderDoc } from './view';
 
 export const orderKey = (orderId: string) => `order:${orderId}`;
 export const customerOrdersKey = (customerId: string) => `customer:${customerId}:orders`;

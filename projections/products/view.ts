@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Collection, Db } from 'mongodb';
+import type { OrderEvent, OrderEventType } from '../../domain/events';
 import type { StockSnapshot } from '../../domain/stock';
 import { replaceIfNewer } from '../upsert';
 
@@ -20,8 +21,30 @@ export const productsCollection = (db: Db): Collection<ProductView> => db.collec
 export const CATALOG_KEY = 'catalog';
 const CATALOG_SEQ_KEY = 'catalog:seq';
 
-/** Pure: a snapshot is the whole product, so the newest one wins. */
-export const productView = (s: StockSnapshot, projectedAt: Date): ProductView => ({
+/**
+ * What it is a projection of: the SKU's stock ledger, each movement carrying the whole product (a
+ * snapshot). Catalog commands project theirs at once; of the order events, these carry them.
+ */
+export const handles = ['StockReserved', 'StockReleased'] as const satisfies readonly OrderEventType[];
+
+/** The snapshots an order event carries (none for an event not in `handles`). */
+export const snapshotsOf = (event: OrderEvent): readonly StockSnapshot[] =>
+  event.type === 'StockReserved' || event.type === 'StockReleased' ? event.data.stock : [];
+
+/** A snapshot is the whole product, so the newest one wins (snapshots may come late, or twice). */
+export const evolve = (doc: ProductView | null, snapshot: StockSnapshot, projectedAt: Date): ProductView =>
+  doc !== null && doc.version >= snapshot.seq ? doc : productView(snapshot, projectedAt);
+
+/** What some order events leave of each product they carry: its view after the newest snapshot. */
+export function productsOf(events: readonly OrderEvent[], projectedAt: Date): ProductView[] {
+  const views = new Map<string, ProductView>();
+  for (const snapshot of events.flatMap(snapshotsOf)) {
+    views.set(snapshot.sku, evolve(views.get(snapshot.sku) ?? null, snapshot, projectedAt));
+  }
+  return [...views.values()];
+}
+
+const productView = (s: StockSnapshot, projectedAt: Date): ProductView => ({
   _id: s.sku,
   name: s.name,
   price: s.price,
@@ -40,20 +63,34 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1`;
 
 /** MongoDB then the Redis catalog, each only if newer: snapshots may arrive in any order, twice. */
-export async function applyStockSnapshot(db: Db, redis: Redis, s: StockSnapshot, now: Date): Promise<void> {
-  await cacheProductView(redis, s, await storeProductView(db, s, now));
-}
-
-/** The products view of record (MongoDB) as of a stock snapshot; a later one is never overwritten. */
-export async function storeProductView(db: Db, s: StockSnapshot, now: Date): Promise<ProductView> {
-  const view = productView(s, now);
-  await replaceIfNewer(db, productsCollection(db), view);
+export async function applyStockSnapshot(
+  db: Db,
+  redis: Redis,
+  s: StockSnapshot,
+  now: Date,
+): Promise<ProductView> {
+  const view = evolve(null, s, now);
+  await storeProductView(db, view);
+  await cacheProductView(redis, view);
   return view;
 }
 
-/** The Redis catalog copy of a product view; it only ever moves forward (by the snapshot's seq). */
-export async function cacheProductView(redis: Redis, s: StockSnapshot, view: ProductView): Promise<void> {
-  await redis.eval(SET_IF_NEWER, 2, CATALOG_KEY, CATALOG_SEQ_KEY, s.sku, String(s.seq), JSON.stringify(view));
+/** The products view of record (MongoDB); a newer one is never overwritten. */
+export async function storeProductView(db: Db, view: ProductView): Promise<void> {
+  await replaceIfNewer(db, productsCollection(db), view);
+}
+
+/** The Redis catalog copy of a product view; it only ever moves forward (by its ledger seq). */
+export async function cacheProductView(redis: Redis, view: ProductView): Promise<void> {
+  await redis.eval(
+    SET_IF_NEWER,
+    2,
+    CATALOG_KEY,
+    CATALOG_SEQ_KEY,
+    view._id,
+    String(view.version),
+    JSON.stringify(view),
+  );
 }
 
 const parse = (raw: string): ProductView => {

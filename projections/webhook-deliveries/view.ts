@@ -16,10 +16,21 @@ export async function ensureDeliveryIndexes(db: Db): Promise<void> {
   await deliveriesCollection(db).createIndex({ orderId: 1 });
 }
 
-export const deliveryViewOf = (
-  { deliveryId, ...rest }: WebhookDelivery,
+/**
+ * What it is a projection of: the delivery workflow's state, which it reports at each change
+ * (`projectDelivery`), its version counting the changes.
+ */
+export const handles = ['DeliveryChanged'] as const;
+
+/** The newest state wins: a report may come twice, or after a later one. */
+export const evolve = (
+  doc: DeliveryView | null,
+  delivery: WebhookDelivery,
   projectedAt: Date,
-): DeliveryView => ({
+): DeliveryView =>
+  doc !== null && doc.version >= delivery.version ? doc : deliveryViewOf(delivery, projectedAt);
+
+const deliveryViewOf = ({ deliveryId, ...rest }: WebhookDelivery, projectedAt: Date): DeliveryView => ({
   _id: deliveryId,
   ...rest,
   projectedAt,

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { orderWorkflowId } from '../../domain/ids';
-import { ordersCollection } from '../../projections/orders/mongo';
+import { ordersCollection } from '../../projections/orders/view';
 import { REBUILT, rebuildReadModels } from '../../projections/rebuild';
 import { verifyReadModels } from '../../projections/verify';
 import { eventLogCollection } from '../../projections/event-log';

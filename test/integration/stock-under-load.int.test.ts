@@ -4,7 +4,7 @@ import type { OrderResult } from '../../workflows/order';
 import { seedProducts } from '../../activities/catalog';
 import { inventoryCollections } from '../../activities/stock-ledger';
 import { orderWorkflowId } from '../../domain/ids';
-import { ordersCollection } from '../../projections/orders/mongo';
+import { ordersCollection } from '../../projections/orders/view';
 import { eventually } from '../helpers/poll';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { asCustomer } from '../helpers/auth';

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { OrderStatus } from '../../domain/order';
-import { ordersCollection } from '../orders/mongo';
+import { ordersCollection } from './view';
 
 /** A customer's figures over all its orders. */
 export interface CustomerSummary {

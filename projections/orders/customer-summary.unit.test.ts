@@ -1,4 +1,4 @@
-import { summaryOfRows } from './view';
+import { summaryOfRows } from './customer-summary';
 
 describe('customer summary', () => {
   test('given orders by status and completed totals by currency, then the counts, and the lifetime total per currency', () => {
