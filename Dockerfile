@@ -14,6 +14,7 @@ COPY domain ./domain
 COPY infra ./infra
 COPY projections ./projections
 COPY scripts ./scripts
+COPY stack ./stack
 COPY worker ./worker
 COPY workflows ./workflows
 RUN npm run build

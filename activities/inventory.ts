@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import type { OrderItem, OrderLine } from '../domain/events';
 import { ErrorCode } from '../domain/errors';
-import { isPayable, lineTotal, MAX_PAYMENT, sum } from '../domain/money';
+import { mergeItems, priceOrder } from '../domain/reservation';
 import type { StockSnapshot } from '../domain/stock';
 import {
   createLedger,
@@ -61,34 +61,14 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
     async reserveStock(input: { orderId: string; items: OrderItem[] }): Promise<Reservation> {
       const { orderId } = input;
       const items = mergeItems(input.items);
-      const skus = items.map((i) => i.sku);
-      const found = await products.find({ _id: { $in: skus } }).toArray();
+      const found = await products.find({ _id: { $in: items.map((i) => i.sku) } }).toArray();
       const bySku = new Map(found.map((p) => [p._id, p]));
-      const unknown = skus.filter((s) => !bySku.has(s));
-      if (unknown.length > 0) {
-        throw ApplicationFailure.nonRetryable(`unknown SKU: ${unknown.join(', ')}`, ErrorCode.UnknownSku, {
-          skus: unknown,
-        });
+      const pricing = priceOrder(items, bySku);
+      if ('refused' in pricing) {
+        const { message, code, details } = pricing.refused;
+        throw ApplicationFailure.nonRetryable(message, code, details);
       }
-      const currencies = new Set(found.map((p) => p.currency));
-      if (currencies.size > 1) {
-        throw ApplicationFailure.nonRetryable(
-          'items are priced in more than one currency',
-          ErrorCode.MixedCurrency,
-        );
-      }
-      const lines = items.map((i) => {
-        const p = bySku.get(i.sku) as ProductDoc;
-        return { ...i, name: p.name, unitPrice: p.price, lineTotal: lineTotal(p.price, i.quantity) };
-      });
-      const total = sum(lines.map((l) => l.lineTotal));
-      if (!isPayable(total)) {
-        throw ApplicationFailure.nonRetryable(
-          `the order's total ${total} cannot be paid: a payment is 1 to ${MAX_PAYMENT} minor units`,
-          ErrorCode.TotalNotPayable,
-          { total },
-        );
-      }
+      const { lines, total, currency } = pricing;
       const held: OrderItem[] = [];
       const heads: (StockMovement | null)[] = [];
       for (const item of items) {
@@ -104,12 +84,7 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
         held.push(item);
         heads.push(head);
       }
-      return {
-        lines,
-        total,
-        currency: found[0]?.currency ?? 'EUR',
-        stock: snapshots(heads, bySku),
-      };
+      return { lines, total, currency, stock: snapshots(heads, bySku) };
     },
 
     /** Compensation: releases whatever this order holds; a second call finds nothing to release. */
@@ -121,11 +96,4 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
       return { stock: snapshots(heads, new Map(found.map((p) => [p._id, p]))) };
     },
   };
-}
-
-/** The same SKU twice in one order is one reservation of the summed quantity. */
-export function mergeItems(items: readonly OrderItem[]): OrderItem[] {
-  const merged = new Map<string, number>();
-  for (const i of items) merged.set(i.sku, (merged.get(i.sku) ?? 0) + i.quantity);
-  return [...merged].map(([sku, quantity]) => ({ sku, quantity }));
 }

@@ -1,20 +1,11 @@
 import type { Transporter } from 'nodemailer';
+import type { NotificationKind } from '../domain/notifications';
 import type { OrderState } from '../domain/order';
 import { formatMoney } from '../domain/money';
 import { reasonForCustomer } from '../domain/reasons';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SmsProvider } from '../infra/sms';
-
-/** One notification per customer-facing moment of the saga, by email and (with a phone) by SMS. */
-export type NotificationKind =
-  | 'order-received'
-  | 'order-confirmed'
-  | 'order-rejected'
-  | 'payment-reminder'
-  | 'order-paid'
-  | 'order-cancelled'
-  | 'order-failed';
 
 export interface NotificationDeps {
   mailer: Transporter;

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { freePort } from '../infra/process';
+import { freePort } from '../stack/process';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import {
   announceSubscriptionChange,

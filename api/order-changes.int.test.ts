@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import { MongoClient, type Db } from 'mongodb';
-import { freePort, type Service } from '../infra/process';
-import { startRedis } from '../infra/stores';
+import { freePort, type Service } from '../stack/process';
+import { startRedis } from '../stack/stores';
 import { writeOrderToRedis } from '../projections/orders/redis';
 import type { OrderDoc } from '../projections/orders/view';
 import { cacheDir, tempDir } from '../test/helpers/env';

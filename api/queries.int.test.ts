@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { makeEvent, type OrderEvent } from '../domain/events';
-import { freePort } from '../infra/process';
-import { startRedis } from '../infra/stores';
+import { freePort } from '../stack/process';
+import { startRedis } from '../stack/stores';
 import { connectRedis } from '../worker/clients';
 import { cacheDir, tempDir } from '../test/helpers/env';
 import { createProjectionActivities } from '../projections/activities';

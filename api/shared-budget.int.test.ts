@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { freePort, type Service } from '../infra/process';
-import { startRedis } from '../infra/stores';
+import { freePort, type Service } from '../stack/process';
+import { startRedis } from '../stack/stores';
 import { cacheDir, tempDir } from '../test/helpers/env';
 import { testApp } from '../test/helpers/app';
 import { asCustomer } from '../test/helpers/auth';

@@ -1,3 +1,4 @@
+import { Progress } from '../scripts/progress';
 import { connectTemporal } from '../worker/clients';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { call, json } from './http';
-import { cpuSeconds, freePort, waitFor } from '../infra/process';
-import type { Stack } from '../infra/stack';
+import { cpuSeconds, freePort, waitFor } from '../stack/process';
+import type { Stack } from '../stack/stack';
 import {
   addStock,
   benchProcess,
@@ -32,7 +33,7 @@ import {
 } from './stats';
 import { authOf, BenchTokens } from './tokens';
 import { NoopLimit, shapeOfOrder } from './noop-limit';
-import type { Topology } from '../infra/stack';
+import type { Topology } from '../stack/stack';
 
 /**
  * `npm run bench`: the whole stack (dev server, real stores, each process of its own) on free ports in
@@ -238,8 +239,11 @@ async function main(): Promise<void> {
     };
 
     log(`warm-up: ${o.warmup} orders`);
-    const [warm] = await pool(o.warmup, o.concurrency, (i) =>
-      placeAndPay(api, tokens, `warm-${run}-${i}`, i),
+    const [warm] = await pool(
+      o.warmup,
+      o.concurrency,
+      (i) => placeAndPay(api, tokens, `warm-${run}-${i}`, i),
+      new Progress('warm-up', o.warmup),
     );
     check();
 
@@ -259,7 +263,12 @@ async function main(): Promise<void> {
     const limit = noopLimit;
     const noop = (i: number, prefix: string) => limit.run(`${prefix}-${run}-${i}`);
     log(`warm-up of limit 2, the no-op saga in the order's shape (${limit.describe()}): ${o.warmup} runs`);
-    await pool(o.warmup, o.concurrency, (i) => noop(i, 'noop-warm'));
+    await pool(
+      o.warmup,
+      o.concurrency,
+      (i) => noop(i, 'noop-warm'),
+      new Progress('warm-up no-op', o.warmup, 'runs'),
+    );
     await limit.checkShapeOf(`noop-warm-${run}-0`);
 
     // Orders and their limit, the no-op saga, take turns in rounds, like GET and bare Fastify below:
@@ -278,8 +287,11 @@ async function main(): Promise<void> {
       const size = Math.floor((o.orders * (round + 1)) / o.turns) - from;
       orderTurns.push(
         await turn(stackPids, async () => {
-          const done = await pool(size, o.concurrency, (i) =>
-            placeAndPay(api, tokens, keys[from + i] ?? '', from + i),
+          const done = await pool(
+            size,
+            o.concurrency,
+            (i) => placeAndPay(api, tokens, keys[from + i] ?? '', from + i),
+            new Progress(`turn ${round + 1}/${o.turns} orders`, size),
           );
           runs.push(...done);
           return done.filter((r) => r.status === 'COMPLETED').length;
@@ -288,7 +300,12 @@ async function main(): Promise<void> {
       check();
       noopTurns.push(
         await turn(noopPids, async () => {
-          await pool(size, o.concurrency, (i) => noop(from + i, 'noop'));
+          await pool(
+            size,
+            o.concurrency,
+            (i) => noop(from + i, 'noop'),
+            new Progress(`turn ${round + 1}/${o.turns} no-op`, size, 'runs'),
+          );
           return size;
         }),
       );
@@ -346,7 +363,12 @@ async function main(): Promise<void> {
     // The saga's latency with nothing queued: at concurrency C, C orders in flight share two cores, and
     // an order waits behind the others (C in flight at R orders/s is C/R seconds per client round).
     log(`light load: ${o.lightOrders} orders one at a time…`);
-    const light = await pool(o.lightOrders, 1, (i) => placeAndPay(api, tokens, `light-${run}-${i}`, i));
+    const light = await pool(
+      o.lightOrders,
+      1,
+      (i) => placeAndPay(api, tokens, `light-${run}-${i}`, i),
+      new Progress('light load', o.lightOrders),
+    );
     check();
     const lightSaga = summarize(light.map((r) => r.sagaMs));
     const saga = summarize(runs.map((r) => r.sagaMs));

@@ -1,8 +1,9 @@
+import { Progress } from '../scripts/progress';
 import type { Client } from '@temporalio/client';
 import { orderWorkflowId } from '../domain/ids';
-import { freePort, spawnService, waitFor } from '../infra/process';
+import { freePort, spawnService, waitFor } from '../stack/process';
 import { RECONCILIATION_SCHEDULE_ID } from '../infra/reconciliation-schedule';
-import type { Stack } from '../infra/stack';
+import type { Stack } from '../stack/stack';
 import { serviceUrls } from '../config';
 import { OPERATOR_CANCELLATION } from '../workflows/order';
 import { pool, type OrderView } from './load';
@@ -43,22 +44,27 @@ const runOf = (ctx: OperatorContext, orderId: string) =>
 export async function operatorCancelCase(ctx: OperatorContext, name: string): Promise<CaseOutcome> {
   const ends: Ends = new Map();
   const reasons: Record<string, number> = {};
-  await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
-    const client = new PatientClient(ctx.api, ctx.tokens);
-    const orderId = await client.place(`${name}-${i}`, i);
-    if (i % 3 === 0) {
-      await runOf(ctx, orderId).cancel();
-    } else {
-      const order = await client.readUntil(orderId, awaiting);
-      if (i % 3 === 1) await runOf(ctx, orderId).cancel();
-      else await client.pay(orderId, order);
-    }
-    ends.set(orderId, i % 3 === 2 ? 'COMPLETED' : 'CANCELLED');
-    const ended = await client.readUntil(orderId, isEnded);
-    const reason =
-      ended.status === 'CANCELLED' ? String((ended as { reason?: string }).reason) : ended.status;
-    reasons[reason] = (reasons[reason] ?? 0) + 1;
-  });
+  await pool(
+    ctx.o.orders,
+    ctx.o.concurrency,
+    async (i) => {
+      const client = new PatientClient(ctx.api, ctx.tokens);
+      const orderId = await client.place(`${name}-${i}`, i);
+      if (i % 3 === 0) {
+        await runOf(ctx, orderId).cancel();
+      } else {
+        const order = await client.readUntil(orderId, awaiting);
+        if (i % 3 === 1) await runOf(ctx, orderId).cancel();
+        else await client.pay(orderId, order);
+      }
+      ends.set(orderId, i % 3 === 2 ? 'COMPLETED' : 'CANCELLED');
+      const ended = await client.readUntil(orderId, isEnded);
+      const reason =
+        ended.status === 'CANCELLED' ? String((ended as { reason?: string }).reason) : ended.status;
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    },
+    new Progress(`chaos ${name}`, ctx.o.orders),
+  );
   return { ends, observed: { endings: reasons, operatorReason: OPERATOR_CANCELLATION } };
 }
 
@@ -70,20 +76,25 @@ export async function operatorCancelCase(ctx: OperatorContext, name: string): Pr
 export async function operatorTerminateCase(ctx: OperatorContext, name: string): Promise<CaseOutcome> {
   const ends: Ends = new Map();
   const terminated: string[] = [];
-  await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
-    const client = new PatientClient(ctx.api, ctx.tokens);
-    const orderId = await client.place(`${name}-${i}`, i);
-    const order = await client.readUntil(orderId, awaiting);
-    if (i % 2 === 0) {
-      await runOf(ctx, orderId).terminate('reliability suite: an operator terminates the run');
-      terminated.push(orderId);
-      ends.set(orderId, 'CANCELLED');
-    } else {
-      await client.pay(orderId, order);
-      await client.readUntil(orderId, isEnded);
-      ends.set(orderId, 'COMPLETED');
-    }
-  });
+  await pool(
+    ctx.o.orders,
+    ctx.o.concurrency,
+    async (i) => {
+      const client = new PatientClient(ctx.api, ctx.tokens);
+      const orderId = await client.place(`${name}-${i}`, i);
+      const order = await client.readUntil(orderId, awaiting);
+      if (i % 2 === 0) {
+        await runOf(ctx, orderId).terminate('reliability suite: an operator terminates the run');
+        terminated.push(orderId);
+        ends.set(orderId, 'CANCELLED');
+      } else {
+        await client.pay(orderId, order);
+        await client.readUntil(orderId, isEnded);
+        ends.set(orderId, 'COMPLETED');
+      }
+    },
+    new Progress(`chaos ${name}`, ctx.o.orders),
+  );
   const t0 = Date.now();
   await ctx.temporal.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).trigger();
   const reader = new PatientClient(ctx.api, ctx.tokens);
@@ -117,17 +128,22 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
   const payments: Promise<void>[] = [];
   let storePaused: Promise<number> = Promise.resolve(0);
   try {
-    await pool(ctx.o.orders, ctx.o.concurrency, async (i) => {
-      const client = new PatientClient(api.url, ctx.tokens);
-      const orderId = await client.place(`${name}-${i}`, i);
-      const order = (await client.readUntil(orderId, awaiting)) as OrderView & {
-        invoice?: { dueAt: string };
-      };
-      const dueAt = Date.parse(order.invoice?.dueAt ?? '');
-      // The payment waits for its moment without holding a place in the pool.
-      payments.push(payAround(orderId, order, dueAt, i));
-      if (i === Math.floor(ctx.o.orders / 2)) storePaused = pauseStore(ctx, dueAt - 1_000, 3_000);
-    });
+    await pool(
+      ctx.o.orders,
+      ctx.o.concurrency,
+      async (i) => {
+        const client = new PatientClient(api.url, ctx.tokens);
+        const orderId = await client.place(`${name}-${i}`, i);
+        const order = (await client.readUntil(orderId, awaiting)) as OrderView & {
+          invoice?: { dueAt: string };
+        };
+        const dueAt = Date.parse(order.invoice?.dueAt ?? '');
+        // The payment waits for its moment without holding a place in the pool.
+        payments.push(payAround(orderId, order, dueAt, i));
+        if (i === Math.floor(ctx.o.orders / 2)) storePaused = pauseStore(ctx, dueAt - 1_000, 3_000);
+      },
+      new Progress(`chaos ${name}`, ctx.o.orders),
+    );
     await Promise.all(payments);
     const pausedMs = await storePaused;
     const reader = new PatientClient(ctx.api, ctx.tokens);

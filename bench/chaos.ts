@@ -1,3 +1,4 @@
+import { Progress } from '../scripts/progress';
 import { connectTemporal } from '../worker/clients';
 import type { PayloadKeys } from '../infra/payload-codec';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,8 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { serviceUrls } from '../config';
-import { waitFor } from '../infra/process';
-import type { Stack } from '../infra/stack';
+import { waitFor } from '../stack/process';
+import type { Stack } from '../stack/stack';
 import { verifyReadModels } from '../projections/verify';
 import { orderKey } from '../projections/orders/redis';
 import {
@@ -24,7 +25,7 @@ import { call, json } from './http';
 import { startReceiver, type Receiver } from './receiver';
 import { hostileRequests } from './hostile';
 import { CASES, CLUSTER_ONLY, type CaseName } from './chaos-cases';
-import type { Topology } from '../infra/stack';
+import type { Topology } from '../stack/stack';
 import { CHAOS_SKU, isEnded, PatientClient } from './patient-client';
 import {
   dueDateRaceCase,
@@ -152,10 +153,14 @@ async function ordersUnderFault(
   let trigger!: () => void;
   const third = new Promise<void>((r) => (trigger = r));
   const faulted = third.then(() => fault(placed));
-  const runs = await pool(keys.length, ctx.o.concurrency, (i) =>
-    placeAndPayThroughFaults(ctx.api, ctx.tokens, keys[i] ?? '', i, (orderId) => {
-      if (placed.push(orderId) >= Math.ceil(keys.length / 3)) trigger();
-    }),
+  const runs = await pool(
+    keys.length,
+    ctx.o.concurrency,
+    (i) =>
+      placeAndPayThroughFaults(ctx.api, ctx.tokens, keys[i] ?? '', i, (orderId) => {
+        if (placed.push(orderId) >= Math.ceil(keys.length / 3)) trigger();
+      }),
+    new Progress(`chaos ${name}`, keys.length),
   );
   const observed = await faulted;
   const statuses: Record<string, number> = {};
@@ -508,21 +513,26 @@ async function hostileCase(ctx: Context, fault: string, started: number): Promis
   });
   const statuses: Record<string, number> = {};
   const bad: string[] = [];
-  await pool(requests.length, ctx.o.concurrency, async (i) => {
-    const r = requests[i];
-    if (!r) return;
-    const res = await fetch(`${ctx.api}${r.path}`, {
-      method: r.method,
-      headers: r.headers,
-      ...(r.body === undefined ? {} : { body: r.body }),
-    }).catch((err: unknown) => ({ status: 0, headers: new Headers(), text: async () => String(err) }));
-    const text = await res.text();
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-    const problem = (res.headers.get('content-type') ?? '').includes('application/problem+json');
-    if (res.status < 400 || res.status >= 500 || !problem) {
-      bad.push(`${r.kind} ${r.method} ${r.path.slice(0, 60)} → ${res.status} ${text.slice(0, 80)}`);
-    }
-  });
+  await pool(
+    requests.length,
+    ctx.o.concurrency,
+    async (i) => {
+      const r = requests[i];
+      if (!r) return;
+      const res = await fetch(`${ctx.api}${r.path}`, {
+        method: r.method,
+        headers: r.headers,
+        ...(r.body === undefined ? {} : { body: r.body }),
+      }).catch((err: unknown) => ({ status: 0, headers: new Headers(), text: async () => String(err) }));
+      const text = await res.text();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      const problem = (res.headers.get('content-type') ?? '').includes('application/problem+json');
+      if (res.status < 400 || res.status >= 500 || !problem) {
+        bad.push(`${r.kind} ${r.method} ${r.path.slice(0, 60)} → ${res.status} ${text.slice(0, 80)}`);
+      }
+    },
+    new Progress('chaos hostile-input', requests.length, 'requests'),
+  );
   const after = await footprint(ctx, victimId);
   // The victim's order is cancelled by its customer: its unit goes back, as the stock check expects.
   await call('POST', `${ctx.api}/orders/${victimId}/cancel`, {

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Progress } from '../scripts/progress';
 import { formatPayloadKeys, newPayloadKeys } from '../infra/payload-codec';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -6,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../config';
-import { freePort, spawnLogged, waitFor } from '../infra/process';
-import { startStack, WORKERS, type PartName, type Stack, type StackOptions } from '../infra/stack';
+import { freePort, spawnLogged, waitFor } from '../stack/process';
+import { startStack, WORKERS, type PartName, type Stack, type StackOptions } from '../stack/stack';
 import { call, json } from './http';
 import type { BenchTokens } from './tokens';
 
@@ -20,7 +21,7 @@ export const RUN_FLAGS = {
   smoke: { type: 'boolean', default: false },
   out: { type: 'string' },
   keep: { type: 'boolean', default: false },
-  /** the production-shaped topology (infra/stack.ts): Temporal on PostgreSQL, two of every process */
+  /** the production-shaped topology (stack/stack.ts): Temporal on PostgreSQL, two of every process */
   cluster: { type: 'boolean', default: false },
 } as const;
 
@@ -150,19 +151,24 @@ export interface OrderRun {
   paymentRetries: number;
 }
 
-/** Runs `jobs` jobs at most `concurrency` at a time. */
+/** Runs `jobs` jobs at most `concurrency` at a time; with `progress`, shows it while they run. */
 export async function pool<T>(
   jobs: number,
   concurrency: number,
   job: (i: number) => Promise<T>,
+  progress?: Progress,
 ): Promise<T[]> {
   const results: T[] = new Array<T>(jobs);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, jobs) }, async () => {
-      for (let i = next++; i < jobs; i = next++) results[i] = await job(i);
+      for (let i = next++; i < jobs; i = next++) {
+        results[i] = await job(i);
+        progress?.tick();
+      }
     }),
   );
+  progress?.end();
   return results;
 }
 

@@ -1,9 +1,10 @@
+import { Progress } from '../scripts/progress';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { Stack, Topology } from '../infra/stack';
+import type { Stack, Topology } from '../stack/stack';
 import {
   addStock,
   placeAndPay,
@@ -88,8 +89,9 @@ interface Arrival {
  * Starts `job(i)` at `i / rate` seconds for `seconds`, each on its schedule, and waits for all of them.
  * A job's latency counts from when it was due, so a late start (the machine busy) is not hidden.
  */
-async function openLoop(rate: number, seconds: number, job: (i: number) => Promise<OrderRun>) {
+async function openLoop(rate: number, seconds: number, job: (i: number) => Promise<OrderRun>, label: string) {
   const n = Math.max(1, Math.round(rate * seconds));
+  const progress = new Progress(label, n);
   const t0 = performance.now();
   const arrivals: Promise<Arrival>[] = [];
   for (let i = 0; i < n; i++) {
@@ -97,13 +99,22 @@ async function openLoop(rate: number, seconds: number, job: (i: number) => Promi
     const wait = t0 + dueMs - performance.now();
     if (wait > 0) await sleep(wait);
     arrivals.push(
-      job(i).then(
-        (run): Arrival => ({ dueMs, doneMs: performance.now() - t0, run, error: null }),
-        (err: unknown): Arrival => ({ dueMs, doneMs: performance.now() - t0, run: null, error: String(err) }),
-      ),
+      job(i)
+        .then(
+          (run): Arrival => ({ dueMs, doneMs: performance.now() - t0, run, error: null }),
+          (err: unknown): Arrival => ({
+            dueMs,
+            doneMs: performance.now() - t0,
+            run: null,
+            error: String(err),
+          }),
+        )
+        .finally(() => progress.tick()),
     );
   }
-  return { arrivals: await Promise.all(arrivals), lastDueMs: ((n - 1) * 1000) / rate };
+  const done = await Promise.all(arrivals);
+  progress.end();
+  return { arrivals: done, lastDueMs: ((n - 1) * 1000) / rate };
 }
 
 const percentiles = (values: number[]) => {
@@ -177,8 +188,13 @@ async function maximaOf(
     let orderSeconds = 0;
     let noopSeconds = 0;
     for (let t = 0; t < MAXIMUM_TURNS; t++) {
-      orderSeconds += await timed(() => pool(perTurn, o.concurrency, run.order));
-      noopSeconds += await timed(() => pool(perTurn, o.concurrency, noop));
+      const turn = `maximum, turn ${t + 1}/${MAXIMUM_TURNS}`;
+      orderSeconds += await timed(() =>
+        pool(perTurn, o.concurrency, run.order, new Progress(`${turn} orders`, perTurn)),
+      );
+      noopSeconds += await timed(() =>
+        pool(perTurn, o.concurrency, noop, new Progress(`${turn} no-op`, perTurn, 'runs')),
+      );
     }
     const runs = perTurn * MAXIMUM_TURNS;
     return { maximum: runs / orderSeconds, noopMaximum: runs / noopSeconds, noopShape };
@@ -244,7 +260,8 @@ async function measureTopology(o: Options, topology: Topology) {
     for (const share of SHARES) {
       const rate = maximum * share;
       const lagBefore = await projectionLag(stack);
-      const { arrivals, lastDueMs } = await openLoop(rate, o.seconds, order);
+      const label = `${topology} ${Math.round(share * 100)} %`;
+      const { arrivals, lastDueMs } = await openLoop(rate, o.seconds, order, label);
       const lag = histogramDiff(await projectionLag(stack), lagBefore);
       const done = arrivals.filter((a) => a.run?.status === 'COMPLETED');
       const lastDoneMs = Math.max(...arrivals.map((a) => a.doneMs));

@@ -9,10 +9,10 @@ import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '../config';
 import { mapConcurrent } from '../infra/concurrent';
-import type { Stack } from '../infra/stack';
+import type { Stack } from '../stack/stack';
 import { rebuildReadModels, type ReadModelDeps } from '../projections/rebuild';
 import { verifyReadModels } from '../projections/verify';
-import { progressLine } from '../scripts/read-models';
+import { Progress } from '../scripts/progress';
 import {
   addStock,
   placeAndPay,
@@ -52,11 +52,10 @@ async function timed<T extends { orders: number }>(
   what: (progress: (done: number, total: number) => void) => Promise<T>,
 ): Promise<T & { seconds: number; ordersPerSecond: number }> {
   const t0 = performance.now();
-  const result = await what((done, total) =>
-    process.stderr.write(`\r${progressLine(name, done, total, performance.now() - t0)}   `),
-  );
+  const bar = new Progress(name, 0);
+  const result = await what((done, total) => bar.at(done, total));
   const seconds = (performance.now() - t0) / 1000;
-  process.stderr.write('\n');
+  bar.end();
   return { ...result, seconds, ordersPerSecond: result.orders / seconds };
 }
 
@@ -94,15 +93,12 @@ async function main(): Promise<void> {
     await addStock(api, tokens, 'CB-004', o.orders, 'rebuild benchmark stock');
     const run = randomBytes(3).toString('hex');
     const t0 = performance.now();
-    let done = 0;
-    const runs = await pool(o.orders, o.concurrency, async (i) => {
-      const r = await placeAndPay(api, tokens, `rebuild-${run}-${i}`, i);
-      if (++done % 100 === 0) {
-        process.stderr.write(`\r${progressLine('placing', done, o.orders, performance.now() - t0)}   `);
-      }
-      return r;
-    });
-    process.stderr.write('\n');
+    const runs = await pool(
+      o.orders,
+      o.concurrency,
+      (i) => placeAndPay(api, tokens, `rebuild-${run}-${i}`, i),
+      new Progress('placing', o.orders),
+    );
     const placing = {
       seconds: (performance.now() - t0) / 1000,
       completed: runs.filter((r) => r.status === 'COMPLETED').length,

@@ -6,9 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { MongoClient, type Collection } from 'mongodb';
 import { loadConfig } from '../config';
-import { createDatabase, startPostgres } from '../infra/postgres';
-import { freePort, type Service } from '../infra/process';
-import { startMongo } from '../infra/stores';
+import { createDatabase, startPostgres } from '../stack/postgres';
+import { freePort, type Service } from '../stack/process';
+import { startMongo } from '../stack/stores';
 import { pool, positiveInt, resultFile } from './load';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { signToken } from '../api/auth/tokens';
-import type { Stack } from '../infra/stack';
+import type { Stack } from '../stack/stack';
 import { call, json } from './http';
 import { stackEnvironment, startReadyStack } from './load';
 import { PatientClient } from './patient-client';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaries } from '../infra/binaries';
+import { binaries } from '../stack/binaries';
 import { cacheDir } from '../test/helpers/env';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 

@@ -2,6 +2,7 @@ import { loadConfig, serviceUrls } from '../config';
 import { rebuildReadModels } from '../projections/rebuild';
 import { verifyReadModels } from '../projections/verify';
 import { connectMongo, connectRedis, connectTemporal } from '../worker/clients';
+import { Progress } from './progress';
 
 const USAGE = 'usage: read-models rebuild | verify';
 
@@ -20,25 +21,27 @@ export async function main(command: string | undefined): Promise<number> {
   const { client: temporal, connection } = await connectTemporal(config);
   const deps = { db: mongo.db(config.mongodbDb), redis, temporal, keys: config.payloadKeys };
   const started = Date.now();
-  const progress = (done: number, total: number) =>
-    process.stderr.write(`\r${progressLine(command, done, total, Date.now() - started)}   `);
+  const bar = new Progress(command, 0);
+  const progress = (done: number, total: number) => bar.at(done, total);
   try {
     if (command === 'rebuild') {
       const { orders, events, fromLog, historiesFetched, logRepaired } = await rebuildReadModels(
         deps,
         progress,
       );
+      bar.end();
       const seconds = (Date.now() - started) / 1000;
       console.log(
-        `\nrebuilt ${orders} orders (${events} events) in ${seconds.toFixed(1)} s: ${(orders / seconds).toFixed(0)} orders/s; ` +
+        `rebuilt ${orders} orders (${events} events) in ${seconds.toFixed(1)} s: ${(orders / seconds).toFixed(0)} orders/s; ` +
           `${fromLog} from the event log (their runs completed or gone), ${historiesFetched} from their histories; ` +
           `${logRepaired} repaired in the log`,
       );
       return 0;
     }
     const { orders, sources, drift } = await verifyReadModels(deps, progress);
+    bar.end();
     console.log(
-      `\nverified ${orders} orders: ${sources.temporal} from Temporal, ${sources.log} left Temporal and read from the event log` +
+      `verified ${orders} orders: ${sources.temporal} from Temporal, ${sources.log} left Temporal and read from the event log` +
         `${sources.timeline ? `, ${sources.timeline} in no log (their read model only)` : ''}; ${drift.length} drift`,
     );
     for (const d of drift.slice(0, 10)) {
@@ -52,15 +55,6 @@ export async function main(command: string | undefined): Promise<number> {
     redis.disconnect();
     await mongo.close();
   }
-}
-
-/** `rebuild [########------------] 4200/10000 orders, 812/s, 8 s left` */
-export function progressLine(command: string, done: number, total: number, elapsedMs: number): string {
-  const of = Math.max(done, total, 1);
-  const filled = Math.round((20 * done) / of);
-  const rate = done / Math.max(elapsedMs / 1000, 0.001);
-  const left = total > done && rate > 0 ? `, ${Math.ceil((total - done) / rate)} s left` : '';
-  return `${command} [${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${done}/${of} orders, ${rate.toFixed(0)}/s${left}`;
 }
 
 if (require.main === module) {

@@ -105,7 +105,7 @@ if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$
   #   scanned the table (EXPLAIN: SCAN vs SEARCH USING INDEX). Same meaning, the index's spelling.
   # - an update kept its query open (one of the database's 100 connections) while it wrote in a
   #   transaction (a second one): with 100 updates in flight, each held one and waited for another, and
-  #   the store hung for good (infra/store-concurrency.int.test.ts). The matched documents are read first.
+  #   the store hung for good (stack/store-concurrency.int.test.ts). The matched documents are read first.
   # Applied outside any git repository (the cache may sit in one), or it would apply to that one.
   GIT_CEILING_DIRECTORIES="$(dirname "$src")" git -C "$src" apply "$PWD/$FERRETDB_PATCH"
   (cd "$src" && GOFLAGS=-mod=readonly go build -trimpath -o "$BIN/ferretdb-$FERRETDB_BUILD.tmp" ./cmd/ferretdb)

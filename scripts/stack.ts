@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, redact, type Config } from '../config';
-import { startStack, type PartName, type Stack, type Topology } from '../infra/stack';
+import { startStack, type PartName, type Stack, type Topology } from '../stack/stack';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,7 @@ import { signToken } from '../api/auth/tokens';
 import { DEMO_CUSTOMER } from './token';
 
 /**
- * `npm start`: the whole system on 127.0.0.1 (see infra/stack.ts); `npm run start:cluster` (--cluster)
+ * `npm start`: the whole system on 127.0.0.1 (see stack/stack.ts); `npm run start:cluster` (--cluster)
  * the production-shaped topology. State lives under DATA_DIR and survives a restart. Ctrl-C / SIGTERM
  * stops everything, newest first. If one of our processes dies on its own, the dev stack stops rather
  * than half-working; the cluster restarts it, its other replica carrying on meanwhile.

@@ -1,8 +1,8 @@
 import type { MongoClient } from 'mongodb';
 import { loadConfig } from '../config';
 import { readFileSync } from 'node:fs';
-import { freePort, waitFor, type Service } from '../infra/process';
-import { startMongo } from '../infra/stores';
+import { freePort, waitFor, type Service } from '../stack/process';
+import { startMongo } from '../stack/stores';
 import { cacheDir, tempDir } from '../test/helpers/env';
 import { connectMongo } from './clients';
 

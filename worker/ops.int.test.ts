@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
-import { freePort } from '../infra/process';
+import { freePort } from '../stack/process';
 import { createMetrics } from '../infra/metrics';
 import { startOpsServer } from '../infra/ops-server';
 import { workerRunning } from './ops';

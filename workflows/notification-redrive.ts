@@ -1,6 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { createSagaActivities } from '../activities';
-import type { NotificationKind } from '../activities/notifications';
+import type { NotificationKind } from '../domain/notifications';
 import type { createProjectionActivities } from '../projections/activities';
 import type { DeadLetter } from '../projections/dead-letters/view';
 import type { Channel } from '../domain/events';

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { Channel, Customer } from '../domain/events';
 import type { OrderState } from '../domain/order';
-import type { NotificationKind } from '../activities/notifications';
+import type { NotificationKind } from '../domain/notifications';
 import type { createProjectionActivities } from '../projections/activities';
 import { POLICIES } from './policies';
 import { describeFailure, notificationSteps, ONE_NOTIFICATION_ATTEMPT, refusedForGood } from './order-steps';

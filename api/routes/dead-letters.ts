@@ -7,7 +7,7 @@ import { deliveryWorkflowId, startDelivery } from '../../activities/webhook-disp
 import { createSubscriptionStore } from '../../activities/webhook-subscriptions';
 import { deadLettersCollection, listDeadLetters, type DeadLetter } from '../../projections/dead-letters/view';
 import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deliveries/view';
-import type { NotificationKind } from '../../activities/notifications';
+import type { NotificationKind } from '../../domain/notifications';
 import { notificationRedriveWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { freshnessOf } from '../freshness';

@@ -5,7 +5,7 @@ import { findOrder } from '../../projections/orders/mongo';
 import { readOrderFromRedis, STATUS_COUNTERS_KEY } from '../../projections/orders/redis';
 import { orderWorkflowId } from '../../domain/ids';
 import { OPERATOR_CANCELLATION } from '../../workflows/order';
-import { binaries } from '../../infra/binaries';
+import { binaries } from '../../stack/binaries';
 import { stockHead } from '../../activities/stock-ledger';
 import { eventually } from '../helpers/poll';
 import { metricValue } from '../helpers/metrics';

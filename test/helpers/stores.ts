@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
-import { freePort } from '../../infra/process';
-import { startMongo, startRedis } from '../../infra/stores';
+import { freePort } from '../../stack/process';
+import { startMongo, startRedis } from '../../stack/stores';
 import { cacheDir, tempDir } from './env';
 
 export interface TestStores {

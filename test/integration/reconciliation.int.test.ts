@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { billingInvoices } from '../../activities/billing';
 import { stockHead } from '../../activities/stock-ledger';
 import { orderWorkflowId } from '../../domain/ids';
-import { binaries } from '../../infra/binaries';
+import { binaries } from '../../stack/binaries';
 import {
   ensureReconciliationSchedule,
   RECONCILIATION_SCHEDULE_ID,

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { freePort, spawnLogged } from '../../infra/process';
+import { freePort, spawnLogged } from '../../stack/process';
 import { orderWorkflowId } from '../../domain/ids';
 import { startStores, type TestStores } from '../helpers/stores';
 import { devServerEnv } from '../helpers/temporal';

@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { freePort } from '../../infra/process';
+import { freePort } from '../../stack/process';
 import { deliveryWorkflowId } from '../../activities/webhook-dispatch';
 import { eventually } from '../helpers/poll';
 import { metricValue } from '../helpers/metrics';

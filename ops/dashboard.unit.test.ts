@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMetrics, SDK_METRICS } from './metrics';
+import { createMetrics, SDK_METRICS } from '../infra/metrics';
 
 interface Panel {
   title: string;

@@ -20,7 +20,7 @@ describe('processes a stack starts', () => {
   afterAll(() => dir.remove());
 
   test('given a runner that started a server and is then SIGKILLed, then the server dies too', async () => {
-    const dist = builtScript('infra/process.js');
+    const dist = builtScript('stack/process.js');
     const pidFile = join(dir.path, 'child.pid');
     const runner = spawn(
       process.execPath,
