@@ -305,15 +305,16 @@ async function invariants(ctx: Context, ends: Ends): Promise<Record<string, Chec
     `${ids.length - late.length}/${ids.length} hot documents at MongoDB's version`,
   );
 
-  // No email lost: each order's three emails arrived, duplicates recognisable by Message-ID.
-  const sink = ctx.stack.sink;
+  // No email lost: each order's three emails arrived, duplicates recognisable by Message-ID (which
+  // the mailbox gives without its angle brackets).
+  const mailbox = ctx.stack.mailbox;
   const wanted = ids.flatMap((id) =>
-    EMAIL_KINDS[ends.get(id) ?? 'COMPLETED'].map((k) => `<${id}.${k}@orders.local>`),
+    EMAIL_KINDS[ends.get(id) ?? 'COMPLETED'].map((k) => `${id}.${k}@orders.local`),
   );
   const seen = await waitFor(
     'every email',
     async () => {
-      const got = new Set(((await sink?.messages()) ?? []).map((m) => m.messageId));
+      const got = new Set(((await mailbox?.messages()) ?? []).map((m) => m.messageId));
       return wanted.every((w) => got.has(w));
     },
     { timeoutMs: 60_000, intervalMs: 200 },
@@ -321,7 +322,7 @@ async function invariants(ctx: Context, ends: Ends): Promise<Record<string, Chec
     () => true,
     () => false,
   );
-  const messages = ((await sink?.messages()) ?? []).filter(
+  const messages = ((await mailbox?.messages()) ?? []).filter(
     (m) => m.messageId && wanted.includes(m.messageId),
   );
   const missing = wanted.filter((w) => !messages.some((m) => m.messageId === w));

@@ -7,16 +7,25 @@ export function authOf(config: Config): TokenSettings {
   return config.auth;
 }
 
+/** The domain of every bench customer's mailbox; a bouncing customer's is a subdomain the mailbox refuses. */
+export const MAIL_DOMAIN = 'example.test';
+/** What the local mailbox accepts (`Mailbox.acceptOnly`): every bench customer's mail but the bouncing ones'. */
+export const ACCEPTED_RECIPIENTS = `@${MAIL_DOMAIN.replace('.', '\\.')}$`;
+
 /**
  * The benchmark's and the reliability suite's callers: tokens signed with the stack's own secret, as
- * its identity provider would sign them, each made once. A customer's email is `<id>@example.test`.
+ * its identity provider would sign them, each made once. A customer's email is `<id>@example.test`, or
+ * `<id>@bounces.example.test` for the customers `bouncing` names (whose mail the mailbox can refuse).
  */
 export class BenchTokens {
   private readonly customers = new Map<string, string>();
   readonly admin: string;
   readonly support: string;
 
-  constructor(private readonly auth: TokenSettings) {
+  constructor(
+    private readonly auth: TokenSettings,
+    private readonly bouncing: (id: string) => boolean = () => false,
+  ) {
     this.admin = this.bearer({ sub: 'bench-admin', role: 'admin' });
     this.support = this.bearer({ sub: 'bench-support', role: 'support' });
   }
@@ -29,7 +38,8 @@ export class BenchTokens {
   customer(id: string): string {
     let token = this.customers.get(id);
     if (token === undefined) {
-      token = this.bearer({ sub: id, role: 'customer', email: `${id}@example.test` });
+      const domain = this.bouncing(id) ? `bounces.${MAIL_DOMAIN}` : MAIL_DOMAIN;
+      token = this.bearer({ sub: id, role: 'customer', email: `${id}@${domain}` });
       this.customers.set(id, token);
     }
     return token;

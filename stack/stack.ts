@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { serviceUrls, type Config } from '../config';
 import { freePort, killAndWait, spawnLogged, spawnService, stopChild, type Service } from './process';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startMailpit, type Mailbox } from './mailpit';
 import { startMongo, startRedis } from './stores';
 import { startTemporal } from './temporal';
 import { startTemporalCluster, type InternalPorts } from './temporal-cluster';
@@ -38,7 +38,7 @@ export type PartName =
   | 'postgres'
   | 'redis'
   | 'mongo'
-  | 'smtp-sink'
+  | 'mailbox'
   | 'load-balancer'
   | 'prometheus'
   | 'temporal-ui'
@@ -59,8 +59,8 @@ export interface Stack {
   part(name: PartName): Part;
   /** started parts, oldest first */
   parts(): Part[];
-  /** the SMTP sink when the stack runs its own (no SMTP_URL given) */
-  sink: SmtpSink | null;
+  /** the local mailbox (Mailpit) when the stack runs its own (no SMTP_URL given) */
+  readonly mailbox: Mailbox | null;
   apiUrl: string;
   temporalUiUrl: string;
   /** where each worker, and the API, serves /metrics and /health (its first replica) */
@@ -126,7 +126,7 @@ function servicePart(name: string, boot: () => Promise<Service & { child?: Child
     async kill(signal = 'SIGKILL') {
       const s = current;
       current = null;
-      // A part without a process of its own (the in-process SMTP sink) is simply stopped.
+      // A part without a process of its own is simply stopped.
       if (s?.child) await killAndWait(s.child, signal);
       else await s?.stop();
     },
@@ -135,7 +135,7 @@ function servicePart(name: string, boot: () => Promise<Service & { child?: Child
 
 /**
  * Brings the whole system up on 127.0.0.1: Temporal dev server with its Web UI, the Mongo-compatible
- * store, Redis, the SMTP sink, the saga, projector and webhook workers and the API, each a process of
+ * store, Redis, the mailbox, the saga, projector and webhook workers and the API, each a process of
  * its own (the built `dist/` entry points). State lives under the config's DATA_DIR and survives a
  * restart of any part. `npm start`, the benchmark and the reliability suite all run this.
  */
@@ -250,11 +250,24 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
         ? null
         : add(servicePart('mongo', () => startMongo({ cacheDir, dataDir, port: config.mongoPort }))),
     ]);
-    let sink: SmtpSink | null = null;
+    let mailbox: Mailbox | null = null;
     if (!config.smtpUrl) {
-      sink = await startSmtpSink({ smtpPort: config.smtpPort, mailboxPort: config.mailboxPort });
-      const s = sink;
-      await add(servicePart('smtp-sink', async () => ({ name: 'smtp-sink', url: s.smtpUrl, stop: s.stop })));
+      const boot = { cacheDir, dataDir, smtpPort: config.smtpPort, uiPort: config.mailboxPort };
+      await add(
+        servicePart('mailbox', async () => {
+          const started = await startMailpit(boot);
+          mailbox = started;
+          // its process changes when it restarts with other recipients (acceptOnly)
+          return {
+            name: 'mailbox',
+            url: started.url,
+            stop: () => started.stop(),
+            get child() {
+              return started.child() ?? undefined;
+            },
+          };
+        }),
+      );
     }
     // `node --cpu-prof bench.js` profiles the stack's own processes too, each writing its own profile.
     const profiling = process.execArgv.filter((arg) => arg.startsWith('--cpu-prof'));
@@ -348,7 +361,9 @@ export async function startStack(config: Config, opts: StackOptions): Promise<St
         return p;
       },
       parts: () => [...started],
-      sink,
+      get mailbox() {
+        return mailbox;
+      },
       apiUrl,
       temporalUiUrl: cluster ? `http://127.0.0.1:${config.temporalUiPort}` : temporal.url,
       prometheusUrl: cluster ? `http://127.0.0.1:${prometheusPort}` : null,

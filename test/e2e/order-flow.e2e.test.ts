@@ -21,12 +21,12 @@ describe('an order flowing end to end', () => {
   let stack: TestStack;
   let env: TestStack['env'];
   let stores: TestStack['stores'];
-  let sink: TestStack['sink'];
+  let mailbox: TestStack['mailbox'];
   let base: string;
 
   beforeAll(async () => {
     stack = await startTestStack('e2e');
-    ({ env, stores, sink, base } = stack);
+    ({ env, stores, mailbox, base } = stack);
   }, 120_000);
 
   afterAll(() => stack?.stop(), 60_000);
@@ -180,7 +180,7 @@ describe('an order flowing end to end', () => {
     ).toBe(1);
 
     const mail = await eventually(
-      async () => (await sink.messages()).filter((m) => m.to.includes('grace@example.com')),
+      async () => (await mailbox.messages()).filter((m) => m.to.includes('grace@example.com')),
       (list) => list.length === 3,
     );
     expect(mail.map((m) => m.subject).sort()).toEqual([
@@ -189,7 +189,8 @@ describe('an order flowing end to end', () => {
       `Payment received for order ${orderId}`,
     ]);
     // The invoice email: its lines and due date in both parts, the HTML one escaped markup.
-    const invoiceMail = mail.find((m) => m.subject.endsWith('confirmed'));
+    const found = mail.find((m) => m.subject.endsWith('confirmed'));
+    const invoiceMail = found && (await mailbox.message(found.id));
     expect(invoiceMail?.to).toEqual(['grace@example.com']);
     for (const part of [invoiceMail?.text ?? '', invoiceMail?.html ?? '']) {
       expect(part).toContain('Total: 116.00 EUR');
@@ -341,7 +342,7 @@ describe('an order flowing end to end', () => {
       voidReason: OPERATOR_CANCELLATION,
     });
     const mail = await eventually(
-      async () => (await sink.messages()).filter((m) => m.to.includes('ops@example.com')),
+      async () => (await mailbox.messages()).filter((m) => m.to.includes('ops@example.com')),
       (list) => list.length === 3,
     );
     expect(mail.map((m) => m.subject)).toContain(`Order ${orderId} cancelled`);

@@ -4,7 +4,8 @@ import type { Worker } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { OrderChanges } from '../../api/order-changes';
 import { freePort } from '../../stack/process';
-import { startSmtpSink, type SmtpSink } from '../../stack/smtp-sink';
+import { startMailpit, type Mailbox } from '../../stack/mailpit';
+import { cacheDir, tempDir } from './env';
 import { createProjectorWorker } from '../../worker/projector-worker';
 import { createSagaWorker } from '../../worker/saga-worker';
 import { createWebhookWorker } from '../../worker/webhook-worker';
@@ -30,7 +31,8 @@ import type { ReadModelDeps } from '../../projections/rebuild';
 export interface TestStack {
   env: TestWorkflowEnvironment;
   stores: TestStores;
-  sink: SmtpSink;
+  /** the local mailbox (Mailpit): what the customers were sent */
+  mailbox: Mailbox;
   app: FastifyInstance;
   /** http://127.0.0.1:<port> of the API */
   base: string;
@@ -46,7 +48,7 @@ export interface TestStack {
 
 /**
  * The whole system in-process on free loopback ports: the Temporal dev server, the real saga and
- * projector and webhook workers, the API listening on a port, the Mongo-compatible store, Redis and the SMTP sink.
+ * projector and webhook workers, the API listening on a port, the Mongo-compatible store, Redis and the mailbox.
  */
 export async function startTestStack(
   name: string,
@@ -56,12 +58,15 @@ export async function startTestStack(
   quietWorkerLogs();
   // Payloads encrypted, as in production: histories hold no personal data in clear.
   const dataConverter = dataConverterFor(TEST_PAYLOAD_KEYS);
-  const [env, stores, sink] = await Promise.all([
+  const mailDir = tempDir(`${name}-mail`);
+  const [env, stores, mailbox] = await Promise.all([
     devServerEnv(dataConverter),
     startStores(name),
-    freePort().then((smtpPort) => startSmtpSink({ smtpPort })),
+    Promise.all([freePort(), freePort()]).then(([smtpPort, uiPort]) =>
+      startMailpit({ cacheDir, dataDir: mailDir.path, smtpPort, uiPort }),
+    ),
   ]);
-  const mailer = createMailer(sink.smtpUrl);
+  const mailer = createMailer(mailbox.smtpUrl);
   const sms = new LogSmsProvider(() => undefined);
   const metrics = {
     saga: createMetrics('saga-worker'),
@@ -134,7 +139,7 @@ export async function startTestStack(
   return {
     env,
     stores,
-    sink,
+    mailbox,
     app,
     base: `http://127.0.0.1:${port}`,
     webhooks,
@@ -147,7 +152,8 @@ export async function startTestStack(
       for (const w of workers) w.shutdown();
       await running;
       mailer.close();
-      await Promise.all([env.teardown(), stores.stop(), sink.stop()]);
+      await Promise.all([env.teardown(), stores.stop(), mailbox.stop()]);
+      mailDir.remove();
     },
   };
 }

@@ -57,7 +57,7 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect((await post('/webhooks', { url: ok.url, events: ['OrderCompleted'] })).status).toBe(201);
     expect((await post('/webhooks', { url: gone.url, events: ['OrderRejected'] })).status).toBe(201);
     // The rejected order's customer has a mailbox that refuses mail: two dead-lettered emails.
-    stack.sink.refuse(/^bounce@/);
+    await stack.mailbox.acceptOnly('@example\\.com$');
     // Order n is placed with the key r-n; the server names it (ids[n]).
     const ids: string[] = [];
     const customerOf = (n: number, email = `c${n % 3}@example.com`) =>
@@ -68,7 +68,7 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     };
     const id = (n: number) => ids[n] ?? '';
     for (let n = 0; n < 5; n++) await order(n);
-    await order(5, 'HS-005', 99, 'bounce@example.com'); // rejected
+    await order(5, 'HS-005', 99, 'bounce@bounces.example.com'); // rejected
     const settled = async (id: string, statuses: string[]) =>
       eventually(
         async () =>
@@ -106,7 +106,7 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     );
     for (const n of [0, 1, 2, 5]) await env.client.workflow.getHandle(orderWorkflowId(id(n))).result();
     // One of the dead-lettered emails is redriven once the mailbox is back.
-    stack.sink.refuse(null);
+    await stack.mailbox.acceptOnly(null);
     const letter = `ntf_${id(5)}_order-rejected_email`;
     expect((await post(`/dead-letters/${letter}/redrive`, undefined)).status).toBe(202);
     await eventually(

@@ -91,7 +91,7 @@ describe('reconciliation of orders whose run closed without ending them', () => 
       voidReason: reason,
     });
     const mail = await eventually(
-      async () => (await stack.sink.messages()).filter((m) => m.to.includes('term@example.com')),
+      async () => (await stack.mailbox.messages()).filter((m) => m.to.includes('term@example.com')),
       (list) => list.some((m) => m.subject === `Order ${orderId} cancelled`),
     );
     expect(mail.map((m) => m.subject)).toContain(`Order ${orderId} confirmed`);
