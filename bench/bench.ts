@@ -1,4 +1,5 @@
 import { Progress } from '../scripts/progress';
+import { writeChartsOf } from './charts';
 import { connectTemporal } from '../worker/clients';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -424,7 +425,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(o.out), { recursive: true });
     writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
     print(report.results, report.limits, report.ratios, saga, o);
-    log(`saved ${o.out}`);
+    log(`saved ${[o.out, ...writeChartsOf(o.out)].join(', ')}`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await noopLimit?.stop();

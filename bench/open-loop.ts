@@ -1,4 +1,5 @@
 import { Progress } from '../scripts/progress';
+import { writeChartsOf } from './charts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -364,7 +365,7 @@ async function main(): Promise<void> {
     o.out,
     `${JSON.stringify({ at: new Date().toISOString(), seconds: o.seconds, results }, null, 2)}\n`,
   );
-  log(`saved ${o.out}`);
+  log(`saved ${[o.out, ...writeChartsOf(o.out)].join(', ')}`);
   const empty = results.flatMap((r) => r.dashboard ?? []).filter((p) => p.series === 0);
   if (empty.length > 0) throw new Error(`${empty.length} dashboard queries returned no series`);
 }
