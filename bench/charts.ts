@@ -160,7 +160,7 @@ interface OpenLoopReport {
 const isBench = (r: unknown): r is BenchReport =>
   typeof r === 'object' && r !== null && 'limits' in r && 'results' in r;
 const isOpenLoop = (r: unknown): r is OpenLoopReport =>
-  typeof r === 'object' && r !== null && 'results' in r && Array.isArray((r).results);
+  typeof r === 'object' && r !== null && 'results' in r && Array.isArray(r.results);
 
 /** The CPU chart of a benchmark run: an order and a no-op saga, by process. */
 export function benchCpuChart(r: BenchReport): string {
