@@ -1,20 +1,7 @@
-import type { OrderEvent, OrderEventType } from './events';
+import { ORDER_EVENT_TYPES, type OrderEvent, type OrderEventType } from './events';
 
-/** Every order event a subscriber may name. */
-export const SUBSCRIBABLE_EVENTS = [
-  'OrderPlaced',
-  'StockReserved',
-  'OrderRejected',
-  'InvoiceIssued',
-  'StockReleased',
-  'NotificationSent',
-  'PaymentReminderSent',
-  'PaymentReceived',
-  'InvoiceVoided',
-  'OrderCancelled',
-  'OrderCompleted',
-  'OrderFailed',
-] as const satisfies readonly OrderEventType[];
+/** Every order event a subscriber may name: all of them, so a new event type is subscribable at once. */
+export const SUBSCRIBABLE_EVENTS: readonly OrderEventType[] = ORDER_EVENT_TYPES;
 
 /** The body a receiver gets (Standard Webhooks: `type`, `timestamp`, `data`). */
 export interface WebhookPayload {

@@ -7,7 +7,7 @@ import {
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataConverter } from '@temporalio/common';
-import { newPayloadKeys } from '../../infra/payload-codec';
+import type { PayloadKeys } from '../../infra/payload-codec';
 import { binaries } from '../../stack/binaries';
 import { DEV_SERVER_TUNING } from '../../stack/temporal';
 import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL } from '../../workflows/search-attributes';
@@ -35,8 +35,15 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** The key ring the whole-stack tests encrypt payloads with, as a deployment would. */
-export const TEST_PAYLOAD_KEYS = newPayloadKeys('test-1');
+/**
+ * The key ring the whole-stack tests encrypt payloads with, as a deployment would. A fixed key, not a
+ * random one: the histories they record (`RECORD_HISTORIES=1`) are replayed by later test runs, which
+ * must decrypt them (a random key per run made every re-recorded history unreadable to the replay test).
+ */
+export const TEST_PAYLOAD_KEYS: PayloadKeys = {
+  activeId: 'test-1',
+  keys: new Map([['test-1', Buffer.alloc(32, 0x5a)]]),
+};
 
 /**
  * The Temporal CLI dev server on a free port, in memory, with our search attributes registered; its
