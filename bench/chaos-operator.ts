@@ -41,30 +41,44 @@ const runOf = (ctx: OperatorContext, orderId: string) =>
  * another third once they await payment; the customers pay the rest. Cancelled orders end CANCELLED
  * with the operator's reason, compensated; the others complete.
  */
-export async function operatorCancelCase(ctx: OperatorContext, name: string): Promise<CaseOutcome> {
-  const ends: Ends = new Map();
-  const reasons: Record<string, number> = {};
-  await pool(
+/**
+ * Every order of a case, each placed by its own patient client (through `api`, the stack's by default)
+ * at the case's concurrency, then handed to `handle`; the case's progress shown meanwhile.
+ */
+function eachOrder(
+  ctx: OperatorContext,
+  name: string,
+  handle: (client: PatientClient, orderId: string, i: number) => Promise<void>,
+  api = ctx.api,
+): Promise<void[]> {
+  return pool(
     ctx.o.orders,
     ctx.o.concurrency,
     async (i) => {
-      const client = new PatientClient(ctx.api, ctx.tokens);
-      const orderId = await client.place(`${name}-${i}`, i);
-      if (i % 3 === 0) {
-        await runOf(ctx, orderId).cancel();
-      } else {
-        const order = await client.readUntil(orderId, awaiting);
-        if (i % 3 === 1) await runOf(ctx, orderId).cancel();
-        else await client.pay(orderId, order);
-      }
-      ends.set(orderId, i % 3 === 2 ? 'COMPLETED' : 'CANCELLED');
-      const ended = await client.readUntil(orderId, isEnded);
-      const reason =
-        ended.status === 'CANCELLED' ? String((ended as { reason?: string }).reason) : ended.status;
-      reasons[reason] = (reasons[reason] ?? 0) + 1;
+      const client = new PatientClient(api, ctx.tokens);
+      await handle(client, await client.place(`${name}-${i}`, i), i);
     },
     new Progress(`chaos ${name}`, ctx.o.orders),
   );
+}
+
+export async function operatorCancelCase(ctx: OperatorContext, name: string): Promise<CaseOutcome> {
+  const ends: Ends = new Map();
+  const reasons: Record<string, number> = {};
+  await eachOrder(ctx, name, async (client, orderId, i) => {
+    if (i % 3 === 0) {
+      await runOf(ctx, orderId).cancel();
+    } else {
+      const order = await client.readUntil(orderId, awaiting);
+      if (i % 3 === 1) await runOf(ctx, orderId).cancel();
+      else await client.pay(orderId, order);
+    }
+    ends.set(orderId, i % 3 === 2 ? 'COMPLETED' : 'CANCELLED');
+    const ended = await client.readUntil(orderId, isEnded);
+    const reason =
+      ended.status === 'CANCELLED' ? String((ended as { reason?: string }).reason) : ended.status;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  });
   return { ends, observed: { endings: reasons, operatorReason: OPERATOR_CANCELLATION } };
 }
 
@@ -76,25 +90,18 @@ export async function operatorCancelCase(ctx: OperatorContext, name: string): Pr
 export async function operatorTerminateCase(ctx: OperatorContext, name: string): Promise<CaseOutcome> {
   const ends: Ends = new Map();
   const terminated: string[] = [];
-  await pool(
-    ctx.o.orders,
-    ctx.o.concurrency,
-    async (i) => {
-      const client = new PatientClient(ctx.api, ctx.tokens);
-      const orderId = await client.place(`${name}-${i}`, i);
-      const order = await client.readUntil(orderId, awaiting);
-      if (i % 2 === 0) {
-        await runOf(ctx, orderId).terminate('reliability suite: an operator terminates the run');
-        terminated.push(orderId);
-        ends.set(orderId, 'CANCELLED');
-      } else {
-        await client.pay(orderId, order);
-        await client.readUntil(orderId, isEnded);
-        ends.set(orderId, 'COMPLETED');
-      }
-    },
-    new Progress(`chaos ${name}`, ctx.o.orders),
-  );
+  await eachOrder(ctx, name, async (client, orderId, i) => {
+    const order = await client.readUntil(orderId, awaiting);
+    if (i % 2 === 0) {
+      await runOf(ctx, orderId).terminate('reliability suite: an operator terminates the run');
+      terminated.push(orderId);
+      ends.set(orderId, 'CANCELLED');
+    } else {
+      await client.pay(orderId, order);
+      await client.readUntil(orderId, isEnded);
+      ends.set(orderId, 'COMPLETED');
+    }
+  });
   const t0 = Date.now();
   await ctx.temporal.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).trigger();
   const reader = new PatientClient(ctx.api, ctx.tokens);
@@ -128,12 +135,10 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
   const payments: Promise<void>[] = [];
   let storePaused: Promise<number> = Promise.resolve(0);
   try {
-    await pool(
-      ctx.o.orders,
-      ctx.o.concurrency,
-      async (i) => {
-        const client = new PatientClient(api.url, ctx.tokens);
-        const orderId = await client.place(`${name}-${i}`, i);
+    await eachOrder(
+      ctx,
+      name,
+      async (client, orderId, i) => {
         const order = (await client.readUntil(orderId, awaiting)) as OrderView & {
           invoice?: { dueAt: string };
         };
@@ -142,7 +147,7 @@ export async function dueDateRaceCase(ctx: OperatorContext, name: string): Promi
         payments.push(payAround(orderId, order, dueAt, i));
         if (i === Math.floor(ctx.o.orders / 2)) storePaused = pauseStore(ctx, dueAt - 1_000, 3_000);
       },
-      new Progress(`chaos ${name}`, ctx.o.orders),
+      api.url,
     );
     await Promise.all(payments);
     const pausedMs = await storePaused;

@@ -40,8 +40,10 @@ export async function replaceIfNewer<T extends Document & { _id: string; version
     const current =
       stored !== undefined
         ? stored
-        : await collection.findOne({ _id: doc._id } as never, { projection: { version: 1 } });
-    if (current && (current as unknown as { version: number }).version >= doc.version) return false;
+        : await collection.findOne<{ version: number }>({ _id: doc._id } as never, {
+            projection: { version: 1 },
+          });
+    if (current && current.version >= doc.version) return false;
     await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
     return true;
   }
