@@ -63,4 +63,12 @@ describe('SMS providers', () => {
     expect(JSON.stringify(lines)).not.toContain(message.text);
     expect(maskPhone('+123')).toBe('***');
   });
+
+  test('given a saga worker sending for a long time, then the log provider keeps only its last messages', async () => {
+    const provider = new LogSmsProvider(() => undefined, 100);
+    for (let i = 0; i < 1_000; i++) await provider.send({ ...message, reference: `r-${i}` });
+    expect(provider.sent).toHaveLength(100);
+    expect(provider.sent[0]?.reference).toBe('r-900');
+    expect(provider.sent.at(-1)?.reference).toBe('r-999');
+  });
 });

@@ -16,12 +16,20 @@ export interface SmsProvider {
 export const maskPhone = (phone: string): string =>
   phone.length <= 6 ? '***' : `${phone.slice(0, 3)}${'*'.repeat(phone.length - 6)}${phone.slice(-3)}`;
 
-/** Writes each message to the log (masked number, no text): for development and tests. */
+/**
+ * Writes each message to the log (masked number, no text): for development and tests. It keeps the
+ * last `keep` messages (100) for a test to read, no more: it is the default provider, and a saga worker
+ * holding every SMS it ever sent, numbers included, grew without bound.
+ */
 export class LogSmsProvider implements SmsProvider {
   readonly sent: SmsMessage[] = [];
-  constructor(private readonly log: (line: Record<string, unknown>) => void) {}
+  constructor(
+    private readonly log: (line: Record<string, unknown>) => void,
+    private readonly keep = 100,
+  ) {}
   send(message: SmsMessage): Promise<void> {
     this.sent.push(message);
+    if (this.sent.length > this.keep) this.sent.splice(0, this.sent.length - this.keep);
     this.log({ msg: 'sms sent (log provider)', to: maskPhone(message.to), reference: message.reference });
     return Promise.resolve();
   }

@@ -35,20 +35,29 @@ export async function statsFromRedis(redis: Redis): Promise<OrderStats> {
   };
 }
 
-/** The same figures computed from the `orders` read model (when Redis is down). */
+/**
+ * The same figures computed from the `orders` read model (when Redis is down), summed by the store:
+ * nothing per order reaches the API (it loaded every order into memory before). One accumulator per
+ * aggregation: FerretDB v1 answers 0 for every accumulator of a `$group` but the first.
+ */
 export async function statsFromMongo(db: Db): Promise<OrderStats> {
-  const ordersByStatus: Record<string, number> = {};
+  const orders = ordersCollection(db);
+  const [byStatus, completedByCurrency, events, last] = await Promise.all([
+    orders.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray(),
+    orders
+      .aggregate<{ _id: string | null; total: number }>([
+        { $match: { status: 'COMPLETED' } },
+        { $group: { _id: '$currency', total: { $sum: '$total' } } },
+      ])
+      .toArray(),
+    orders.aggregate<{ n: number }>([{ $group: { _id: null, n: { $sum: '$version' } } }]).toArray(),
+    orders.find({}, { projection: { projectedAt: 1 } }).sort({ projectedAt: -1 }).limit(1).toArray(),
+  ]);
   const revenue: Record<string, number> = {};
-  const reflects: OrderStats['reflects'] = { events: 0, projectedAt: null };
-  const orders = await ordersCollection(db)
-    .find({}, { projection: { status: 1, total: 1, currency: 1, version: 1, projectedAt: 1 } })
-    .toArray();
-  for (const o of orders) {
-    reflects.events += o.version;
-    if (reflects.projectedAt === null || o.projectedAt > reflects.projectedAt)
-      reflects.projectedAt = o.projectedAt;
-    ordersByStatus[o.status] = (ordersByStatus[o.status] ?? 0) + 1;
-    if (o.status === 'COMPLETED' && o.currency) revenue[o.currency] = (revenue[o.currency] ?? 0) + o.total;
-  }
-  return { ordersByStatus, revenue, reflects };
+  for (const { _id, total } of completedByCurrency) if (_id) revenue[_id] = total;
+  return {
+    ordersByStatus: Object.fromEntries(byStatus.map(({ _id, n }) => [_id, n])),
+    revenue,
+    reflects: { events: events[0]?.n ?? 0, projectedAt: last[0]?.projectedAt ?? null },
+  };
 }
