@@ -13,7 +13,7 @@ interface ComposeService {
   image?: string;
   build?: unknown;
   command?: string[];
-  ports?: { target: number; published?: string }[];
+  ports?: { target: number; published?: string; host_ip?: string }[];
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string>;
@@ -100,6 +100,14 @@ describe('deployment files', () => {
     expect(services['temporal-ui']?.environment).toMatchObject({
       TEMPORAL_CODEC_ENDPOINT: 'http://localhost:3000/codec',
     });
+    // Only the API, which checks every caller's token, is published on every interface; Temporal's gRPC
+    // and Web UI, Mailpit (the customers' emails), Prometheus, Grafana and Jaeger have no login.
+    const published = Object.entries(services).flatMap(([name, svc]) =>
+      (svc.ports ?? []).map((p) => `${name}:${p.published ?? ''}@${p.host_ip ?? '0.0.0.0'}`),
+    );
+    expect(published.filter((p) => !p.endsWith('@127.0.0.1')).sort()).toEqual(['api:3000@0.0.0.0']);
+    expect(published).toContain('temporal:7233@127.0.0.1');
+    expect(published).toContain('temporal-ui:8080@127.0.0.1');
     // Workers publish no host port, so `--scale` can run several.
     for (const name of ['saga-worker', 'projector-worker', 'webhook-worker']) {
       expect(services[name]?.ports ?? []).toEqual([]);

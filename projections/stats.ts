@@ -51,7 +51,11 @@ export async function statsFromMongo(db: Db): Promise<OrderStats> {
       ])
       .toArray(),
     orders.aggregate<{ n: number }>([{ $group: { _id: null, n: { $sum: '$version' } } }]).toArray(),
-    orders.find({}, { projection: { projectedAt: 1 } }).sort({ projectedAt: -1 }).limit(1).toArray(),
+    orders
+      .find({}, { projection: { projectedAt: 1 } })
+      .sort({ projectedAt: -1 })
+      .limit(1)
+      .toArray(),
   ]);
   const revenue: Record<string, number> = {};
   for (const { _id, total } of completedByCurrency) if (_id) revenue[_id] = total;
