@@ -126,7 +126,7 @@ export const OrderView = Type.Object({
       invoiceId: Type.String(),
       number: Type.Integer(),
       dueAt: Type.String(),
-      status: Type.Union([Type.Literal('ISSUED'), Type.Literal('VOID')]),
+      status: Type.Union([Type.Literal('ISSUED'), Type.Literal('PAID'), Type.Literal('VOID')]),
     }),
     Type.Null(),
   ]),

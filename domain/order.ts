@@ -32,7 +32,7 @@ export interface OrderState {
   lines: OrderLine[];
   total: number;
   currency: string | null;
-  invoice: { invoiceId: string; number: number; dueAt: string; status: 'ISSUED' | 'VOID' } | null;
+  invoice: { invoiceId: string; number: number; dueAt: string; status: 'ISSUED' | 'PAID' | 'VOID' } | null;
   payment: { reference: string; amount: number; currency: string; receivedAt: string } | null;
   reason: string | null;
   placedAt: string;
@@ -97,6 +97,11 @@ export function evolve(state: OrderState | null, event: OrderEvent): OrderState 
       return {
         ...base(state),
         status: 'PAID',
+        // as the invoice itself says (`/invoices/:id`); a void one stays void
+        invoice: state.invoice && {
+          ...state.invoice,
+          status: state.invoice.status === 'VOID' ? 'VOID' : 'PAID',
+        },
         payment: {
           reference: event.data.reference,
           amount: event.data.amount,

@@ -32,7 +32,8 @@ describe('order evolve', () => {
       status: 'COMPLETED',
       total: 17800,
       currency: 'EUR',
-      invoice: { invoiceId: 'inv-o-1', number: 12, dueAt: '2026-01-03T00:00:00.000Z', status: 'ISSUED' },
+      // paid: the order's invoice says so, as `/invoices/:id` does
+      invoice: { invoiceId: 'inv-o-1', number: 12, dueAt: '2026-01-03T00:00:00.000Z', status: 'PAID' },
       payment: { reference: 'p-1', amount: 17800, currency: 'EUR', receivedAt: at.toISOString() },
       version: 5,
     });

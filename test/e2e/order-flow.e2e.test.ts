@@ -59,7 +59,7 @@ describe('an order flowing end to end', () => {
     status?: string;
     total?: number;
     reason?: string;
-    invoice?: { number: number; status: string } | null;
+    invoice?: { invoiceId: string; number: number; status: string } | null;
     freshness?: { source: string; seq: number };
   };
   const read = async (orderId: string, query = '') =>
@@ -134,7 +134,17 @@ describe('an order flowing end to end', () => {
       payment: { reference: 'tx-1', amount: total },
     });
     // The command answered after its events were projected: the read model already shows them.
-    expect(await read(orderId)).toMatchObject({ status: 'COMPLETED', freshness: { source: 'redis' } });
+    const completed = await read(orderId);
+    expect(completed).toMatchObject({ status: 'COMPLETED', freshness: { source: 'redis' } });
+    // the order's invoice and the invoice itself say the same: paid
+    const invoice = await fetch(`${base}/invoices/${completed.invoice?.invoiceId ?? ''}`, {
+      headers: AS_SUPPORT,
+    });
+    const invoiceStatus = ((await invoice.json()) as { status: string }).status;
+    expect({ order: completed.invoice?.status, invoice: invoiceStatus }).toEqual({
+      order: 'PAID',
+      invoice: 'PAID',
+    });
     const again = await post(`/orders/${orderId}/payments`, {
       amount: total,
       currency: 'EUR',
