@@ -5,7 +5,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { deliveryWorkflowId, startDelivery } from '../../activities/webhook-dispatch';
 import { createSubscriptionStore } from '../../activities/webhook-subscriptions';
-import { deadLettersCollection, listDeadLetters, type DeadLetter } from '../../projections/dead-letters/view';
+import {
+  deadLettersCollection,
+  decodeLetterCursor,
+  encodeLetterCursor,
+  listDeadLetters,
+  type DeadLetter,
+} from '../../projections/dead-letters/view';
 import { deliveriesCollection, deliveryOf } from '../../projections/webhook-deliveries/view';
 import type { NotificationKind } from '../../domain/notifications';
 import { notificationRedriveWorkflow } from '../../workflows';
@@ -132,16 +138,34 @@ export function deadLetterRoutes(deps: AppDeps): FastifyPluginAsync {
             {
               status: Type.Optional(Status),
               limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+              cursor: Type.Optional(
+                Type.String({ maxLength: 512, description: 'nextCursor of the previous page' }),
+              ),
             },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ items: Type.Array(Letter) }), ...errors },
+          response: {
+            200: Type.Object({
+              items: Type.Array(Letter),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errors,
+          },
         },
       },
       async (request) => {
-        const { status, limit = 50 } = request.query;
-        const docs = await listDeadLetters(deps.db, { status }, limit);
-        return { items: docs.map(answerOf) };
+        const { status, limit = 50, cursor } = request.query;
+        const after = cursor === undefined ? undefined : decodeLetterCursor(cursor);
+        if (after === null) {
+          throw new HttpProblem({
+            status: 400,
+            title: 'Invalid request',
+            detail: 'not a cursor this API returned',
+            errors: [{ field: 'querystring.cursor', message: 'not a cursor this API returned' }],
+          });
+        }
+        const page = await listDeadLetters(deps.db, { status }, { limit, after });
+        return { items: page.items.map(answerOf), nextCursor: page.next && encodeLetterCursor(page.next) };
       },
     );
 

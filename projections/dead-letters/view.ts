@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import type { Channel } from '../../domain/events';
 import type { OrderState } from '../../domain/order';
 import type { WebhookDelivery } from '../../domain/webhooks';
@@ -145,15 +145,62 @@ function deadLetterOfDelivery(d: WebhookDelivery, projectedAt: Date): DeadLetter
   };
 }
 
-/** Dead letters, newest failure first, optionally of one status. */
-export function listDeadLetters(
+/** Where a page of dead letters ends: its last letter's last attempt (null: none) and id. */
+export interface LetterCursor {
+  lastAttemptAt: string | null;
+  id: string;
+}
+
+export const encodeLetterCursor = (c: LetterCursor): string =>
+  Buffer.from(JSON.stringify([c.lastAttemptAt, c.id]), 'utf8').toString('base64url');
+
+/** The cursor a page returned, or null for anything else. */
+export function decodeLetterCursor(raw: string): LetterCursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'string') {
+      const [at, id] = value as [unknown, string];
+      if (at === null || typeof at === 'string') return { lastAttemptAt: at, id };
+    }
+  } catch {
+    // not JSON: not a cursor
+  }
+  return null;
+}
+
+/**
+ * One page of dead letters, newest failure first (those never attempted last), the id breaking ties,
+ * so that paging never skips or repeats a letter; `next` is where the following page starts.
+ */
+export async function listDeadLetters(
   db: Db,
   filter: { status?: DeadLetter['status'] },
-  limit: number,
-): Promise<DeadLetter[]> {
-  return deadLettersCollection(db)
-    .find(filter.status ? { status: filter.status } : {})
+  page: { limit: number; after?: LetterCursor },
+): Promise<{ items: DeadLetter[]; next: LetterCursor | null }> {
+  const and: Filter<DeadLetter>[] = [];
+  if (filter.status) and.push({ status: filter.status });
+  if (page.after) and.push(after(page.after));
+  const docs = await deadLettersCollection(db)
+    .find(and.length > 0 ? { $and: and } : {})
     .sort({ lastAttemptAt: -1, _id: -1 })
-    .limit(limit)
+    .limit(page.limit + 1)
     .toArray();
+  const items = docs.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items,
+    next: docs.length > page.limit && last ? { lastAttemptAt: last.lastAttemptAt, id: last._id } : null,
+  };
+}
+
+/** The letters after `c` in that order: older attempts, then the never attempted (null sorts last). */
+function after({ lastAttemptAt, id }: LetterCursor): Filter<DeadLetter> {
+  if (lastAttemptAt === null) return { lastAttemptAt: null, _id: { $lt: id } };
+  return {
+    $or: [
+      { lastAttemptAt: { $lt: lastAttemptAt } },
+      { lastAttemptAt: null },
+      { lastAttemptAt, _id: { $lt: id } },
+    ],
+  };
 }

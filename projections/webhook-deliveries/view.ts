@@ -12,7 +12,7 @@ export const deliveriesCollection = (db: Db): Collection<DeliveryView> =>
   db.collection<DeliveryView>('webhook_deliveries');
 
 export async function ensureDeliveryIndexes(db: Db): Promise<void> {
-  await deliveriesCollection(db).createIndex({ subscriptionId: 1, _id: -1 });
+  await deliveriesCollection(db).createIndex({ subscriptionId: 1, 'payload.timestamp': -1, _id: -1 });
   await deliveriesCollection(db).createIndex({ orderId: 1 });
 }
 
@@ -41,7 +41,15 @@ export const deliveryOf = ({ _id, projectedAt: _p, ...rest }: DeliveryView): Web
   ...rest,
 });
 
-/** A subscription's deliveries, newest id first (ids sort by order and seq). */
+/**
+ * A subscription's deliveries, newest event first (then by id: one order's events share no instant).
+ * Not by id alone: `msg_<sub>_<order>_<seq>` sorts as a string, so seq 10 came before 9 and orders
+ * interleaved by their ids, not by time.
+ */
 export function deliveriesOf(db: Db, subscriptionId: string, limit: number): Promise<DeliveryView[]> {
-  return deliveriesCollection(db).find({ subscriptionId }).sort({ _id: -1 }).limit(limit).toArray();
+  return deliveriesCollection(db)
+    .find({ subscriptionId })
+    .sort({ 'payload.timestamp': -1, _id: -1 })
+    .limit(limit)
+    .toArray();
 }
