@@ -42,6 +42,7 @@ interface Fake {
 
 async function appWith(fake: Fake) {
   const updates: { name: string; updateId: string; args: unknown[] }[] = [];
+  const queries = { n: 0 };
   const handle = {
     startUpdate: async (def: { name: string }, opts: { updateId: string; args: unknown[] }) => {
       updates.push({ name: def.name, updateId: opts.updateId, args: opts.args });
@@ -50,9 +51,12 @@ async function appWith(fake: Fake) {
     describe: async () => {
       if (fake.run === 'missing' || fake.run === undefined)
         throw new WorkflowNotFoundError('no', 'order-o-1', undefined);
-      return { status: { name: fake.run } };
+      return { runId: 'run-1', status: { name: fake.run } };
     },
-    query: async () => (fake.query ?? (async () => SNAPSHOT))(),
+    query: async () => {
+      queries.n++;
+      return (fake.query ?? (async () => SNAPSHOT))();
+    },
   };
   const client = {
     workflow: { getHandle: () => handle },
@@ -67,7 +71,7 @@ async function appWith(fake: Fake) {
   });
   const inject = (req: { method: 'GET' | 'POST'; url: string; payload?: unknown; headers?: object }) =>
     app.inject({ headers: OWNER, ...req } as InjectOptions);
-  return { app: { inject, close: () => app.close() }, updates };
+  return { app: { inject, close: () => app.close() }, updates, queries };
 }
 
 const pay = { amount: 8900, currency: 'EUR', reference: 'tx-1' };
@@ -206,7 +210,7 @@ describe('POST /orders/:id/payments and /cancel', () => {
   });
 
   test('given a strong read, then the answer is the workflow state; a bad consistency value is a 400', async () => {
-    const { app } = await appWith({});
+    const { app } = await appWith({ run: 'RUNNING' });
     const strong = await app.inject({ method: 'GET', url: '/orders/o-1?consistency=strong' });
     expect(strong.statusCode).toBe(200);
     expect(strong.json()).toMatchObject({
@@ -216,6 +220,20 @@ describe('POST /orders/:id/payments and /cancel', () => {
     const bad = await app.inject({ method: 'GET', url: '/orders/o-1?consistency=always' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('querystring.consistency');
+  });
+
+  test('given a closed order read strongly again and again, then its run is asked once; a running one each time', async () => {
+    const closed = await appWith({ run: 'COMPLETED' });
+    for (let i = 0; i < 3; i++) {
+      const read = await closed.app.inject({ method: 'GET', url: '/orders/o-1?consistency=strong' });
+      expect(read.json()).toMatchObject({ status: 'COMPLETED', freshness: { source: 'workflow' } });
+    }
+    expect(closed.queries.n).toBe(1);
+    const running = await appWith({ run: 'RUNNING' });
+    for (let i = 0; i < 3; i++) {
+      await running.app.inject({ method: 'GET', url: '/orders/o-1?consistency=strong' });
+    }
+    expect(running.queries.n).toBe(3);
   });
 
   test("given another customer's token, then its order is not found, for commands and reads alike, and nothing is sent", async () => {
@@ -235,7 +253,7 @@ describe('POST /orders/:id/payments and /cancel', () => {
   });
 
   test('given staff, then support may read but not cancel, and an admin cancels any order', async () => {
-    const { app, updates } = await appWith({});
+    const { app, updates } = await appWith({ run: 'RUNNING' });
     const read = await app.inject({
       method: 'GET',
       url: '/orders/o-1?consistency=strong',

@@ -117,16 +117,49 @@ export async function sendOrderUpdate<Ret, Args extends [unknown, ...unknown[]]>
   }
 }
 
-/** Asks the order's run itself (a strong read); bounded, so a missing worker answers 503, not a hang. */
+/**
+ * Query answers of closed runs, by run id, the most recent `max` (1,000): a closed run's state cannot
+ * change (an operator's reset makes a new run, with its own id), while querying it makes a worker
+ * fetch and replay its whole history each time.
+ */
+export class ClosedRunAnswers<T> {
+  private readonly byRun = new Map<string, T>();
+  constructor(private readonly max = 1_000) {}
+
+  get(runId: string): T | undefined {
+    return this.byRun.get(runId);
+  }
+
+  set(runId: string, answer: T): void {
+    this.byRun.set(runId, answer);
+    if (this.byRun.size > this.max) this.byRun.delete(this.byRun.keys().next().value as string);
+  }
+}
+
+/**
+ * Asks the order's run itself (a strong read); bounded, so a missing worker answers 503, not a hang.
+ * With `closed`, the latest run is described first, and one that has closed is asked once.
+ */
 export async function queryOrder<T>(
   client: Client,
   timing: CommandTiming,
   orderId: string,
   def: QueryDefinition<T>,
+  closed?: ClosedRunAnswers<T>,
 ): Promise<T> {
   const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+  const ask = async (): Promise<T> => {
+    if (!closed) return handle.query(def);
+    const { runId, status } = await handle.describe();
+    if (status.name === 'RUNNING') return handle.query(def);
+    const kept = closed.get(runId);
+    if (kept !== undefined) return kept;
+    const answer = await client.workflow.getHandle(handle.workflowId, runId).query(def);
+    closed.set(runId, answer);
+    return answer;
+  };
   try {
-    return await client.withDeadline(Date.now() + timing.acceptWithinMs, () => handle.query(def));
+    return await client.withDeadline(Date.now() + timing.acceptWithinMs, ask);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw orderNotFound(orderId);

@@ -21,7 +21,8 @@ import { callerOf, reaches } from '../auth/access';
 import type { Principal } from '../auth/principal';
 import type { Customer } from '../../domain/events';
 import { OrderKeys, type OrderKeyDoc } from '../order-keys';
-import { orderNotFound, queryOrder } from '../workflow-commands';
+import { ClosedRunAnswers, orderNotFound, queryOrder } from '../workflow-commands';
+import type { OrderSnapshot } from '../../workflows/order-commands';
 import { viewOfSnapshot } from './views';
 import { orderTracing } from '../order-traces';
 import {
@@ -163,6 +164,8 @@ function accepted(reply: FastifyReply, orderId: string) {
 }
 
 export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
+  // A closed order read strongly is asked of its run once, not replayed on every request.
+  const closedRuns = new ClosedRunAnswers<OrderSnapshot>();
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const keys = new OrderKeys(deps.db);
@@ -240,7 +243,7 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
         return (async () => {
           if (strong) {
             const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
-            const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery);
+            const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery, closedRuns);
             if (snapshot === null || !reaches(caller, snapshot.customer.id)) throw orderNotFound(id);
             return viewOfSnapshot(snapshot);
           }
