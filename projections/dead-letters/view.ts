@@ -116,7 +116,9 @@ export const deadLettersCollection = (db: Db): Collection<DeadLetter> =>
   db.collection<DeadLetter>('dead_letters');
 
 export async function ensureDeadLetterIndexes(db: Db): Promise<void> {
-  await deadLettersCollection(db).createIndex({ status: 1, lastAttemptAt: -1 });
+  // GET /dead-letters, paged newest failure first with the id breaking ties, all or of one status
+  await deadLettersCollection(db).createIndex({ lastAttemptAt: -1, _id: -1 });
+  await deadLettersCollection(db).createIndex({ status: 1, lastAttemptAt: -1, _id: -1 });
 }
 
 const STATUS = { dead: 'open', pending: 'redriving', delivered: 'redriven', skipped: 'closed' } as const;

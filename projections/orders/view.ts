@@ -9,8 +9,11 @@ export const ordersCollection = (db: Db): Collection<OrderDoc> => db.collection<
 
 export async function ensureOrderIndexes(db: Db): Promise<void> {
   const orders = ordersCollection(db);
-  await orders.createIndex({ 'customer.id': 1, placedAt: -1 });
-  await orders.createIndex({ status: 1, placedAt: -1 });
+  // GET /orders and a customer's orders: newest first with the id breaking ties (listOrders), unfiltered,
+  // by customer, by status
+  await orders.createIndex({ placedAt: -1, _id: -1 });
+  await orders.createIndex({ 'customer.id': 1, placedAt: -1, _id: -1 });
+  await orders.createIndex({ status: 1, placedAt: -1, _id: -1 });
 }
 
 export const toState = ({ _id, projectedAt: _p, ...rest }: OrderDoc): OrderState => ({
