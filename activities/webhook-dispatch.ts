@@ -5,6 +5,7 @@ import type { OrderEvent, OrderEventType } from '../domain/events';
 import { newDelivery, type RetryPolicy, type WebhookDelivery } from '../domain/webhooks';
 import type { OutboundPolicy } from '../infra/outbound-http';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery';
+import { mapConcurrent } from '../infra/concurrent';
 import { cachedSubscriptions, createSubscriptionStore } from './webhook-subscriptions';
 
 /** How webhooks are delivered; one value from config, shared by the API, the projector and the worker. */
@@ -60,13 +61,16 @@ export async function startDelivery(
 /**
  * Starts a delivery for every live subscription to each event's type (one order's batch: one look-up
  * of the subscriptions for all of it); safe to call again for the same events. With `redis`, the
- * subscriptions are kept between batches until the admin API announces a change.
+ * subscriptions are kept between batches until the admin API announces a change. The starts go
+ * `concurrency` at a time (16): one after the other, a batch of 6 events to 50 subscriptions was 300
+ * round trips to Temporal inside the projection's 3 s.
  */
 export function createWebhookDispatcher(deps: {
   client: Client;
   db: Db;
   settings: WebhookSettings;
   redis?: Redis;
+  concurrency?: number;
 }) {
   const store = createSubscriptionStore(deps.db);
   const subscribedTo = deps.redis
@@ -75,14 +79,16 @@ export function createWebhookDispatcher(deps: {
   return async (events: OrderEvent[]): Promise<number> => {
     if (events.length === 0) return 0;
     const subs = await subscribedTo([...new Set(events.map((e) => e.type))]);
+    const deliveries = events.flatMap((event) =>
+      subs
+        .filter((sub) => sub.events.includes(event.type))
+        .map((sub) => newDelivery({ id: sub._id, url: sub.url }, event)),
+    );
     let started = 0;
-    for (const event of events) {
-      for (const sub of subs) {
-        if (!sub.events.includes(event.type)) continue;
-        const delivery = newDelivery({ id: sub._id, url: sub.url }, event);
-        if (await startDelivery(deps.client, deps.settings, delivery)) started++;
-      }
-    }
+    const starting = mapConcurrent(deliveries, deps.concurrency ?? 16, (d) =>
+      startDelivery(deps.client, deps.settings, d),
+    );
+    for await (const didStart of starting) if (didStart) started++;
     return started;
   };
 }
