@@ -14,7 +14,7 @@ import {
 /** Outcomes of catalog commands the API turns into 404 / 409 / 422. */
 export class CatalogRefusal extends Error {
   constructor(
-    readonly reason: 'unknown-sku' | 'duplicate-sku' | 'below-reserved',
+    readonly reason: 'unknown-sku' | 'duplicate-sku' | 'below-reserved' | 'key-reused',
     message: string,
     readonly field?: string,
   ) {
@@ -91,21 +91,38 @@ export function createCatalog({ db, now = () => new Date() }: { db: Db; now?: ()
       return settled(head, product);
     },
 
-    /** New name and/or price; orders placed before keep the price they were invoiced at. */
+    /**
+     * New name and/or price, as one movement of the SKU's ledger (where orders are priced from):
+     * merged with the facts at its head, so concurrent changes both land. Orders placed before keep the
+     * price they were invoiced at. The same request id again is the same change; with another change,
+     * refused (`key-reused`), as an order's Idempotency-Key is.
+     */
     async updateProduct(
       sku: string,
       change: Partial<Pick<ProductFacts, 'name' | 'price'>>,
       requestId: string,
     ): Promise<StockSnapshot> {
-      const product = { ...(await facts(sku)), ...change };
-      await products.updateOne({ _id: sku }, { $set: change });
-      const { head } = await ledger.append(
+      const known = await facts(sku);
+      const ref = `update:${sku}:${requestId}`;
+      const { outcome, head } = await ledger.append(
         sku,
-        { ref: `update:${sku}:${requestId}`, orderId: null, kind: 'update', delta: 0, product },
+        { ref, orderId: null, kind: 'update', delta: 0, product: (at) => ({ ...(at ?? known), ...change }) },
         () => true,
         now(),
       );
-      return settled(head, product);
+      if (outcome === 'exists') {
+        const earlier = await ledger.byRef(ref);
+        const same = (Object.keys(change) as (keyof typeof change)[]).every(
+          (k) => earlier?.product?.[k] === change[k],
+        );
+        if (!same) {
+          throw new CatalogRefusal(
+            'key-reused',
+            `the Idempotency-Key ${requestId} was used for another change of ${sku}`,
+          );
+        }
+      }
+      return settled(head, head?.product ?? known);
     },
 
     /** Receives or writes off stock; never below what open reservations hold. */

@@ -62,7 +62,10 @@ export function createInventoryActivities({ db, now = () => new Date() }: { db: 
       const { orderId } = input;
       const items = mergeItems(input.items);
       const found = await products.find({ _id: { $in: items.map((i) => i.sku) } }).toArray();
-      const bySku = new Map(found.map((p) => [p._id, p]));
+      // Priced from each SKU's ledger head, where every change of a product lands (the catalog document
+      // has the facts it was created with, which an older ledger's movements may lack).
+      const facts = await Promise.all(found.map((p) => ledger.head(p._id)));
+      const bySku = new Map(found.map((p, i) => [p._id, { ...p, ...facts[i]?.product }]));
       const pricing = priceOrder(items, bySku);
       if ('refused' in pricing) {
         const { message, code, details } = pricing.refused;

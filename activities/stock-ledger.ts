@@ -67,8 +67,8 @@ export async function stockHead(db: Db, sku: string): Promise<StockMovement | nu
 type Append = Pick<StockMovement, 'ref' | 'orderId' | 'kind' | 'reason'> & {
   /** change of `available`; reserved moves the opposite way for reservations and releases */
   delta: number;
-  /** new facts (seed, update); other movements carry the head's */
-  product?: ProductFacts;
+  /** new facts (seed), or a change of the head's (update), merged at the head the movement follows */
+  product?: ProductFacts | ((head: ProductFacts | undefined) => ProductFacts);
 };
 
 const MOVES_RESERVED: StockMovement['kind'][] = ['reserve', 'release'];
@@ -141,7 +141,9 @@ export function createLedger(db: Db) {
         return { outcome: 'refused', head: h };
       }
       const seq = (h?.seq ?? 0) + 1;
-      const product = m.product ?? h?.product;
+      // A change is merged with the facts of the head it follows, in the same write: two concurrent
+      // updates of one SKU each apply to the other's result (the loser of the seq retries on the new head).
+      const product = typeof m.product === 'function' ? m.product(h?.product) : (m.product ?? h?.product);
       const movement: StockMovement = {
         _id: `${sku}:${seq}`,
         sku,

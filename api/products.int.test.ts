@@ -78,6 +78,37 @@ describe('product catalog commands and reads against the real Mongo-compatible s
     expect((await send('PATCH', '/products/NOPE', { price: 1 })).status).toBe(404);
   });
 
+  test('given a name and a price changed at once, then both land, and an order is priced at what the catalog shows', async () => {
+    await send('POST', '/products', { ...lamp, sku: 'DUO-1' });
+    const patch = (body: object, key: string) =>
+      app.inject({
+        method: 'PATCH',
+        url: '/products/DUO-1',
+        payload: body,
+        headers: { ...AS_ADMIN, 'idempotency-key': key },
+      });
+    const answers = await Promise.all([
+      patch({ name: 'Duo lamp' }, 'rename-1'),
+      patch({ price: 5100 }, 'reprice-1'),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+    const shown = (await send('GET', '/products/DUO-1')).body;
+    expect(shown).toMatchObject({ name: 'Duo lamp', price: 5100 });
+    const reservation = await createInventoryActivities({ db: stores.db }).reserveStock({
+      orderId: 'o-duo',
+      items: [{ sku: 'DUO-1', quantity: 1 }],
+    });
+    expect(reservation.lines).toEqual([
+      { sku: 'DUO-1', quantity: 1, name: 'Duo lamp', unitPrice: 5100, lineTotal: 5100 },
+    ]);
+    // the same key again is the same change; with another change, refused like an order's key
+    expect((await patch({ price: 5100 }, 'reprice-1')).statusCode).toBe(200);
+    const reused = await patch({ price: 9900 }, 'reprice-1');
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('headers.idempotency-key');
+    expect((await send('GET', '/products/DUO-1')).body).toMatchObject({ price: 5100 });
+  });
+
   test('given reservations, when stock is adjusted, then it can never go below what is reserved', async () => {
     expect(
       (await send('POST', '/products/LAMP-1/stock-adjustments', { delta: 10, reason: 'delivery' })).body,

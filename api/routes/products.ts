@@ -73,7 +73,8 @@ function refused(err: unknown): never {
       : err.reason === 'duplicate-sku'
         ? [409, 'Conflict']
         : [422, 'Unprocessable content'];
-  const errs = err.field ? [{ field: `body.${err.field}`, message: err.message }] : undefined;
+  const field = err.reason === 'key-reused' ? 'headers.idempotency-key' : err.field && `body.${err.field}`;
+  const errs = field ? [{ field, message: err.message }] : undefined;
   throw new HttpProblem({
     status: status,
     title: title,
