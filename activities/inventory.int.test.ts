@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { createInventoryActivities } from './inventory';
-import { seedCatalog, seedProducts } from './catalog';
+import { createCatalog, seedCatalog, seedProducts } from './catalog';
 import { inventoryCollections, stockHead } from './stock-ledger';
 
 describe('inventory activities against the real Mongo-compatible store', () => {
@@ -121,5 +121,53 @@ describe('inventory activities against the real Mongo-compatible store', () => {
       'reserve',
       'release',
     ]);
+  });
+
+  /** Two attempts of one order's reservation, one refused while the other runs on, forced in turn. */
+  describe('an attempt that runs on after its retry', () => {
+    const reserved = async (sku: string) => (await stockHead(stores.db, sku))?.reserved;
+
+    test('given the retry refused (sold out) and stock back, when the first attempt holds late, then the hold goes back and the attempt fails', async () => {
+      await seedProducts(stores.db, [
+        { sku: 'RACE-1', name: 'Lamp', price: 1000, currency: 'EUR', stock: 1 },
+      ]);
+      await inv.reserveStock({ orderId: 'o-other', items: [{ sku: 'RACE-1', quantity: 1 }] });
+      // the retry finds it sold out: the order is rejected, and its release is written (of nothing)
+      await expect(
+        inv.reserveStock({ orderId: 'o-late', items: [{ sku: 'RACE-1', quantity: 1 }] }),
+      ).rejects.toMatchObject({
+        type: 'INSUFFICIENT_STOCK',
+      });
+      await inv.releaseStock({ orderId: 'o-other', items: [{ sku: 'RACE-1', quantity: 1 }] });
+      // the first attempt, still running, now finds the unit free and holds it, after the release
+      const late = inv.reserveStock({ orderId: 'o-late', items: [{ sku: 'RACE-1', quantity: 1 }] });
+      await expect(late).rejects.toMatchObject({ type: 'INSUFFICIENT_STOCK' });
+      await expect(late).rejects.toThrow(/released meanwhile/);
+      expect({ available: await available('RACE-1'), reserved: await reserved('RACE-1') }).toEqual({
+        available: 1,
+        reserved: 0,
+      });
+    });
+
+    test('given the first attempt refused on its second item, when the retry finds the first item "held", then it is not taken as held', async () => {
+      await seedProducts(stores.db, [
+        { sku: 'RACE-2', name: 'Desk', price: 1000, currency: 'EUR', stock: 5 },
+        { sku: 'RACE-3', name: 'Chair', price: 1000, currency: 'EUR', stock: 0 },
+      ]);
+      const items = [
+        { sku: 'RACE-2', quantity: 1 },
+        { sku: 'RACE-3', quantity: 1 },
+      ];
+      await expect(inv.reserveStock({ orderId: 'o-twice', items })).rejects.toMatchObject({
+        type: 'INSUFFICIENT_STOCK',
+      });
+      await createCatalog({ db: stores.db }).adjustStock('RACE-3', 1, 'delivery', 'restock-race-3');
+      // the retry: RACE-2's hold exists but was released with the refusal; RACE-3 is free now
+      await expect(inv.reserveStock({ orderId: 'o-twice', items })).rejects.toThrow(/released meanwhile/);
+      expect({
+        desk: [await available('RACE-2'), await reserved('RACE-2')],
+        chair: [await available('RACE-3'), await reserved('RACE-3')],
+      }).toEqual({ desk: [5, 0], chair: [1, 0] });
+    });
   });
 });
