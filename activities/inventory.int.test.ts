@@ -123,6 +123,65 @@ describe('inventory activities against the real Mongo-compatible store', () => {
     ]);
   });
 
+  /**
+   * The store as a second process sees it: its first write of a movement waits until `release`, after
+   * it has read the head (the moment another process can take the same seq).
+   */
+  const holdingFirstMovement = () => {
+    let reachedInsert = () => undefined as void;
+    let release = () => undefined as void;
+    const reached = new Promise<void>((r) => (reachedInsert = r));
+    const released = new Promise<void>((r) => (release = r));
+    let held = false;
+    const db = new Proxy(stores.db, {
+      get(target, key, receiver) {
+        if (key !== 'collection') return Reflect.get(target, key, receiver) as unknown;
+        return (name: string) => {
+          const collection = target.collection(name);
+          if (name !== inventoryCollections(target).movements.collectionName) return collection;
+          return new Proxy(collection, {
+            get(c, k, r) {
+              const value = Reflect.get(c, k, r) as unknown;
+              if (typeof value !== 'function') return value;
+              const bound = (value as (...a: unknown[]) => Promise<unknown>).bind(c);
+              if (k !== 'insertOne') return bound;
+              return async (...args: unknown[]) => {
+                if (!held) {
+                  held = true;
+                  reachedInsert();
+                  await released;
+                }
+                return bound(...args);
+              };
+            },
+          });
+        };
+      },
+    });
+    return { db, reached, release };
+  };
+
+  test('given two processes changing one product, when one writes after the other took its seq, then both changes land and orders are priced at the result', async () => {
+    await seedProducts(stores.db, [{ sku: 'DUO-2', name: 'Lamp', price: 1000, currency: 'EUR', stock: 3 }]);
+    const slow = holdingFirstMovement();
+    const renaming = createCatalog({ db: slow.db }).updateProduct('DUO-2', { name: 'Duo lamp' }, 'rename-2');
+    await slow.reached;
+    // the other process reprices at the head the renaming one read, and takes the next seq first
+    await createCatalog({ db: stores.db }).updateProduct('DUO-2', { price: 5100 }, 'reprice-2');
+    slow.release();
+    expect(await renaming).toMatchObject({ name: 'Duo lamp', price: 5100 });
+    const head = await stockHead(stores.db, 'DUO-2');
+    expect({ seq: head?.seq, product: head?.product }).toEqual({
+      seq: 3,
+      product: { name: 'Duo lamp', price: 5100, currency: 'EUR' },
+    });
+    const reservation = await inv.reserveStock({
+      orderId: 'o-duo-2',
+      items: [{ sku: 'DUO-2', quantity: 1 }],
+    });
+    expect(reservation.lines[0]).toMatchObject({ name: 'Duo lamp', unitPrice: 5100 });
+  });
+
   /** Two attempts of one order's reservation, one refused while the other runs on, forced in turn. */
   describe('an attempt that runs on after its retry', () => {
     const reserved = async (sku: string) => (await stockHead(stores.db, sku))?.reserved;
