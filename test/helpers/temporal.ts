@@ -14,14 +14,35 @@ import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL } from '../../workflows/search-a
 import { WORKFLOW_TRACING_MODULE } from '../../infra/tracing';
 import { cacheDir } from './env';
 
+/** Starts of a test server tried before a test gives up on it. */
+const SERVER_START_ATTEMPTS = 3;
+
+/**
+ * `start`, tried again when the server did not answer within the SDK's fixed 5 s (it kills that
+ * process first): on a cold machine, with every jest worker starting at once, the first start of the
+ * time-skipping server took longer (a whole suite failed in a clean-clone CI run).
+ */
+export async function startingAgain<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      const slow = err instanceof Error && err.message.includes('did not start within');
+      if (!slow || attempt >= SERVER_START_ATTEMPTS) throw err;
+    }
+  }
+}
+
 /**
  * The time-skipping test server, from the binary scripts/setup.sh installed (no download), with our
  * custom search attributes registered through the operator service (the workflow upserts them).
  */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: binaries(cacheDir).temporalTestServer() } },
-  });
+  const env = await startingAgain(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: binaries(cacheDir).temporalTestServer() } },
+    }),
+  );
   const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_DOUBLE: DOUBLE } =
     temporal.api.enums.v1.IndexedValueType;
   await env.connection.operatorService.addSearchAttributes({
@@ -50,6 +71,10 @@ export const TEST_PAYLOAD_KEYS: PayloadKeys = {
  * client encrypts payloads with `dataConverter` when given (the whole-stack tests do, as production).
  */
 export function devServerEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
+  return startingAgain(() => devServerOnce(dataConverter));
+}
+
+function devServerOnce(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter },
     server: {
