@@ -11,10 +11,11 @@ import { deadLettersCollection } from './dead-letters/view';
 import { notificationsCollection } from './notifications/view';
 import { ensureReadModelIndexes } from './indexes';
 import { derivedViews } from './derived';
-import { evolve as evolveOrderDoc, toState, type OrderDoc } from './orders/view';
+import { evolve as evolveOrderDoc, ordersCollection, toState, type OrderDoc } from './orders/view';
 import { dropOrderFromRedis, ordersInRedis, replaceOrderInRedis } from './orders/redis';
 import { EventLog, digestOf } from './event-log';
 import { everyOrder } from './order-sources';
+import { recoverAside, swapKeepingNewer } from './swap';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
@@ -41,28 +42,6 @@ export async function foldOutbound(
   for await (const failure of log.failures()) outbound.addFailures([failure]);
   for await (const records of outboundHistories(temporal)) outbound.add(records);
   return outbound.docs(projectedAt);
-}
-
-/**
- * Puts `from` in place of `to`: one atomic rename on MongoDB; FerretDB v1 has no `dropTarget`, so
- * there it is two renames and a drop, with a moment (milliseconds) in which `to` reads empty.
- */
-async function swap(db: Db, from: string, to: string): Promise<void> {
-  try {
-    await db.renameCollection(from, to, { dropTarget: true });
-    return;
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.includes('dropTarget')) throw err;
-  }
-  const old = `${to}__old`;
-  await db
-    .collection(old)
-    .drop()
-    .catch(() => undefined);
-  const exists = (await db.listCollections({ name: to }).toArray()).length > 0;
-  if (exists) await db.renameCollection(to, old);
-  await db.renameCollection(from, to);
-  if (exists) await db.collection(old).drop();
 }
 
 export const REBUILT = [
@@ -116,8 +95,10 @@ class FreshCollections {
     return `${name}__rebuild`;
   }
 
+  /** Puts back what a swap that stopped half-way set aside, and drops what a rebuild left unfinished. */
   async clear(): Promise<void> {
     for (const name of REBUILT) {
+      await recoverAside(this.db, name);
       await this.db
         .collection(FreshCollections.nameOf(name))
         .drop()
@@ -147,24 +128,30 @@ class FreshCollections {
     this.writing.add(tracked);
   }
 
-  /** Writes what is left, and puts each fresh collection in place of the live one. */
-  async swapIn(): Promise<void> {
+  /**
+   * Writes what is left, and puts each fresh collection in place of the live one, keeping what live
+   * writers wrote meanwhile where it is newer; returns how many such documents were kept.
+   */
+  async swapIn(): Promise<number> {
     for (const name of REBUILT) await this.flush(name);
     await Promise.all(this.writing);
     if (this.failure !== null) throw this.failure;
+    let kept = 0;
     for (const name of REBUILT) {
       const fresh = FreshCollections.nameOf(name);
       if ((await this.db.listCollections({ name: fresh }).toArray()).length === 0) {
         await this.db.createCollection(fresh);
       }
-      await swap(this.db, fresh, name);
+      kept += await swapKeepingNewer(this.db, fresh, name);
     }
+    return kept;
   }
 }
 
 /**
- * Folds every order into fresh collections, then swaps each in with one rename, so queries keep
- * answering from the old ones until the new ones are complete. An order's events come from the event
+ * Folds every order into fresh collections, then swaps each in (`swapKeepingNewer`), so queries keep
+ * answering from the old ones until the new ones are complete, and what the live projector and webhook
+ * worker write while the rebuild runs is kept where it is newer than what was folded. An order's events come from the event
  * log when its run completed or left Temporal, else from its history (`everyOrder`); the log is repaired
  * on the way where it lacks what a history holds. The webhook deliveries, dead letters and redriven notifications no
  * history names any more are kept as they are: a rebuild never loses an order, nor what was sent.
@@ -181,6 +168,8 @@ export async function rebuildReadModels(
   fromLog: number;
   historiesFetched: number;
   logRepaired: number;
+  /** documents live writers wrote while the rebuild ran, kept at the swap (newer than the rebuilt ones) */
+  keptFromLive: number;
   /** milliseconds each phase took, in order */
   phases: Record<string, number>;
 }> {
@@ -232,23 +221,29 @@ export async function rebuildReadModels(
     await withStored(db, notificationsCollection(db).collectionName, redriven, notified),
   );
   phases.end('deliveries folded');
-  await fresh.swapIn();
+  const keptFromLive = await fresh.swapIn();
   await ensureReadModelIndexes(db);
   phases.end('swapped in');
-  await followInRedis(deps.redis, hot);
+  await followInRedis(deps.redis, db, hot);
   phases.end('Redis');
   onProgress(counts.orders, total);
-  return { ...counts, phases: phases.ms };
+  return { ...counts, keptFromLive, phases: phases.ms };
 }
 
-/** Redis made to hold the rebuilt orders' hot documents, and no other. */
-async function followInRedis(redis: Redis, docs: OrderDoc[]): Promise<void> {
+/**
+ * Redis made to hold the rebuilt orders' hot documents, and no other order than those and the ones the
+ * live projector placed while the rebuild ran (the swap kept them in MongoDB's `orders`).
+ */
+async function followInRedis(redis: Redis, db: Db, docs: OrderDoc[]): Promise<void> {
   const rebuilt = new Set(docs.map((d) => d._id));
   for (let i = 0; i < docs.length; i += BATCH) {
     await Promise.all(docs.slice(i, i + BATCH).map((doc) => replaceOrderInRedis(redis, doc)));
   }
+  const orders = ordersCollection(db);
   for await (const orderId of ordersInRedis(redis)) {
-    if (!rebuilt.has(orderId)) await dropOrderFromRedis(redis, orderId);
+    if (rebuilt.has(orderId)) continue;
+    const placedMeanwhile = await orders.findOne({ _id: orderId }, { projection: { _id: 1 } });
+    if (!placedMeanwhile) await dropOrderFromRedis(redis, orderId);
   }
 }
 

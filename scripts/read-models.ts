@@ -25,16 +25,14 @@ export async function main(command: string | undefined): Promise<number> {
   const progress = (done: number, total: number) => bar.at(done, total);
   try {
     if (command === 'rebuild') {
-      const { orders, events, fromLog, historiesFetched, logRepaired } = await rebuildReadModels(
-        deps,
-        progress,
-      );
+      const { orders, events, fromLog, historiesFetched, logRepaired, keptFromLive } =
+        await rebuildReadModels(deps, progress);
       bar.end();
       const seconds = (Date.now() - started) / 1000;
       console.log(
         `rebuilt ${orders} orders (${events} events) in ${seconds.toFixed(1)} s: ${(orders / seconds).toFixed(0)} orders/s; ` +
           `${fromLog} from the event log (their runs completed or gone), ${historiesFetched} from their histories; ` +
-          `${logRepaired} repaired in the log`,
+          `${logRepaired} repaired in the log; ${keptFromLive} documents written meanwhile kept`,
       );
       return 0;
     }

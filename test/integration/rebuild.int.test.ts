@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { orderWorkflowId } from '../../domain/ids';
 import { ordersCollection } from '../../projections/orders/view';
+import { invoicesCollection } from '../../projections/invoices/view';
 import { REBUILT, rebuildReadModels } from '../../projections/rebuild';
 import { verifyReadModels } from '../../projections/verify';
 import { eventLogCollection } from '../../projections/event-log';
@@ -290,6 +291,84 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect(await stores.redis.exists('order:ghost-1')).toBe(0);
     expect(await readOrderFromRedis(stores.redis, first)).toMatchObject({ total: hot.total });
     expect(await stats()).toEqual(before);
+    expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
+  }, 120_000);
+  /**
+   * The store as the rebuild sees it, with `before(source)` run just before each rename of a
+   * collection (once per source): a live writer at the worst moment of the swap.
+   */
+  const renamesWith = (db: Db, before: Record<string, () => Promise<unknown>>): Db => {
+    const due = new Map(Object.entries(before));
+    return new Proxy(db, {
+      get(target, key, receiver) {
+        if (key !== 'renameCollection') return Reflect.get(target, key, receiver) as unknown;
+        return async (from: string, to: string, options?: object) => {
+          const hook = due.get(from);
+          due.delete(from);
+          if (hook) await hook();
+          return target.renameCollection(from, to, options);
+        };
+      },
+    });
+  };
+
+  test('given a live projector writing while the read models are rebuilt, when it writes just before the swap and between its renames, then nothing it wrote is lost', async () => {
+    const { stores } = stack;
+    const projector = createProjectionActivities({
+      db: stores.db,
+      redis: stores.redis,
+      keys: stack.readModels.keys,
+    });
+    const at = new Date('2026-02-01T00:00:00Z');
+    const customer = { id: 'c-live', email: 'live@example.com' };
+    const lines = [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }];
+    const opened = (orderId: string): OrderEvent[] => [
+      makeEvent('OrderPlaced', orderId, 1, at, { customer, items: [{ sku: 'KB-001', quantity: 1 }] }),
+      makeEvent('StockReserved', orderId, 2, at, { lines, total: 8900, currency: 'EUR', stock: [] }),
+      makeEvent('InvoiceIssued', orderId, 3, at, {
+        invoiceId: `inv-${orderId}`,
+        number: 9100,
+        total: 8900,
+        currency: 'EUR',
+        dueAt: '2026-02-03T00:00:00.000Z',
+      }),
+    ];
+    const paid = (orderId: string): OrderEvent[] => [
+      makeEvent('PaymentReceived', orderId, 4, at, { reference: 'tx-live', amount: 8900, currency: 'EUR' }),
+      makeEvent('OrderCompleted', orderId, 5, at, {}),
+    ];
+    await projector.projectEvents(opened('live-1'));
+    // live-1 is paid after the rebuild folded it (its write lands in the collection the swap replaces);
+    // live-2 is placed while `orders` is renamed aside (its insert creates `orders` again).
+    const db = renamesWith(stores.db, {
+      orders: () => projector.projectEvents(paid('live-1')),
+      orders__rebuild: () => projector.projectEvents(opened('live-2')),
+    });
+    const rebuilt = await rebuildReadModels({ ...stack.readModels, db });
+    expect(rebuilt.keptFromLive).toBeGreaterThanOrEqual(2);
+    expect(await ordersCollection(stores.db).findOne({ _id: 'live-1' })).toMatchObject({
+      version: 5,
+      status: 'COMPLETED',
+    });
+    expect(await ordersCollection(stores.db).findOne({ _id: 'live-2' })).toMatchObject({ version: 3 });
+    expect(await invoicesCollection(stores.db).findOne({ _id: 'inv-live-1' })).toMatchObject({
+      status: 'PAID',
+    });
+    const names = (await stores.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    expect(names.filter((name) => /__aside_|__rebuild/.test(name))).toEqual([]);
+    expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
+  }, 120_000);
+  test('given a swap stopped half-way (the live deliveries set aside, the fresh ones not yet in), when rebuilt again, then what was set aside is put back and nothing is left over', async () => {
+    const { stores } = stack;
+    const deliveries = deliveriesCollection(stores.db);
+    const before = await deliveries.find({}).sort({ _id: 1 }).toArray();
+    expect(before.length).toBeGreaterThan(0);
+    await stores.db.renameCollection(deliveries.collectionName, `${deliveries.collectionName}__aside_1_0`);
+    await rebuildReadModels(stack.readModels);
+    const after = await deliveries.find({}).sort({ _id: 1 }).toArray();
+    expect(after.map(({ projectedAt: _p, ...d }) => d)).toEqual(before.map(({ projectedAt: _p, ...d }) => d));
+    const names = (await stores.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    expect(names.filter((name) => name.includes('__aside_'))).toEqual([]);
     expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
   }, 120_000);
 });
