@@ -1,3 +1,4 @@
+import { temporalConnectionOptions } from '../worker/clients';
 import type { ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@temporalio/client';
@@ -82,7 +83,7 @@ export class NoopLimit {
       { ...opts.env, NOOP_TASK_QUEUE: opts.queue },
       opts.logFile,
     );
-    const connection = await NativeConnection.connect({ address: opts.config.temporalAddress });
+    const connection = await NativeConnection.connect(temporalConnectionOptions(opts.config));
     const elsewhereRan = new ActivitiesRun();
     const elsewhere = await Worker.create({
       connection,

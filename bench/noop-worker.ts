@@ -1,3 +1,4 @@
+import { temporalConnectionOptions } from '../worker/clients';
 import { loadConfig } from '../config';
 import { dataConverterFor } from '../infra/payload-codec';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -11,7 +12,7 @@ import { STICKY_TIMEOUT } from '../worker/saga-worker';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,

@@ -32,9 +32,41 @@ describe('config', () => {
     ['CODEC_CORS_ORIGINS', 'http://127.0.0.1:8233/path'],
     ['SMS_PROVIDER', 'pigeon'],
     ['SMS_URL', 'ftp://gateway.test'],
+    ['TEMPORAL_TLS', 'yes'],
+    ['TEMPORAL_TLS_CA', '/nonexistent/ca.pem'],
+    ['TEMPORAL_TLS_CERT', __filename],
+    ['TEMPORAL_TLS_KEY', __filename],
+    ['TEMPORAL_API_KEY', 'short'],
   ])('given %s=%s, then start-up fails naming that variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  test('given no TLS variable, then plain gRPC; given any of them, then TLS with what was set', () => {
+    expect(loadConfig({}).temporalTls).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }).temporalTls).toEqual({});
+    expect(
+      loadConfig({
+        TEMPORAL_TLS_CA: __filename,
+        TEMPORAL_TLS_CERT: __filename,
+        TEMPORAL_TLS_KEY: __filename,
+        TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+      }).temporalTls,
+    ).toEqual({
+      caPath: __filename,
+      client: { certPath: __filename, keyPath: __filename },
+      serverName: 'temporal.internal',
+    });
+    const cloud = loadConfig({ TEMPORAL_API_KEY: 'a-cloud-api-key-0123' });
+    expect(cloud).toMatchObject({ temporalTls: {}, temporalApiKey: 'a-cloud-api-key-0123' });
+  });
+
+  test('given TEMPORAL_TLS=false with a certificate or an API key, then start-up fails naming TEMPORAL_TLS', () => {
+    for (const set of [{ TEMPORAL_TLS_CA: __filename }, { TEMPORAL_API_KEY: 'a-cloud-api-key-0123' }]) {
+      expect(() => loadConfig({ TEMPORAL_TLS: 'false', ...set })).toThrow(
+        /^Invalid configuration: TEMPORAL_TLS is false/,
+      );
+    }
   });
 
   test('given no payment terms, then due after 48 h with the reminder at 24 h; units are read', () => {

@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WebhookSettings } from '../activities/webhook-dispatch';
@@ -10,6 +11,14 @@ export interface Config {
   apiPort: number;
   temporalAddress: string;
   temporalNamespace: string;
+  /**
+   * TLS to Temporal (a server that asks for TLS or mTLS, Temporal Cloud): TEMPORAL_TLS=true, or implied
+   * by any of TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT with TEMPORAL_TLS_KEY, TEMPORAL_TLS_SERVER_NAME,
+   * TEMPORAL_API_KEY. Unset: plain gRPC, as the local dev server speaks.
+   */
+  temporalTls: TemporalTls | undefined;
+  /** TEMPORAL_API_KEY: Temporal Cloud's API key, sent as a bearer token (over TLS only) */
+  temporalApiKey: string | undefined;
   temporalUiPort: number;
   ordersTaskQueue: string;
   projectionsTaskQueue: string;
@@ -87,6 +96,16 @@ export interface Config {
   dataDir: string;
   cacheDir: string;
   logLevel: string;
+}
+
+/** How the processes check Temporal's certificate and prove themselves to it; PEM files, read at connect. */
+export interface TemporalTls {
+  /** TEMPORAL_TLS_CA: the CA that signs the server's certificate (default: the system's CAs) */
+  caPath?: string;
+  /** TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: the client's certificate and key, for mTLS (both or neither) */
+  client?: { certPath: string; keyPath: string };
+  /** TEMPORAL_TLS_SERVER_NAME: the name the server's certificate must carry (default: the address's host) */
+  serverName?: string;
 }
 
 export class ConfigError extends Error {
@@ -250,6 +269,43 @@ function tokenSettings(env: Env): TokenSettings | undefined {
   return undefined;
 }
 
+/** A file the process must be able to read (a certificate, a key); its path is echoed, never its content. */
+function readableFile(env: Env, name: string): string | undefined {
+  const path = env[name];
+  if (path === undefined || path === '') return undefined;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new ConfigError(name, `must be a readable file, got "${path}"`);
+  }
+  return path;
+}
+
+/** TEMPORAL_TLS*: TLS when asked for or implied; refused where it would contradict itself. */
+function temporalTls(env: Env, apiKey: string | undefined): TemporalTls | undefined {
+  const caPath = readableFile(env, 'TEMPORAL_TLS_CA');
+  const certPath = readableFile(env, 'TEMPORAL_TLS_CERT');
+  const keyPath = readableFile(env, 'TEMPORAL_TLS_KEY');
+  const serverName = str(env, 'TEMPORAL_TLS_SERVER_NAME', '') || undefined;
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    const [set, missing] = certPath
+      ? ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY']
+      : ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT'];
+    throw new ConfigError(set, `is set without ${missing}: a client certificate needs its key`);
+  }
+  const implied = [caPath, certPath, serverName, apiKey].some((v) => v !== undefined);
+  const raw = env.TEMPORAL_TLS;
+  if (raw === 'false' && implied) {
+    throw new ConfigError('TEMPORAL_TLS', 'is false while a certificate, a server name or an API key is set');
+  }
+  if (!(bool(env, 'TEMPORAL_TLS', false) || implied)) return undefined;
+  return {
+    ...(caPath ? { caPath } : {}),
+    ...(certPath && keyPath ? { client: { certPath, keyPath } } : {}),
+    ...(serverName ? { serverName } : {}),
+  };
+}
+
 /** Hides credentials in a URL so that a bad value can be echoed safely. */
 export function redact(value: string): string {
   return value.replace(/\/\/([^@/]*)@/, '//***@');
@@ -271,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
   const smsProvider = oneOf(env, 'SMS_PROVIDER', ['log', 'http'], 'log') as Config['smsProvider'];
   const smsUrl = optionalUrl(env, 'SMS_URL', ['http:', 'https:']);
   const otlpEndpoint = optionalUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const temporalApiKey = secret(env, 'TEMPORAL_API_KEY', 16);
   if (smsProvider === 'http' && smsUrl === undefined) {
     throw new ConfigError('SMS_URL', 'is required when SMS_PROVIDER=http');
   }
@@ -279,6 +336,8 @@ export function loadConfig(env: Env = process.env): Config {
     apiPort: port(env, 'API_PORT', 3000),
     temporalAddress: hostPort(env, 'TEMPORAL_ADDRESS', `127.0.0.1:${temporalPort}`),
     temporalNamespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),
+    temporalTls: temporalTls(env, temporalApiKey),
+    temporalApiKey,
     temporalUiPort: port(env, 'TEMPORAL_UI_PORT', 8233),
     ordersTaskQueue: str(env, 'ORDERS_TASK_QUEUE', 'orders'),
     projectionsTaskQueue: str(env, 'PROJECTIONS_TASK_QUEUE', 'projections'),

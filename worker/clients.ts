@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import nodemailer from 'nodemailer';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { Config } from '../config';
 import { serviceUrls } from '../config';
 import { dataConverterFor } from '../infra/payload-codec';
@@ -22,12 +23,36 @@ export async function connectMongo(config: Config): Promise<MongoClient> {
   return client;
 }
 
+/**
+ * How every process (client or worker) reaches Temporal: the address, and TLS with the configured CA,
+ * client certificate and server name, read from their files now (a renewed certificate is used from
+ * the next connect), and the API key. The same options suit `Connection` and `NativeConnection`.
+ */
+export function temporalConnectionOptions(
+  config: Pick<Config, 'temporalAddress' | 'temporalTls' | 'temporalApiKey'>,
+): { address: string; tls?: TLSConfig; apiKey?: string } {
+  const { temporalAddress: address, temporalTls: tls, temporalApiKey: apiKey } = config;
+  if (!tls) return { address };
+  const read = (path: string) => readFileSync(path);
+  return {
+    address,
+    tls: {
+      ...(tls.caPath ? { serverRootCACertificate: read(tls.caPath) } : {}),
+      ...(tls.client
+        ? { clientCertPair: { crt: read(tls.client.certPath), key: read(tls.client.keyPath) } }
+        : {}),
+      ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+    },
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
+
 /** A Temporal client of the configured namespace, payloads through the codec; close its connection. */
 export async function connectTemporal(
   config: Config,
   tracing: Tracing | null = null,
 ): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({
     connection,
     namespace: config.temporalNamespace,

@@ -7,7 +7,7 @@ import type { Logger as Pino } from 'pino';
 import { createLogger, sdkLogger } from '../infra/logger';
 import { startOpsServer } from '../infra/ops-server';
 import { createMetrics, type Metrics } from '../infra/metrics';
-import { connectMongo } from './clients';
+import { connectMongo, temporalConnectionOptions } from './clients';
 import { tracingTo, type Tracing } from '../infra/tracing';
 import { isStoreUnreachable } from '../infra/mongo-errors';
 import { runUntilSignal } from './signals';
@@ -107,7 +107,7 @@ export async function runWorkerProcess(
   const metrics = createMetrics(service);
   const mongo = await connectMongo(config);
   const db = mongo.db(config.mongodbDb);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const tracing = tracingTo(config.otlpEndpoint, service);
   const { worker, probes = {}, close } = await start({ config, log, metrics, db, connection, tracing });
   const ops = await startOpsServer({
