@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaries } from '../stack/binaries';
@@ -15,6 +15,69 @@ const SECRETS = {
   TF_VAR_mongodb_password: 'mongodb-password-1234',
   TF_VAR_redis_password: 'redis-password-12345',
 };
+
+/** Settings of TLS to Temporal with every part: a CA, a server name, a client certificate, an API key. */
+const TEMPORAL_TLS = {
+  TF_VAR_temporal_tls:
+    '{ enabled = true, ca_pem = "CA-PEM", server_name = "temporal.internal", client_certificate = true, api_key = true }',
+  TF_VAR_temporal_client_cert_pem: 'CLIENT-CERTIFICATE-PEM',
+  TF_VAR_temporal_client_key_pem: 'CLIENT-PRIVATE-KEY-PEM-0123',
+  TF_VAR_temporal_api_key: 'temporal-cloud-api-key-0123',
+};
+
+interface PlanJson {
+  prior_state: {
+    values: {
+      root_module: {
+        child_modules: { resources: { address: string; values: { manifests?: Record<string, string> } }[] }[];
+      };
+    };
+  };
+}
+
+interface Deployment {
+  metadata: { name: string };
+  spec: {
+    template: {
+      spec: {
+        volumes: { name: string; secret?: { secretName: string } }[];
+        containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+      };
+    };
+  };
+}
+
+/** A root module that applies only deploy/opentofu/modules/order-saga, with these TLS file names. */
+function moduleRoot(kubeconfig: string, tlsFileNames: string[]): string {
+  const files = Object.fromEntries(tlsFileNames.map((name) => [name, `PEM of ${name}`]));
+  return `terraform {
+  required_providers {
+    kubernetes    = { source = "hashicorp/kubernetes" }
+    kustomization = { source = "kbst/kustomization" }
+  }
+}
+provider "kubernetes" {
+  config_path = "${kubeconfig}"
+}
+provider "kustomization" {
+  kubeconfig_path = "${kubeconfig}"
+}
+module "service" {
+  source           = "../deploy/opentofu/modules/order-saga"
+  namespace        = "order-saga"
+  kustomize_base   = "\${path.module}/../deploy/k8s/base"
+  image_repository = "registry.example/order-saga"
+  image_tag        = "0123abc"
+  config           = {}
+  secret_keys      = []
+  secrets          = {}
+  secrets_revision = 1
+  tls_files        = ${JSON.stringify(files).replace(/:/g, ' = ')}
+  tls_file_names   = ${JSON.stringify(tlsFileNames)}
+  tls_dir          = "/etc/order-saga/temporal-tls"
+}
+`;
+}
 
 /**
  * deploy/opentofu, checked offline: OpenTofu and the two providers built from the Go module proxy
@@ -36,9 +99,9 @@ class TofuCopy {
     this.env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1' };
   }
 
-  run(args: string[], extraEnv: Record<string, string> = {}, input = '') {
+  run(args: string[], extraEnv: Record<string, string> = {}, input = '', cwd = this.dir) {
     return spawnSync(binaries(cacheDir).tofu(), args, {
-      cwd: this.dir,
+      cwd,
       encoding: 'utf8',
       input,
       env: { ...this.env, ...extraEnv },
@@ -99,6 +162,21 @@ class TofuCopy {
    * port, never the user's own): what is checked before the cluster is asked.
    */
   plan(extraEnv: Record<string, string> = SECRETS, args: string[] = []) {
+    return this.run(
+      [
+        'plan',
+        '-no-color',
+        '-input=false',
+        `-var-file=${EXAMPLE}`,
+        `-var=kubeconfig_path=${this.kubeconfig()}`,
+        ...args,
+      ],
+      extraEnv,
+    );
+  }
+
+  /** A kubeconfig of a closed port, never the user's own. */
+  kubeconfig() {
     const kubeconfig = join(this.work, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -111,17 +189,38 @@ class TofuCopy {
         'current-context': 'production',
       }),
     );
-    return this.run(
-      [
-        'plan',
-        '-no-color',
-        '-input=false',
-        `-var-file=${EXAMPLE}`,
-        `-var=kubeconfig_path=${kubeconfig}`,
-        ...args,
-      ],
-      extraEnv,
+    return kubeconfig;
+  }
+
+  /**
+   * The Deployments the order-saga module renders (its kustomize overlay, read at plan time) when a root
+   * of its own calls it with `tlsFileNames`: the module alone, outside the root's `depends_on`, which
+   * defers the read to the apply.
+   */
+  renderedDeployments(tlsFileNames: string[]) {
+    const dir = join(this.work, 'module-root');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.tf'), moduleRoot(this.kubeconfig(), tlsFileNames));
+    const init = this.run(
+      ['init', '-no-color', '-input=false', `-plugin-dir=${binaries(cacheDir).tofuPlugins()}`],
+      {},
+      '',
+      dir,
     );
+    expect({ status: init.status, err: init.stderr }).toEqual({ status: 0, err: '' });
+    const planFile = join(dir, 'plan');
+    const target = '-target=module.service.data.kustomization_overlay.service';
+    const planned = this.run(['plan', '-no-color', '-input=false', target, `-out=${planFile}`], {}, '', dir);
+    expect({ status: planned.status, err: planned.stderr }).toEqual({ status: 0, err: '' });
+    const shown = this.run(['show', '-json', planFile], {}, '', dir);
+    const plan = JSON.parse(shown.stdout) as PlanJson;
+    const overlay = plan.prior_state.values.root_module.child_modules
+      .flatMap((m) => m.resources)
+      .find((r) => r.address === 'module.service.data.kustomization_overlay.service');
+    const manifests = Object.entries(overlay?.values.manifests ?? {});
+    return manifests
+      .filter(([id]) => id.startsWith('apps/Deployment/'))
+      .map(([, manifest]) => JSON.parse(manifest) as Deployment);
   }
 
   /** A file of the copy's working directory. */
@@ -247,6 +346,89 @@ describe('the infrastructure as code (deploy/opentofu)', () => {
         });
       }
     }
+  });
+
+  test('given TLS to Temporal with a CA, a client certificate and an API key, then the ConfigMap names the mounted files, the API key goes to the Secret, and the plan holds neither the key nor the API key', () => {
+    copy.initWithLocalState();
+    const withTls = { ...SECRETS, ...TEMPORAL_TLS };
+    const dir = '/etc/order-saga/temporal-tls';
+    expect(copy.evaluate('local.config', withTls).value).toMatchObject({
+      TEMPORAL_TLS: 'true',
+      TEMPORAL_TLS_CA: `${dir}/ca.pem`,
+      TEMPORAL_TLS_CERT: `${dir}/client.pem`,
+      TEMPORAL_TLS_KEY: `${dir}/client.key`,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
+    expect(copy.evaluate('local.secret_keys', withTls).value).toContain('TEMPORAL_API_KEY');
+    expect(copy.evaluate('local.temporal_tls_file_names', withTls).value).toEqual([
+      'ca.pem',
+      'client.key',
+      'client.pem',
+    ]);
+    expect(copy.evaluate('local.temporal_tls_config', SECRETS).value).toEqual({});
+
+    const targets = [
+      'module.service.kubernetes_secret_v1.service',
+      'module.service.kubernetes_secret_v1.temporal_tls',
+    ];
+    const planFile = copy.path('plan');
+    const planned = copy.plan(withTls, [...targets.map((t) => `-target=${t}`), `-out=${planFile}`]);
+    expect({ status: planned.status, err: planned.stderr }).toEqual({ status: 0, err: '' });
+    const shown = copy.run(['show', '-json', planFile]);
+    const changes = (JSON.parse(shown.stdout) as { resource_changes: { address: string }[] })
+      .resource_changes;
+    expect(changes.map((r) => r.address)).toContain('module.service.kubernetes_secret_v1.temporal_tls[0]');
+    const planBytes = readFileSync(planFile).toString('latin1') + unzipped(planFile);
+    for (const secret of [
+      TEMPORAL_TLS.TF_VAR_temporal_client_key_pem,
+      TEMPORAL_TLS.TF_VAR_temporal_api_key,
+    ]) {
+      expect({ secret, inShown: shown.stdout.includes(secret), inFile: planBytes.includes(secret) }).toEqual({
+        secret,
+        inShown: false,
+        inFile: false,
+      });
+    }
+  });
+
+  test('given a client certificate without its key, or a CA with TLS off, then the plan is refused naming the variable', () => {
+    copy.initWithLocalState();
+    const { TF_VAR_temporal_client_key_pem: _k, ...noKey } = TEMPORAL_TLS;
+    const missingKey = copy.plan({ ...SECRETS, ...noKey });
+    expect(missingKey.status).not.toBe(0);
+    expect(missingKey.stderr).toMatch(
+      /temporal_client_key_pem is needed when\s+temporal_tls\.client_certificate\s+=\s+true/,
+    );
+    const off = copy.plan({ ...SECRETS, TF_VAR_temporal_tls: '{ enabled = false, ca_pem = "CA-PEM" }' });
+    expect(off.status).not.toBe(0);
+    expect(off.stderr).toMatch(/temporal_tls\.enabled must be true/);
+  });
+
+  test("given Temporal's TLS files, then every Deployment mounts them read-only; given none, then nothing is mounted", () => {
+    const mounted = (d: Deployment) => ({
+      name: d.metadata.name,
+      volume: d.spec.template.spec.volumes.find((v) => v.name === 'temporal-tls')?.secret?.secretName,
+      mount: d.spec.template.spec.containers[0]?.volumeMounts.find((m) => m.name === 'temporal-tls'),
+    });
+    const withFiles = copy.renderedDeployments(['ca.pem', 'client.pem', 'client.key']).map(mounted);
+    expect(withFiles.map((d) => d.name).sort()).toEqual([
+      'api',
+      'projector-worker',
+      'saga-worker',
+      'webhook-worker',
+    ]);
+    for (const d of withFiles) {
+      expect(d).toEqual({
+        name: d.name,
+        volume: 'order-saga-temporal-tls',
+        mount: { name: 'temporal-tls', mountPath: '/etc/order-saga/temporal-tls', readOnly: true },
+      });
+    }
+    copy.remove();
+    copy = new TofuCopy();
+    const without = copy.renderedDeployments([]).map(mounted);
+    expect(without.map((d) => [d.volume, d.mount])).toEqual(without.map(() => [undefined, undefined]));
+    expect(without).toHaveLength(4);
   });
 });
 

@@ -72,6 +72,9 @@ module "service" {
   secret_keys      = local.secret_keys
   secrets          = local.secrets
   secrets_revision = var.secrets_revision
+  tls_files        = local.temporal_tls_files
+  tls_file_names   = local.temporal_tls_file_names
+  tls_dir          = local.temporal_tls_dir
 
   # the workers need their stores and their Temporal namespace to become ready
   depends_on = [module.mongodb, module.redis, module.temporal_namespace]
@@ -93,13 +96,38 @@ locals {
       CODEC_CORS_ORIGINS = join(",", var.codec_cors_origins)
     },
     var.otlp_endpoint == null ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT = var.otlp_endpoint },
+    local.temporal_tls_config,
     var.extra_config,
+  )
+
+  # Temporal's TLS: the PEM files in a Secret of their own, mounted read-only into every pod at this folder.
+  temporal_tls_dir = "/etc/order-saga/temporal-tls"
+  temporal_tls_file_names = toset(concat(
+    var.temporal_tls.ca_pem == null ? [] : ["ca.pem"],
+    var.temporal_tls.client_certificate ? ["client.pem", "client.key"] : [],
+  ))
+  temporal_tls_files = merge(
+    var.temporal_tls.ca_pem == null ? {} : { "ca.pem" = var.temporal_tls.ca_pem },
+    var.temporal_tls.client_certificate ? {
+      "client.pem" = var.temporal_client_cert_pem
+      "client.key" = var.temporal_client_key_pem
+    } : {},
+  )
+  temporal_tls_config = !var.temporal_tls.enabled ? {} : merge(
+    { TEMPORAL_TLS = "true" },
+    var.temporal_tls.ca_pem == null ? {} : { TEMPORAL_TLS_CA = "${local.temporal_tls_dir}/ca.pem" },
+    var.temporal_tls.client_certificate ? {
+      TEMPORAL_TLS_CERT = "${local.temporal_tls_dir}/client.pem"
+      TEMPORAL_TLS_KEY  = "${local.temporal_tls_dir}/client.key"
+    } : {},
+    var.temporal_tls.server_name == null ? {} : { TEMPORAL_TLS_SERVER_NAME = var.temporal_tls.server_name },
   )
 
   # Connection strings carry passwords: they go to the Secret, and out of the ConfigMap.
   secret_keys = toset(concat(
     ["PAYLOAD_KEYS", "MONGODB_URL", "REDIS_URL", "SMTP_URL"],
     var.sms_token_set ? ["SMS_TOKEN"] : [],
+    var.temporal_tls.api_key ? ["TEMPORAL_API_KEY"] : [],
   ))
 
   secrets = merge(
@@ -114,5 +142,6 @@ locals {
       SMTP_URL = var.smtp_url
     },
     var.sms_token_set ? { SMS_TOKEN = var.sms_token } : {},
+    var.temporal_tls.api_key ? { TEMPORAL_API_KEY = var.temporal_api_key } : {},
   )
 }

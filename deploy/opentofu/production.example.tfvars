@@ -14,6 +14,19 @@ temporal = {
   retention_days = 30
 }
 
+# A Temporal frontend that asks for mTLS: the certificate and key come from the environment
+# (TF_VAR_temporal_client_cert_pem, TF_VAR_temporal_client_key_pem); Temporal Cloud with an API key:
+# api_key = true and TF_VAR_temporal_api_key.
+# temporal_tls = {
+#   enabled            = true
+#   ca_pem             = <<-EOT
+#     -----BEGIN CERTIFICATE-----
+#     ...
+#   EOT
+#   server_name        = "temporal-frontend.temporal.svc"
+#   client_certificate = true
+# }
+
 mongodb = { create = true, storage_size = "50Gi" }
 redis   = { create = true }
 

@@ -59,6 +59,65 @@ variable "temporal" {
   })
 }
 
+variable "temporal_tls" {
+  description = <<-EOT
+    TLS to Temporal (a frontend that asks for TLS or mTLS, Temporal Cloud); enabled = false: plain gRPC.
+    ca_pem: the CA that signs the frontend's certificate (null: the image's system CAs). server_name: the
+    name on that certificate, when it is not temporal.address's host. client_certificate = true: mTLS with
+    temporal_client_cert_pem and temporal_client_key_pem. api_key = true: Temporal Cloud's temporal_api_key.
+  EOT
+  type = object({
+    enabled            = bool
+    ca_pem             = optional(string)
+    server_name        = optional(string)
+    client_certificate = optional(bool, false)
+    api_key            = optional(bool, false)
+  })
+  default = { enabled = false }
+  validation {
+    condition = var.temporal_tls.enabled || !(
+      var.temporal_tls.client_certificate || var.temporal_tls.api_key ||
+      var.temporal_tls.ca_pem != null || var.temporal_tls.server_name != null
+    )
+    error_message = "temporal_tls.enabled must be true when a CA, a server name, a client certificate or an API key is given."
+  }
+}
+
+variable "temporal_client_cert_pem" {
+  description = "The client certificate (PEM) the processes show Temporal, when temporal_tls.client_certificate."
+  type        = string
+  ephemeral   = true
+  default     = null
+  validation {
+    condition     = !var.temporal_tls.client_certificate || try(length(var.temporal_client_cert_pem) > 0, false)
+    error_message = "temporal_client_cert_pem is needed when temporal_tls.client_certificate = true."
+  }
+}
+
+variable "temporal_client_key_pem" {
+  description = "The client certificate's private key (PEM), when temporal_tls.client_certificate."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+  default     = null
+  validation {
+    condition     = !var.temporal_tls.client_certificate || try(length(var.temporal_client_key_pem) > 0, false)
+    error_message = "temporal_client_key_pem is needed when temporal_tls.client_certificate = true."
+  }
+}
+
+variable "temporal_api_key" {
+  description = "TEMPORAL_API_KEY: Temporal Cloud's API key, when temporal_tls.api_key."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+  default     = null
+  validation {
+    condition     = !var.temporal_tls.api_key || try(length(var.temporal_api_key) >= 16, false)
+    error_message = "temporal_api_key (at least 16 characters) is needed when temporal_tls.api_key = true."
+  }
+}
+
 variable "mongodb" {
   description = "MongoDB: create = true runs one in the namespace on a persistent volume; false uses mongodb_url."
   type = object({

@@ -14,6 +14,18 @@ resource "kubernetes_secret_v1" "service" {
   data_wo_revision = var.secrets_revision
 }
 
+# Temporal's TLS files, when there are any: mounted into every pod at var.tls_dir.
+resource "kubernetes_secret_v1" "temporal_tls" {
+  count = length(var.tls_file_names) > 0 ? 1 : 0
+  metadata {
+    name      = "order-saga-temporal-tls"
+    namespace = var.namespace
+    labels    = { "app.kubernetes.io/part-of" = "order-saga" }
+  }
+  data_wo          = var.tls_files
+  data_wo_revision = var.secrets_revision
+}
+
 data "kustomization_overlay" "service" {
   resources = [var.kustomize_base]
   namespace = var.namespace
@@ -53,6 +65,29 @@ data "kustomization_overlay" "service" {
       }
     })
   }
+
+  # Each Deployment has one container and a volume (/tmp) already: the TLS files join them.
+  dynamic "patches" {
+    for_each = length(var.tls_file_names) > 0 ? [1] : []
+    content {
+      target {
+        kind = "Deployment"
+      }
+      patch = yamlencode([
+        {
+          op   = "add"
+          path = "/spec/template/spec/volumes/-"
+          # 0444: the pods run as a user of their own (1000) without an fsGroup, and a Secret's files are root's
+          value = { name = "temporal-tls", secret = { secretName = "order-saga-temporal-tls", defaultMode = 292 } }
+        },
+        {
+          op    = "add"
+          path  = "/spec/template/spec/containers/0/volumeMounts/-"
+          value = { name = "temporal-tls", mountPath = var.tls_dir, readOnly = true }
+        },
+      ])
+    }
+  }
 }
 
 # In the order the provider gives (ids_prio): namespaced kinds' prerequisites, then the workloads (waiting
@@ -60,7 +95,7 @@ data "kustomization_overlay" "service" {
 resource "kustomization_resource" "first" {
   for_each   = data.kustomization_overlay.service.ids_prio[0]
   manifest   = data.kustomization_overlay.service.manifests[each.value]
-  depends_on = [kubernetes_secret_v1.service]
+  depends_on = [kubernetes_secret_v1.service, kubernetes_secret_v1.temporal_tls]
 }
 
 resource "kustomization_resource" "workloads" {

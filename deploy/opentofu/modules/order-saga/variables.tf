@@ -39,3 +39,20 @@ variable "secrets_revision" {
   description = "Raise it to write changed secrets: the Secret is written again and the pods roll."
   type        = number
 }
+
+variable "tls_files" {
+  description = "Temporal's TLS files (name => PEM), the Secret order-saga-temporal-tls. Ephemeral, like var.secrets."
+  type        = map(string)
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "tls_file_names" {
+  description = "The names in var.tls_files (none: no Secret, nothing mounted)."
+  type        = set(string)
+}
+
+variable "tls_dir" {
+  description = "Where every pod finds var.tls_files (read-only)."
+  type        = string
+}
