@@ -236,6 +236,23 @@ describe('POST /orders/:id/payments and /cancel', () => {
     expect(running.queries.n).toBe(3);
   });
 
+  test('given a client waiting for its own order (minSeq) that the read models do not hold after the wait, then the workflow answers; another customer and an unknown order get 404', async () => {
+    const { app, queries } = await appWith({ run: 'RUNNING' });
+    const own = await app.inject({ method: 'GET', url: '/orders/o-1?minSeq=1' });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ orderId: 'o-1', freshness: { source: 'workflow' } });
+    expect(queries.n).toBe(1);
+    const mallory = asCustomer({ id: 'c-2', email: 'mallory@example.com' });
+    const other = await app.inject({ method: 'GET', url: '/orders/o-1?minSeq=1', headers: mallory });
+    expect(other.statusCode).toBe(404);
+    const unknown = await appWith({
+      run: 'missing',
+      query: () => Promise.reject(new WorkflowNotFoundError('no', 'order-o-1', undefined)),
+    });
+    const none = await unknown.app.inject({ method: 'GET', url: '/orders/o-1?minSeq=1' });
+    expect(none.statusCode).toBe(404);
+  }, 20_000);
+
   test("given another customer's token, then its order is not found, for commands and reads alike, and nothing is sent", async () => {
     const { app, updates } = await appWith({});
     const mallory = asCustomer({ id: 'c-2', email: 'mallory@example.com' });
