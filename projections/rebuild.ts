@@ -15,7 +15,7 @@ import { evolve as evolveOrderDoc, ordersCollection, toState, type OrderDoc } fr
 import { dropOrderFromRedis, ordersInRedis, replaceOrderInRedis } from './orders/redis';
 import { EventLog, digestOf } from './event-log';
 import { everyOrder } from './order-sources';
-import { recoverAside, swapKeepingNewer } from './swap';
+import { recoverAside, swapKeepingNewer, type Versions } from './swap';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
@@ -86,6 +86,8 @@ const WRITES_IN_FLIGHT = 4;
 /** The fresh collections a rebuild fills, written in batches, several at a time. */
 class FreshCollections {
   private readonly batches = new Map<Rebuilt, Document[]>(REBUILT.map((name) => [name, []]));
+  /** the version of every document written, so that the swap need not read them back */
+  private readonly versions = new Map<Rebuilt, Versions>(REBUILT.map((name) => [name, new Map()]));
   private readonly writing = new Set<Promise<unknown>>();
   private failure: Error | null = null;
 
@@ -107,6 +109,8 @@ class FreshCollections {
   }
 
   async add(name: Rebuilt, docs: readonly Document[]): Promise<void> {
+    const versions = this.versions.get(name);
+    for (const doc of docs) versions?.set(String(doc._id), Number(doc.version));
     const batch = this.batches.get(name) ?? [];
     batch.push(...docs);
     this.batches.set(name, batch);
@@ -142,7 +146,7 @@ class FreshCollections {
       if ((await this.db.listCollections({ name: fresh }).toArray()).length === 0) {
         await this.db.createCollection(fresh);
       }
-      kept += await swapKeepingNewer(this.db, fresh, name);
+      kept += await swapKeepingNewer(this.db, fresh, name, this.versions.get(name));
     }
     return kept;
   }

@@ -4,8 +4,8 @@ import { replaceIfNewer } from './upsert';
 /** A read-model document: every one the rebuild writes carries the version of its source. */
 type Versioned = Document & { _id: string; version: number };
 
-/** Documents compared per round trip when the collection set aside is merged back. */
-const MERGE_BATCH = 500;
+/** Versions read per round trip when the collection set aside is compared with the fresh one. */
+const READ_BATCH = 5_000;
 
 /** Renames tried before a swap gives up on a writer that keeps re-creating the live collection. */
 const SWAP_ATTEMPTS = 10;
@@ -25,41 +25,49 @@ async function asideOf(db: Db, live: string): Promise<string[]> {
   return all.map((c) => c.name).filter((name) => name.startsWith(`${live}__aside_`));
 }
 
-/**
- * Writes each document of `from` that `into` lacks, or holds at an older version: what a live writer
- * wrote to the collection while a rebuild folded its replacement. Returns how many were written.
- */
-async function keepNewer(db: Db, from: Collection<Versioned>, into: Collection<Versioned>): Promise<number> {
-  let written = 0;
-  let batch: Versioned[] = [];
-  const mergeBatch = async () => {
-    const ids = batch.map((d) => d._id);
-    const stored = await into.find({ _id: { $in: ids } }, { projection: { version: 1 } }).toArray();
-    const versions = new Map(stored.map((d) => [d._id, d.version]));
-    for (const doc of batch) {
-      const version = versions.get(doc._id);
-      if (version !== undefined && !(doc.version > version)) continue;
-      if (await replaceIfNewer(db, into, doc)) written++;
-    }
-    batch = [];
-  };
-  for await (const doc of from.find({}).batchSize(MERGE_BATCH)) {
-    batch.push(doc);
-    if (batch.length >= MERGE_BATCH) await mergeBatch();
+/** The version of each document of a collection, by `_id` (NaN where a document has none). */
+export type Versions = Map<string, number>;
+
+async function versionsOf(collection: Collection<Versioned>): Promise<Versions> {
+  const versions: Versions = new Map();
+  for await (const doc of collection.find({}, { projection: { version: 1 } }).batchSize(READ_BATCH)) {
+    versions.set(doc._id, Number(doc.version));
   }
-  if (batch.length > 0) await mergeBatch();
+  return versions;
+}
+
+/**
+ * Writes each document of `from` that `into` lacks, or holds at an older version (`known`, else read):
+ * what a live writer wrote to the collection while a rebuild folded its replacement. `from` is read
+ * once, versions only (a filter on many `_id`s reads the whole collection on FerretDB, once per
+ * batch); the few documents to write are then read whole by `_id`. Returns how many were written.
+ */
+async function keepNewer(
+  db: Db,
+  from: Collection<Versioned>,
+  into: Collection<Versioned>,
+  known?: Versions,
+): Promise<number> {
+  const versions = known ?? (await versionsOf(into));
+  let written = 0;
+  for await (const aside of from.find({}, { projection: { version: 1 } }).batchSize(READ_BATCH)) {
+    const version = versions.get(aside._id);
+    if (version !== undefined && !(aside.version > version)) continue;
+    const doc = await from.findOne({ _id: aside._id });
+    if (doc && (await replaceIfNewer(db, into, doc))) written++;
+  }
   return written;
 }
 
 /** Merges every collection set aside into `live` and drops it; the first becomes `live` if it is gone. */
-async function mergeAside(db: Db, live: string, aside: string[]): Promise<number> {
+async function mergeAside(db: Db, live: string, aside: string[], known?: Versions): Promise<number> {
   let written = 0;
   for (const name of aside) {
     if (!(await exists(db, live))) {
       await db.renameCollection(name, live);
       continue;
     }
-    written += await keepNewer(db, db.collection<Versioned>(name), db.collection<Versioned>(live));
+    written += await keepNewer(db, db.collection<Versioned>(name), db.collection<Versioned>(live), known);
     await db.collection(name).drop();
   }
   return written;
@@ -79,9 +87,15 @@ export async function recoverAside(db: Db, live: string): Promise<number> {
  * that is newer than the fresh one (or missing from it) is written over it. A writer that creates
  * `live` again between the two renames (an upsert) has that collection set aside and merged too.
  * The same steps on MongoDB and FerretDB; between the two renames (milliseconds) `live` reads empty.
- * Returns how many documents written meanwhile were kept.
+ * `freshVersions`, when the caller knows them (it wrote `fresh`), spares reading them. Returns how many
+ * documents written meanwhile were kept.
  */
-export async function swapKeepingNewer(db: Db, fresh: string, live: string): Promise<number> {
+export async function swapKeepingNewer(
+  db: Db,
+  fresh: string,
+  live: string,
+  freshVersions?: Versions,
+): Promise<number> {
   const aside = await asideOf(db, live);
   for (let attempt = 0; ; attempt++) {
     if (await exists(db, live)) {
@@ -97,5 +111,5 @@ export async function swapKeepingNewer(db: Db, fresh: string, live: string): Pro
       if (code !== NAMESPACE_EXISTS || attempt + 1 >= SWAP_ATTEMPTS) throw err;
     }
   }
-  return mergeAside(db, live, aside);
+  return mergeAside(db, live, aside, freshVersions);
 }
