@@ -16,6 +16,7 @@ import { dropOrderFromRedis, ordersInRedis, replaceOrderInRedis } from './orders
 import { EventLog, digestOf } from './event-log';
 import { everyOrder } from './order-sources';
 import { recoverAside, swapKeepingNewer, type Versions } from './swap';
+import { withRebuildLease } from './rebuild-lease';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
 export function docsOf(events: OrderEvent[], projectedAt: Date) {
@@ -165,7 +166,12 @@ class FreshCollections {
 export async function rebuildReadModels(
   deps: ReadModelDeps,
   onProgress: Progress = () => undefined,
-): Promise<{
+): Promise<RebuildResult> {
+  // One at a time: a second rebuild would drop and fill the same fresh collections.
+  return withRebuildLease(deps.db, () => rebuildHoldingLease(deps, onProgress));
+}
+
+export interface RebuildResult {
   orders: number;
   events: number;
   /** orders read from the event log (their runs completed, or left Temporal), and from histories */
@@ -176,7 +182,9 @@ export async function rebuildReadModels(
   keptFromLive: number;
   /** milliseconds each phase took, in order */
   phases: Record<string, number>;
-}> {
+}
+
+async function rebuildHoldingLease(deps: ReadModelDeps, onProgress: Progress): Promise<RebuildResult> {
   const { db } = deps;
   const fresh = new FreshCollections(db);
   await fresh.clear();

@@ -371,4 +371,14 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     expect(names.filter((name) => name.includes('__aside_'))).toEqual([]);
     expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
   }, 120_000);
+  test('given two rebuilds started at once (two operators), then the second is refused and the first completes with no drift', async () => {
+    const results = await Promise.allSettled([
+      rebuildReadModels(stack.readModels),
+      rebuildReadModels(stack.readModels),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(String(refused?.reason)).toMatch(/another rebuild is running/);
+    expect((await verifyReadModels(stack.readModels)).drift).toEqual([]);
+  }, 120_000);
 });
