@@ -13,34 +13,41 @@ import { DEV_SERVER_TUNING } from '../../stack/temporal';
 import { CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL } from '../../workflows/search-attributes';
 import { WORKFLOW_TRACING_MODULE } from '../../infra/tracing';
 import { cacheDir } from './env';
+import { freePort } from '../../stack/process';
 
 /** Starts of a test server tried before a test gives up on it. */
 const SERVER_START_ATTEMPTS = 3;
 
 /**
  * `start`, tried again when the server did not answer within the SDK's fixed 5 s (it kills that
- * process first): on a cold machine, with every jest worker starting at once, the first start of the
- * time-skipping server took longer (a whole suite failed in a clean-clone CI run).
+ * process first). Clean-clone CI runs had whole time-skipping suites fail that way. The error comes
+ * from the native bridge, created outside jest's realm: it is not `instanceof Error` there, so it is
+ * recognised by its message alone (a first version checked `instanceof` and never tried again).
  */
 export async function startingAgain<T>(start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();
     } catch (err) {
-      const slow = err instanceof Error && err.message.includes('did not start within');
-      if (!slow || attempt >= SERVER_START_ATTEMPTS) throw err;
+      const message = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : '';
+      if (!message.includes('did not start within') || attempt >= SERVER_START_ATTEMPTS) throw err;
     }
   }
 }
 
 /**
  * The time-skipping test server, from the binary scripts/setup.sh installed (no download), with our
- * custom search attributes registered through the operator service (the workflow upserts them).
+ * custom search attributes registered through the operator service (the workflow upserts them). Its
+ * port is one of `freePort`'s, below the kernel's ephemeral range: the SDK's own pick (binding port 0)
+ * can be taken as the source port of another suite's outgoing connection before the server binds it.
  */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await startingAgain(() =>
+  const env = await startingAgain(async () =>
     TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: binaries(cacheDir).temporalTestServer() } },
+      server: {
+        executable: { type: 'existing-path', path: binaries(cacheDir).temporalTestServer() },
+        port: await freePort(),
+      },
     }),
   );
   const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_DOUBLE: DOUBLE } =
@@ -74,12 +81,13 @@ export function devServerEnv(dataConverter?: DataConverter): Promise<TestWorkflo
   return startingAgain(() => devServerOnce(dataConverter));
 }
 
-function devServerOnce(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
+async function devServerOnce(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter },
     server: {
       executable: { type: 'existing-path', path: binaries(cacheDir).temporal() },
       ip: '127.0.0.1',
+      port: await freePort(),
       searchAttributes: [CUSTOMER_ID, ORDER_STATUS, ORDER_TOTAL],
       extraArgs: DEV_SERVER_TUNING,
     },

@@ -19,6 +19,12 @@ describe('starting a test server again when it was slow to answer', () => {
     expect(server.calls()).toBe(3);
   });
 
+  test('given the timeout as the native bridge throws it (an object of another realm, not instanceof Error), then it is tried again', async () => {
+    const foreign = () => ({ message: slow().message }) as unknown as Error;
+    const server = failingTimes(1, foreign);
+    await expect(startingAgain(server.start)).resolves.toBe('server 2');
+  });
+
   test('given any other failure (a missing binary), then it is thrown at once', async () => {
     const server = failingTimes(1, () => new Error('ephemeral server executable does not exist: /x'));
     await expect(startingAgain(server.start)).rejects.toThrow(/does not exist/);
