@@ -89,8 +89,14 @@ export function clientTracing(tracing: Tracing | null): { workflow: WorkflowClie
   };
 }
 
-/** The module of workflow interceptors that a traced worker's bundle includes. */
-export const WORKFLOW_TRACING_MODULE = require.resolve('../workflows/tracing-interceptors');
+/**
+ * The module of workflow interceptors that a traced worker's bundle includes: the package's own (its
+ * `OpenTelemetryPlugin` bundles the same file). A path under lib/, since the package exports no
+ * sandbox-safe entry (its root also loads the worker and plugin parts); the version is pinned in the
+ * lock file, and the tracing test fails if the file moves.
+ */
+export const WORKFLOW_TRACING_MODULE =
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 /** A traced worker's activity interceptor: each attempt a span under the workflow's. */
 export function activityTracing(tracing: Tracing): ActivityInterceptorsFactory {
