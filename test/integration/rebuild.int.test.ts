@@ -25,6 +25,38 @@ async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
   return out;
 }
 
+/** An order's first events as its run records them (placed, reserved, invoiced), at one moment. */
+function openedOrder(
+  orderId: string,
+  {
+    customer,
+    at,
+    invoiceNumber,
+  }: { customer: { id: string; email: string }; at: Date; invoiceNumber: number },
+): OrderEvent[] {
+  const lines = [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }];
+  const due = new Date(at.getTime() + 2 * 86_400_000).toISOString();
+  return [
+    makeEvent('OrderPlaced', orderId, 1, at, { customer, items: [{ sku: 'KB-001', quantity: 1 }] }),
+    makeEvent('StockReserved', orderId, 2, at, { lines, total: 8900, currency: 'EUR', stock: [] }),
+    makeEvent('InvoiceIssued', orderId, 3, at, {
+      invoiceId: `inv-${orderId}`,
+      number: invoiceNumber,
+      total: 8900,
+      currency: 'EUR',
+      dueAt: due,
+    }),
+  ];
+}
+
+/** The events that pay and complete an order `openedOrder` began. */
+function paidOrder(orderId: string, at: Date, reference: string): OrderEvent[] {
+  return [
+    makeEvent('PaymentReceived', orderId, 4, at, { reference, amount: 8900, currency: 'EUR' }),
+    makeEvent('OrderCompleted', orderId, 5, at, {}),
+  ];
+}
+
 describe('rebuild and verify the read models from the Temporal histories', () => {
   let stack: TestStack;
   /** the orders the first test placed, in every state (the later tests start from them) */
@@ -171,19 +203,9 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     await rebuildReadModels(stack.readModels);
     const at = new Date('2026-01-01T00:00:00Z');
     const customer = { id: 'c-retained', email: 'old@example.com' };
-    const lines = [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }];
-    const events: OrderEvent[] = [
-      makeEvent('OrderPlaced', 'gone-1', 1, at, { customer, items: [{ sku: 'KB-001', quantity: 1 }] }),
-      makeEvent('StockReserved', 'gone-1', 2, at, { lines, total: 8900, currency: 'EUR', stock: [] }),
-      makeEvent('InvoiceIssued', 'gone-1', 3, at, {
-        invoiceId: 'inv-gone-1',
-        number: 9001,
-        total: 8900,
-        currency: 'EUR',
-        dueAt: '2026-01-03T00:00:00.000Z',
-      }),
-      makeEvent('PaymentReceived', 'gone-1', 4, at, { reference: 'tx-old', amount: 8900, currency: 'EUR' }),
-      makeEvent('OrderCompleted', 'gone-1', 5, at, {}),
+    const events = [
+      ...openedOrder('gone-1', { customer, at, invoiceNumber: 9001 }),
+      ...paidOrder('gone-1', at, 'tx-old'),
     ];
     await createProjectionActivities({
       db: stores.db,
@@ -321,22 +343,8 @@ describe('rebuild and verify the read models from the Temporal histories', () =>
     });
     const at = new Date('2026-02-01T00:00:00Z');
     const customer = { id: 'c-live', email: 'live@example.com' };
-    const lines = [{ sku: 'KB-001', quantity: 1, name: 'Keyboard', unitPrice: 8900, lineTotal: 8900 }];
-    const opened = (orderId: string): OrderEvent[] => [
-      makeEvent('OrderPlaced', orderId, 1, at, { customer, items: [{ sku: 'KB-001', quantity: 1 }] }),
-      makeEvent('StockReserved', orderId, 2, at, { lines, total: 8900, currency: 'EUR', stock: [] }),
-      makeEvent('InvoiceIssued', orderId, 3, at, {
-        invoiceId: `inv-${orderId}`,
-        number: 9100,
-        total: 8900,
-        currency: 'EUR',
-        dueAt: '2026-02-03T00:00:00.000Z',
-      }),
-    ];
-    const paid = (orderId: string): OrderEvent[] => [
-      makeEvent('PaymentReceived', orderId, 4, at, { reference: 'tx-live', amount: 8900, currency: 'EUR' }),
-      makeEvent('OrderCompleted', orderId, 5, at, {}),
-    ];
+    const opened = (orderId: string) => openedOrder(orderId, { customer, at, invoiceNumber: 9100 });
+    const paid = (orderId: string) => paidOrder(orderId, at, 'tx-live');
     await projector.projectEvents(opened('live-1'));
     // live-1 is paid after the rebuild folded it (its write lands in the collection the swap replaces);
     // live-2 is placed while `orders` is renamed aside (its insert creates `orders` again).
