@@ -15,7 +15,7 @@ import { evolve as evolveOrderDoc, ordersCollection, toState, type OrderDoc } fr
 import { dropOrderFromRedis, ordersInRedis, replaceOrderInRedis } from './orders/redis';
 import { EventLog, digestOf } from './event-log';
 import { everyOrder } from './order-sources';
-import { recoverAside, swapKeepingNewer, type Versions } from './swap';
+import { collectionExists, recoverAside, swapKeepingNewer, type Versions } from './swap';
 import { withRebuildLease } from './rebuild-lease';
 
 /** The order read models one run's events fold into (the same functions the projector uses). */
@@ -144,7 +144,7 @@ class FreshCollections {
     let kept = 0;
     for (const name of REBUILT) {
       const fresh = FreshCollections.nameOf(name);
-      if ((await this.db.listCollections({ name: fresh }).toArray()).length === 0) {
+      if (!(await collectionExists(this.db, fresh))) {
         await this.db.createCollection(fresh);
       }
       kept += await swapKeepingNewer(this.db, fresh, name, this.versions.get(name));

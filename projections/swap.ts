@@ -16,7 +16,8 @@ const NAMESPACE_EXISTS = 48;
 /** A name to set `live` aside under, unused by an earlier swap. */
 const asideName = (live: string, attempt: number) => `${live}__aside_${Date.now()}_${attempt}`;
 
-async function exists(db: Db, name: string): Promise<boolean> {
+/** Whether the store holds a collection of that name. */
+export async function collectionExists(db: Db, name: string): Promise<boolean> {
   return (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
 }
 
@@ -63,7 +64,7 @@ async function keepNewer(
 async function mergeAside(db: Db, live: string, aside: string[], known?: Versions): Promise<number> {
   let written = 0;
   for (const name of aside) {
-    if (!(await exists(db, live))) {
+    if (!(await collectionExists(db, live))) {
       await db.renameCollection(name, live);
       continue;
     }
@@ -98,7 +99,7 @@ export async function swapKeepingNewer(
 ): Promise<number> {
   const aside = await asideOf(db, live);
   for (let attempt = 0; ; attempt++) {
-    if (await exists(db, live)) {
+    if (await collectionExists(db, live)) {
       const name = asideName(live, attempt);
       await db.renameCollection(live, name);
       aside.push(name);
