@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { withCollectionMethod } from '../test/helpers/db-proxy';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import { createInventoryActivities } from './inventory';
 import { createCatalog, seedCatalog, seedProducts } from './catalog';
@@ -133,30 +134,14 @@ describe('inventory activities against the real Mongo-compatible store', () => {
     const reached = new Promise<void>((r) => (reachedInsert = r));
     const released = new Promise<void>((r) => (release = r));
     let held = false;
-    const db = new Proxy(stores.db, {
-      get(target, key, receiver) {
-        if (key !== 'collection') return Reflect.get(target, key, receiver) as unknown;
-        return (name: string) => {
-          const collection = target.collection(name);
-          if (name !== inventoryCollections(target).movements.collectionName) return collection;
-          return new Proxy(collection, {
-            get(c, k, r) {
-              const value = Reflect.get(c, k, r) as unknown;
-              if (typeof value !== 'function') return value;
-              const bound = (value as (...a: unknown[]) => Promise<unknown>).bind(c);
-              if (k !== 'insertOne') return bound;
-              return async (...args: unknown[]) => {
-                if (!held) {
-                  held = true;
-                  reachedInsert();
-                  await released;
-                }
-                return bound(...args);
-              };
-            },
-          });
-        };
-      },
+    const movements = inventoryCollections(stores.db).movements.collectionName;
+    const db = withCollectionMethod(stores.db, movements, 'insertOne', (insertOne) => async (...args) => {
+      if (!held) {
+        held = true;
+        reachedInsert();
+        await released;
+      }
+      return insertOne(...args);
     });
     return { db, reached, release };
   };

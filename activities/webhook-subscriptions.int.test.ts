@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { freePort } from '../stack/process';
+import { withCollectionMethod } from '../test/helpers/db-proxy';
 import { startStores, type TestStores } from '../test/helpers/stores';
 import {
   announceSubscriptionChange,
@@ -23,21 +24,9 @@ describe('cached webhook subscriptions', () => {
   /** The database as the cache sees it, counting the queries of `webhook_subscriptions`. */
   const counting = () => {
     const reads = { count: 0 };
-    const db = new Proxy(stores.db, {
-      get(target, key, receiver) {
-        if (key !== 'collection') return Reflect.get(target, key, receiver) as unknown;
-        return (name: string) => {
-          const collection = target.collection(name);
-          if (name !== 'webhook_subscriptions') return collection;
-          return new Proxy(collection, {
-            get(c, k, r) {
-              if (k === 'find') reads.count += 1;
-              const value = Reflect.get(c, k, r) as unknown;
-              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value;
-            },
-          });
-        };
-      },
+    const db = withCollectionMethod(stores.db, 'webhook_subscriptions', 'find', (find) => (...args) => {
+      reads.count += 1;
+      return find(...args);
     });
     return { db, reads };
   };
