@@ -166,6 +166,15 @@ function accepted(reply: FastifyReply, orderId: string) {
 export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
   // A closed order read strongly is asked of its run once, not replayed on every request.
   const closedRuns = new ClosedRunAnswers<OrderSnapshot>();
+
+  /** The order as its workflow answers the `getOrder` query, when `caller` may see it. */
+  async function readFromWorkflow(id: string, caller: Principal) {
+    const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
+    const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery, closedRuns);
+    if (snapshot === null || !reaches(caller, snapshot.customer.id)) throw orderNotFound(id);
+    return viewOfSnapshot(snapshot);
+  }
+
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const keys = new OrderKeys(deps.db);
@@ -240,18 +249,12 @@ export function orderRoutes(deps: AppDeps): FastifyPluginAsync {
           void reply.type('application/json; charset=utf-8').send(kept.body as unknown as OrderView);
           return;
         }
-        const fromWorkflow = async () => {
-          const timing = deps.commandTiming ?? DEFAULT_COMMAND_TIMING;
-          const snapshot = await queryOrder(deps.temporal, timing, id, getOrderQuery, closedRuns);
-          if (snapshot === null || !reaches(caller, snapshot.customer.id)) throw orderNotFound(id);
-          return viewOfSnapshot(snapshot);
-        };
         return (async () => {
-          if (strong) return fromWorkflow();
+          if (strong) return readFromWorkflow(id, caller);
           const found = await readOrderAtLeast(deps, id, minSeq, request.log);
           // A client with `minSeq` has seen the order (it placed it): when the read model does not hold
           // it yet (the projector lags more than the wait), the workflow answers, not a 404.
-          if (found === null && minSeq > 0) return fromWorkflow();
+          if (found === null && minSeq > 0) return readFromWorkflow(id, caller);
           if (found === null || !reaches(caller, found.doc.customer.id)) throw orderNotFound(id);
           // A Redis answer is kept, as sent, until the order's next version is announced.
           if (found.source === 'redis' && deps.changes) {
