@@ -122,14 +122,14 @@ class TofuCopy {
     return this.initWith([]);
   }
 
-  private initWith(args: string[]) {
-    const res = this.run([
-      'init',
-      '-no-color',
-      '-input=false',
-      ...args,
-      `-plugin-dir=${binaries(cacheDir).tofuPlugins()}`,
-    ]);
+  /** `tofu init` from the mirror, in the root module at `cwd` (the copy's deploy/opentofu unless told). */
+  private initWith(args: string[], cwd = this.dir) {
+    const res = this.run(
+      ['init', '-no-color', '-input=false', ...args, `-plugin-dir=${binaries(cacheDir).tofuPlugins()}`],
+      {},
+      '',
+      cwd,
+    );
     expect({ status: res.status, err: res.stderr }).toEqual({ status: 0, err: '' });
     return this;
   }
@@ -201,13 +201,7 @@ class TofuCopy {
     const dir = join(this.work, 'module-root');
     mkdirSync(dir);
     writeFileSync(join(dir, 'main.tf'), moduleRoot(this.kubeconfig(), tlsFileNames));
-    const init = this.run(
-      ['init', '-no-color', '-input=false', `-plugin-dir=${binaries(cacheDir).tofuPlugins()}`],
-      {},
-      '',
-      dir,
-    );
-    expect({ status: init.status, err: init.stderr }).toEqual({ status: 0, err: '' });
+    this.initWith([], dir);
     const planFile = join(dir, 'plan');
     const target = '-target=module.service.data.kustomization_overlay.service';
     const planned = this.run(['plan', '-no-color', '-input=false', target, `-out=${planFile}`], {}, '', dir);
